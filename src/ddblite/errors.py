@@ -1,0 +1,184 @@
+"""DynamoDB's error types, one class each.
+
+The hierarchy::
+
+    DynamoDBError                      status 400 unless a class says otherwise
+    ├── coral service errors           prefix com.amazon.coral.service#
+    │   ├── SerializationException         (body key "Message", capital M)
+    │   ├── UnknownOperationException      (no message at all)
+    │   ├── MissingAuthenticationTokenException
+    │   ├── IncompleteSignatureException
+    │   ├── InvalidSignatureException
+    │   └── UnrecognizedClientException
+    ├── ValidationException            prefix com.amazon.coral.validate#
+    └── dynamodb service errors        prefix com.amazonaws.dynamodb.v20120810#
+        ├── ResourceNotFoundException, ResourceInUseException, LimitExceededException
+        ├── ConditionalCheckFailedException   (may carry Item)
+        ├── TransactionCanceledException      ("Message", CancellationReasons)
+        ├── TransactionConflictException, TransactionInProgressException
+        ├── IdempotentParameterMismatchException, ItemCollectionSizeLimitExceededException
+        ├── ProvisionedThroughputExceededException, RequestLimitExceeded
+        └── InternalServerError               status 500
+
+Errors are raised anywhere and rendered only by ``protocol.wire.render_error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+DYNAMODB_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+CORAL_SERVICE_PREFIX = "com.amazon.coral.service#"
+CORAL_VALIDATE_PREFIX = "com.amazon.coral.validate#"
+
+
+class DynamoDBError(Exception):
+    """Base of every error that reaches the client as a DynamoDB error body."""
+
+    prefix: ClassVar[str] = DYNAMODB_PREFIX
+    status: ClassVar[int] = 400
+    # DynamoDB spells the message key "message" for most errors and "Message" for a few.
+    message_key: ClassVar[str] = "message"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "")
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body DynamoDB sends for this error."""
+        out: dict[str, Any] = {"__type": self.prefix + self.code}
+        if self.message is not None:
+            out[self.message_key] = self.message
+        return out
+
+
+# --- coral service errors -------------------------------------------------------------------
+
+
+class SerializationException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+    message_key = "Message"
+
+
+class UnknownOperationException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+
+
+class MissingAuthenticationTokenException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+    status = 400
+
+    def __init__(self, message: str | None = "Request is missing Authentication Token") -> None:
+        super().__init__(message)
+
+
+class IncompleteSignatureException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+
+
+class InvalidSignatureException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+
+
+class UnrecognizedClientException(DynamoDBError):
+    prefix = CORAL_SERVICE_PREFIX
+
+
+class RequestEntityTooLarge(DynamoDBError):
+    """HTTP 413 for a body over 16 MiB; DynamoDB answers it before parsing anything."""
+
+    prefix = CORAL_SERVICE_PREFIX
+    status = 413
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class ValidationException(DynamoDBError):
+    prefix = CORAL_VALIDATE_PREFIX
+
+
+# --- DynamoDB service errors -------------------------------------------------------------------
+
+
+class ResourceNotFoundException(DynamoDBError):
+    pass
+
+
+class ResourceInUseException(DynamoDBError):
+    pass
+
+
+class LimitExceededException(DynamoDBError):
+    pass
+
+
+class ConditionalCheckFailedException(DynamoDBError):
+    def __init__(
+        self,
+        message: str = "The conditional request failed",
+        item: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.item = item
+
+    def body(self) -> dict[str, Any]:
+        out = super().body()
+        if self.item is not None:
+            out["Item"] = self.item
+        return out
+
+
+class TransactionCanceledException(DynamoDBError):
+    message_key = "Message"
+
+    def __init__(self, message: str, reasons: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+
+    def body(self) -> dict[str, Any]:
+        out = super().body()
+        out["CancellationReasons"] = self.reasons
+        return out
+
+
+class TransactionConflictException(DynamoDBError):
+    pass
+
+
+class TransactionInProgressException(DynamoDBError):
+    pass
+
+
+class IdempotentParameterMismatchException(DynamoDBError):
+    pass
+
+
+class ItemCollectionSizeLimitExceededException(DynamoDBError):
+    pass
+
+
+class ProvisionedThroughputExceededException(DynamoDBError):
+    pass
+
+
+class DuplicateItemException(DynamoDBError):
+    pass
+
+
+class InternalServerError(DynamoDBError):
+    status = 500
+
+    def __init__(self, message: str = "Internal server error") -> None:
+        super().__init__(message)
+
+
+def validation_errors(problems: list[str]) -> ValidationException:
+    """DynamoDB's envelope for request-shape violations ("N validation error(s) detected: ...")."""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    return ValidationException(f"{count} validation {noun} detected: " + "; ".join(problems))

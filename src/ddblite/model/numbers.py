@@ -1,0 +1,82 @@
+"""DynamoDB's Number: up to 38 significant digits, magnitude 1E-130 .. 9.99..E+125.
+
+DynamoDB accepts ``sign? digits ('.' digits?)? | sign? '.' digits`` with an optional exponent
+(``1``, ``+5``, ``5.``, ``.5``, ``1e+2``, ``00042``) and rejects anything else, whitespace
+included. It stores the value, not the spelling: ``1``, ``1.0`` and ``01.00`` are one number
+(one key), and it answers with the canonical plain spelling (``1``; ``1E+3`` comes back as
+``1000``; ``-0`` as ``0``).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Context, Decimal
+
+from ddblite.errors import ValidationException
+
+MAX_DIGITS = 38
+# Adjusted exponent (position of the most significant digit) bounds.
+MAX_EXPONENT = 125
+MIN_EXPONENT = -130
+
+_GRAMMAR = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+# Enough precision that arithmetic on two in-range numbers is exact before we check the result.
+_EXACT = Context(prec=400, Emax=999999, Emin=-999999)
+
+NOT_A_NUMBER = "The parameter cannot be converted to a numeric value"
+OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+UNDERFLOW = (
+    "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+)
+TOO_PRECISE = "Attempting to store more than 38 significant digits in a Number"
+
+
+def parse(text: str) -> Decimal:
+    """Parse a wire number, raising DynamoDB's ValidationException if it is not storable."""
+    if not text:
+        raise ValidationException(NOT_A_NUMBER)
+    if _GRAMMAR.match(text) is None:
+        raise ValidationException(f"{NOT_A_NUMBER}: {text}")
+    value = Decimal(text)
+    check_range(value)
+    return value
+
+
+def check_range(value: Decimal) -> None:
+    """Raise DynamoDB's error if a (finite) Decimal cannot be stored as a Number."""
+    if not value:
+        return
+    exponent = value.adjusted()
+    if exponent > MAX_EXPONENT:
+        raise ValidationException(OVERFLOW)
+    if exponent < MIN_EXPONENT:
+        raise ValidationException(UNDERFLOW)
+    if len(value.normalize(_EXACT).as_tuple().digits) > MAX_DIGITS:
+        raise ValidationException(TOO_PRECISE)
+
+
+def canonical(value: Decimal) -> str:
+    """The plain spelling DynamoDB answers with: no exponent, no redundant zeros."""
+    if not value:
+        return "0"
+    text = format(value.normalize(_EXACT), "f")
+    return text
+
+
+def normalize(text: str) -> str:
+    """Validate a wire number and return its canonical spelling."""
+    return canonical(parse(text))
+
+
+def add(left: str, right: str) -> str:
+    """DynamoDB's ``+`` / ADD on two stored numbers (38-digit result, range checked)."""
+    return _arith(_EXACT.add(Decimal(left), Decimal(right)))
+
+
+def subtract(left: str, right: str) -> str:
+    return _arith(_EXACT.subtract(Decimal(left), Decimal(right)))
+
+
+def _arith(result: Decimal) -> str:
+    check_range(result)
+    return canonical(result)
