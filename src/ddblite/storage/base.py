@@ -1,0 +1,177 @@
+"""The storage contract: bytes in, bytes out, no DynamoDB semantics.
+
+Design constraint: a backend never sees an expression, an attribute value or a schema. It stores
+catalog rows (a table's description as opaque JSON bytes), item rows keyed by
+``(table_id, pk_hash, pk, sk)`` and index rows keyed by ``(index_id, ix_hash, ix_pk, ix_sk, pk,
+sk)``, where every key is already in the order-preserving encoding of ``model.keycodec``; byte
+order is DynamoDB's order. Range reads come back in key order, which is how Query and Scan avoid
+sorting. Everything the engine does for one request happens inside one ``write()`` or ``read()``
+block, which is the unit of atomicity.
+
+A hash-only table stores ``sk = b""``. ``pk_hash`` is in ``[0, 2**63)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    table_id: int
+    account: str
+    region: str
+    name: str
+    description: bytes
+    status: str
+    created_at: float
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    pk_hash: int
+    pk: bytes
+    sk: bytes
+    body: bytes
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    ix_hash: int
+    ix_pk: bytes
+    ix_sk: bytes
+    pk: bytes
+    sk: bytes
+    body: bytes
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class SkRange:
+    """Sort-key bounds of a Query; ``None`` means unbounded (begins_with arrives as a range)."""
+
+    low: bytes | None = None
+    low_inclusive: bool = True
+    high: bytes | None = None
+    high_inclusive: bool = True
+
+
+class Reader(Protocol):
+    """Read operations, valid inside ``read()`` or ``write()``."""
+
+    def get_table(self, account: str, region: str, name: str) -> TableRow | None: ...
+
+    def list_tables(
+        self, account: str, region: str, start_after: str | None, limit: int
+    ) -> list[str]: ...
+
+    def get_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> bytes | None: ...
+
+    def query_items(
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[ItemRow]: ...
+
+    def scan_items(
+        self,
+        table_id: int,
+        hash_low: int,
+        hash_high: int,
+        after: tuple[int, bytes, bytes] | None,
+    ) -> Iterator[ItemRow]:
+        """Items with ``hash_low <= pk_hash < hash_high`` in (pk_hash, pk, sk) order, starting
+        after the exclusive start key ``after``."""
+        ...
+
+    def query_index(
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]:
+        """Rows of one index partition in (ix_sk, pk, sk) order; ``after`` is the exclusive
+        start (ix_sk, pk, sk) in the scan direction."""
+        ...
+
+    def scan_index(
+        self,
+        index_id: int,
+        hash_low: int,
+        hash_high: int,
+        after: tuple[int, bytes, bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]: ...
+
+    def table_stats(self, table_id: int) -> tuple[int, int]:
+        """(item count, total item bytes)."""
+        ...
+
+    def index_stats(self, index_id: int) -> tuple[int, int]: ...
+
+    def collection_size(self, table_id: int, pk_hash: int, pk: bytes) -> int:
+        """Bytes of every item sharing one partition key (an LSI item collection)."""
+        ...
+
+
+class Writer(Reader, Protocol):
+    """Reads plus writes, valid inside ``write()``."""
+
+    def create_table(
+        self, account: str, region: str, name: str, description: bytes, status: str,
+        created_at: float,
+    ) -> int: ...
+
+    def update_table(self, table_id: int, description: bytes, status: str) -> None: ...
+
+    def delete_table(self, table_id: int) -> None:
+        """Drop the catalog row, every item and every index row of the table."""
+        ...
+
+    def new_index_id(self, table_id: int, name: str) -> int: ...
+
+    def drop_index(self, index_id: int) -> None: ...
+
+    def put_item(
+        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        expires_at: int | None,
+    ) -> None: ...
+
+    def delete_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> None: ...
+
+    def put_index_row(self, index_id: int, row: IndexRow) -> None: ...
+
+    def delete_index_row(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, ix_sk: bytes, pk: bytes, sk: bytes
+    ) -> None: ...
+
+
+class StorageBackend(Protocol):
+    """A database: ``write()`` is one atomic read-check-write unit; ``read()`` a consistent
+    read-only view. Blocking backends (PostgreSQL) set ``blocking`` so the server runs their
+    calls off the event loop; SQLite calls take microseconds and run inline."""
+
+    blocking: bool
+
+    def write(self) -> AbstractContextManager[Writer]: ...
+
+    def read(self) -> AbstractContextManager[Reader]: ...
+
+    def pending_commit(self) -> bool:
+        """True when acknowledged-to-be writes await ``commit()`` (group commit)."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,346 @@
+"""The embedded default backend: SQLite from the standard library.
+
+One connection owns the database: the server is one event loop and every SQLite call takes
+microseconds, so requests run inline, one at a time, and never wait on a lock or a thread hop.
+
+Durability: WAL with ``synchronous=FULL``; a write is acknowledged only after the COMMIT that
+holds it. Group commit keeps that from costing one fsync per request: with ``group_commit``
+on, writes join one open transaction (each in its own SAVEPOINT, so a failed request rolls
+back alone) and the server calls ``commit()`` once per event-loop turn, then answers every
+request of the batch. Reads on the same connection see the batch; their answers wait for the
+same commit, so nothing is ever reported that a crash could take back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from ddblite.storage.base import IndexRow, ItemRow, SkRange, TableRow
+from ddblite.storage.schema import SCHEMA_VERSION, sqlite_schema
+
+_MEMORY = ":memory:"
+
+
+class SqliteBackend:
+    blocking = False
+
+    def __init__(self, path: str = _MEMORY, *, synchronous: str = "FULL") -> None:
+        self.path = path
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, cached_statements=256
+        )
+        self._lock = threading.RLock()
+        self._depth = 0
+        in_memory = path == _MEMORY or path.startswith("file::memory:")
+        self.group_commit = not in_memory
+        self._in_batch = False
+        conn = self._conn
+        if not in_memory:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA cache_size=-65536")
+        self._migrate()
+        self._ops = _SqliteOps(conn)
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database schema version {current} is newer than this ddblite ({SCHEMA_VERSION})"
+            )
+        for version, statements in sqlite_schema():
+            if version <= current:
+                continue
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def write(self) -> Iterator[_SqliteOps]:
+        with self._lock:
+            conn = self._conn
+            if self._depth:
+                # Nested use (a transaction calling single-item helpers) joins the outer block.
+                self._depth += 1
+                try:
+                    yield self._ops
+                finally:
+                    self._depth -= 1
+                return
+            if self.group_commit and not self._in_batch:
+                conn.execute("BEGIN IMMEDIATE")
+                self._in_batch = True
+            conn.execute("SAVEPOINT request")
+            self._depth = 1
+            try:
+                yield self._ops
+            except BaseException:
+                conn.execute("ROLLBACK TO request")
+                conn.execute("RELEASE request")
+                raise
+            else:
+                conn.execute("RELEASE request")
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def read(self) -> Iterator[_SqliteOps]:
+        with self._lock:
+            yield self._ops
+
+    def pending_commit(self) -> bool:
+        return self._in_batch
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._in_batch:
+                self._in_batch = False
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self.commit()
+            self._conn.close()
+
+
+@lru_cache(maxsize=256)
+def _range_sql(
+    columns: str, table: str, prefix_cols: tuple[str, ...], sort_col: str, tail: tuple[str, ...],
+    low: str, high: str, forward: bool, after: bool,
+) -> str:
+    """SQL for one partition's rows in sort order; built once per shape."""
+    where = [f"{c} = ?" for c in prefix_cols]
+    if low:
+        where.append(f"{sort_col} {low} ?")
+    if high:
+        where.append(f"{sort_col} {high} ?")
+    order_cols = (sort_col, *tail)
+    if after:
+        cmp = ">" if forward else "<"
+        where.append(f"({', '.join(order_cols)}) {cmp} ({', '.join('?' for _ in order_cols)})")
+    direction = "ASC" if forward else "DESC"
+    order = ", ".join(f"{c} {direction}" for c in order_cols)
+    return f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}"
+
+
+def _bounds(sk_range: SkRange) -> tuple[str, str, list[bytes]]:
+    args: list[bytes] = []
+    low = high = ""
+    if sk_range.low is not None:
+        low = ">=" if sk_range.low_inclusive else ">"
+        args.append(sk_range.low)
+    if sk_range.high is not None:
+        high = "<=" if sk_range.high_inclusive else "<"
+        args.append(sk_range.high)
+    return low, high, args
+
+
+class _SqliteOps:
+    """Reader and Writer over the shared connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    # --- catalog --------------------------------------------------------------------------
+
+    def get_table(self, account: str, region: str, name: str) -> TableRow | None:
+        row = self._c.execute(
+            "SELECT table_id, account, region, name, description, status, created_at, version"
+            " FROM tables WHERE account = ? AND region = ? AND name = ?",
+            (account, region, name),
+        ).fetchone()
+        return TableRow(*row) if row else None
+
+    def list_tables(
+        self, account: str, region: str, start_after: str | None, limit: int
+    ) -> list[str]:
+        rows = self._c.execute(
+            "SELECT name FROM tables WHERE account = ? AND region = ? AND name > ?"
+            " ORDER BY name LIMIT ?",
+            (account, region, start_after or "", limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def create_table(
+        self, account: str, region: str, name: str, description: bytes, status: str,
+        created_at: float,
+    ) -> int:
+        cur = self._c.execute(
+            "INSERT INTO tables (account, region, name, description, status, created_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, 1)",
+            (account, region, name, description, status, created_at),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update_table(self, table_id: int, description: bytes, status: str) -> None:
+        self._c.execute(
+            "UPDATE tables SET description = ?, status = ?, version = version + 1"
+            " WHERE table_id = ?",
+            (description, status, table_id),
+        )
+
+    def delete_table(self, table_id: int) -> None:
+        c = self._c
+        for (index_id,) in c.execute(
+            "SELECT index_id FROM index_catalog WHERE table_id = ?", (table_id,)
+        ).fetchall():
+            self.drop_index(index_id)
+        c.execute("DELETE FROM items WHERE table_id = ?", (table_id,))
+        c.execute("DELETE FROM tables WHERE table_id = ?", (table_id,))
+
+    def new_index_id(self, table_id: int, name: str) -> int:
+        cur = self._c.execute(
+            "INSERT INTO index_catalog (table_id, name) VALUES (?, ?)", (table_id, name)
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def drop_index(self, index_id: int) -> None:
+        self._c.execute("DELETE FROM index_rows WHERE index_id = ?", (index_id,))
+        self._c.execute("DELETE FROM index_catalog WHERE index_id = ?", (index_id,))
+
+    # --- items ----------------------------------------------------------------------------
+
+    def get_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> bytes | None:
+        row = self._c.execute(
+            "SELECT body FROM items WHERE table_id = ? AND pk_hash = ? AND pk = ? AND sk = ?",
+            (table_id, pk_hash, pk, sk),
+        ).fetchone()
+        return row[0] if row else None
+
+    def put_item(
+        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        expires_at: int | None,
+    ) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO items (table_id, pk_hash, pk, sk, body, size, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (table_id, pk_hash, pk, sk, body, size, expires_at),
+        )
+
+    def delete_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> None:
+        self._c.execute(
+            "DELETE FROM items WHERE table_id = ? AND pk_hash = ? AND pk = ? AND sk = ?",
+            (table_id, pk_hash, pk, sk),
+        )
+
+    def query_items(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[ItemRow]:
+        low, high, args = _bounds(sk_range)
+        sql = _range_sql(
+            "pk_hash, pk, sk, body, size", "items", ("table_id", "pk_hash", "pk"), "sk", (),
+            low, high, forward, after_sk is not None,
+        )
+        params: list[object] = [table_id, pk_hash, pk, *args]
+        if after_sk is not None:
+            params.append(after_sk)
+        for row in self._c.execute(sql, params):
+            yield ItemRow(*row)
+
+    def scan_items(
+        self, table_id: int, hash_low: int, hash_high: int,
+        after: tuple[int, bytes, bytes] | None,
+    ) -> Iterator[ItemRow]:
+        if after is None:
+            cur = self._c.execute(
+                "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
+                " AND pk_hash >= ? AND pk_hash < ? ORDER BY pk_hash, pk, sk",
+                (table_id, hash_low, hash_high),
+            )
+        else:
+            cur = self._c.execute(
+                "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
+                " AND pk_hash >= ? AND pk_hash < ? AND (pk_hash, pk, sk) > (?, ?, ?)"
+                " ORDER BY pk_hash, pk, sk",
+                (table_id, hash_low, hash_high, *after),
+            )
+        for row in cur:
+            yield ItemRow(*row)
+
+    def table_stats(self, table_id: int) -> tuple[int, int]:
+        row = self._c.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE table_id = ?", (table_id,)
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def collection_size(self, table_id: int, pk_hash: int, pk: bytes) -> int:
+        row = self._c.execute(
+            "SELECT coalesce(sum(size), 0) FROM items WHERE table_id = ? AND pk_hash = ?"
+            " AND pk = ?",
+            (table_id, pk_hash, pk),
+        ).fetchone()
+        return int(row[0])
+
+    # --- index rows -----------------------------------------------------------------------
+
+    def put_index_row(self, index_id: int, row: IndexRow) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO index_rows"
+            " (index_id, ix_hash, ix_pk, ix_sk, pk, sk, body, size)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk, row.body, row.size),
+        )
+
+    def delete_index_row(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, ix_sk: bytes, pk: bytes, sk: bytes
+    ) -> None:
+        self._c.execute(
+            "DELETE FROM index_rows WHERE index_id = ? AND ix_hash = ? AND ix_pk = ?"
+            " AND ix_sk = ? AND pk = ? AND sk = ?",
+            (index_id, ix_hash, ix_pk, ix_sk, pk, sk),
+        )
+
+    def query_index(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]:
+        low, high, args = _bounds(sk_range)
+        sql = _range_sql(
+            "ix_hash, ix_pk, ix_sk, pk, sk, body, size", "index_rows",
+            ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
+            low, high, forward, after is not None,
+        )
+        params: list[object] = [index_id, ix_hash, ix_pk, *args]
+        if after is not None:
+            params.extend(after)
+        for row in self._c.execute(sql, params):
+            yield IndexRow(*row)
+
+    def scan_index(
+        self, index_id: int, hash_low: int, hash_high: int,
+        after: tuple[int, bytes, bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]:
+        base = (
+            "SELECT ix_hash, ix_pk, ix_sk, pk, sk, body, size FROM index_rows WHERE index_id = ?"
+            " AND ix_hash >= ? AND ix_hash < ?"
+        )
+        order = " ORDER BY ix_hash, ix_pk, ix_sk, pk, sk"
+        if after is None:
+            cur = self._c.execute(base + order, (index_id, hash_low, hash_high))
+        else:
+            cur = self._c.execute(
+                base + " AND (ix_hash, ix_pk, ix_sk, pk, sk) > (?, ?, ?, ?, ?)" + order,
+                (index_id, hash_low, hash_high, *after),
+            )
+        for row in cur:
+            yield IndexRow(*row)
+
+    def index_stats(self, index_id: int) -> tuple[int, int]:
+        row = self._c.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM index_rows WHERE index_id = ?",
+            (index_id,),
+        ).fetchone()
+        return int(row[0]), int(row[1])
