@@ -1,0 +1,3 @@
+from ddblite.cli import main
+
+main()

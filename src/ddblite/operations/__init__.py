@@ -1,0 +1,39 @@
+"""One module per API operation; REGISTRY maps the wire name to its handler.
+
+Each handler is a short script: check the request's parameter rules, find every input error,
+then call the engine and shape the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ddblite.engine.database import Caller, Database
+from ddblite.operations import (
+    create_table,
+    delete_item,
+    delete_table,
+    describe_endpoints,
+    describe_limits,
+    describe_table,
+    get_item,
+    list_tables,
+    put_item,
+    update_table,
+)
+
+Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
+
+REGISTRY: dict[str, Handler] = {
+    "CreateTable": create_table.handle,
+    "DeleteItem": delete_item.handle,
+    "DeleteTable": delete_table.handle,
+    "DescribeEndpoints": describe_endpoints.handle,
+    "DescribeLimits": describe_limits.handle,
+    "DescribeTable": describe_table.handle,
+    "GetItem": get_item.handle,
+    "ListTables": list_tables.handle,
+    "PutItem": put_item.handle,
+    "UpdateTable": update_table.handle,
+}

@@ -1,0 +1,36 @@
+"""Compile the expressions of a write request (ConditionExpression or legacy Expected) and
+turn a failed check into ConditionalCheckFailedException, shared by PutItem, UpdateItem and
+DeleteItem (and the transaction and batch paths built on them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ddblite import expressions
+from ddblite.operations import request_expressions as rx
+from ddblite.errors import ConditionalCheckFailedException
+from ddblite.model.values import Item
+
+Check = Callable[[Item | None], None]
+
+
+def _always(item: Item | None) -> None:
+    return None
+
+
+def compile_condition(request: dict[str, Any], context: expressions.ExpressionContext) -> Check:
+    """A function that raises ConditionalCheckFailedException when the request's condition
+    does not hold for the current item."""
+    condition = rx.condition(request, context)
+    if condition is None:
+        return _always
+    return_old = request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+
+    def check(item: Item | None) -> None:
+        if not expressions.evaluate(condition, item):
+            raise ConditionalCheckFailedException(
+                item=item if return_old and item is not None else None
+            )
+
+    return check

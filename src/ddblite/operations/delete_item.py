@@ -1,0 +1,37 @@
+"""DeleteItem: remove an item by its key, optionally on a condition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite import expressions
+from ddblite.operations import request_expressions as rx
+from ddblite.engine.database import Caller, Database
+from ddblite.model.schema import check_key
+from ddblite.model.values import Item, check_item
+from ddblite.operations.common import check_return_values, consumed_write, old_image
+from ddblite.operations.conditions import compile_condition
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    return_values = check_return_values(request, ("ALL_OLD", "NONE"))
+    rx.check_parameters(request, "DeleteItem")
+    key = request["Key"]
+    check_item(key)
+    context = expressions.ExpressionContext(
+        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
+    )
+    check = compile_condition(request, context)
+    context.check_unused()
+    table = db.table(caller, request["TableName"])
+    check_key(table.keys, key)
+
+    def mutate(old: Item | None) -> None:
+        check(old)
+        return None
+
+    result = db.write_item(table, key, mutate)
+    return {
+        **old_image(return_values, result.old),
+        **consumed_write(request, table, result.old_size),
+    }

@@ -1,0 +1,13 @@
+"""DescribeTable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite.engine import catalog
+from ddblite.engine.database import Caller, Database
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    table = catalog.require(db, caller, request["TableName"])
+    return {"Table": catalog.describe(db, table)}

@@ -1,0 +1,37 @@
+"""PutItem: replace an item whole, optionally on a condition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite import expressions
+from ddblite.operations import request_expressions as rx
+from ddblite.engine.database import Caller, Database
+from ddblite.model.schema import check_item_key
+from ddblite.model.values import Item, check_item
+from ddblite.operations.common import check_return_values, consumed_write, old_image
+from ddblite.operations.conditions import compile_condition
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    return_values = check_return_values(request, ("ALL_OLD", "NONE"))
+    rx.check_parameters(request, "PutItem")
+    item: Item = request["Item"]
+    check_item(item)
+    context = expressions.ExpressionContext(
+        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
+    )
+    check = compile_condition(request, context)
+    context.check_unused()
+    table = db.table(caller, request["TableName"])
+    check_item_key(table.keys, item)
+
+    def mutate(old: Item | None) -> Item:
+        check(old)
+        return item
+
+    result = db.write_item(table, item, mutate)
+    return {
+        **old_image(return_values, result.old),
+        **consumed_write(request, table, max(result.old_size, result.new_size)),
+    }

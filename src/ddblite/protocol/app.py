@@ -1,0 +1,167 @@
+"""The ASGI application: HTTP in, ``dispatch.handle`` in the middle, HTTP out.
+
+A raw ASGI callable rather than a framework: the whole per-request path is a few dict lookups,
+one JSON parse and one JSON dump, which is what lets one Python process keep up with the JVM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ddblite.engine.database import Database
+from ddblite.errors import RequestEntityTooLarge, UnknownOperationException
+from ddblite.limits import MAX_REQUEST_BYTES
+from ddblite.protocol import dispatch
+from ddblite.protocol.wire import CONTENT_TYPE, crc32, render_error
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+_ACCEPTED_TYPES = (b"application/x-amz-json-1.0", b"application/json", b"")
+_HEALTH = b"healthy: dynamodb.us-east-1.amazonaws.com "
+
+
+class GroupCommitter:
+    """Commits once per event-loop turn for every write that arrived in that turn; each
+    request is answered only after the commit that holds its write."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: asyncio.Future[None] | None = None
+
+    async def durable(self) -> None:
+        if not self._db.backend.pending_commit():
+            return
+        if self._pending is None:
+            loop = asyncio.get_running_loop()
+            self._pending = loop.create_future()
+            loop.call_soon(self._commit)
+        await asyncio.shield(self._pending)
+
+    def _commit(self) -> None:
+        future, self._pending = self._pending, None
+        assert future is not None
+        try:
+            self._db.backend.commit()
+        except Exception as error:  # the batch is lost: every waiter must hear it
+            future.set_exception(error)
+        else:
+            future.set_result(None)
+
+
+class DynamoDBApp:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.committer = GroupCommitter(db)
+        self._executor = (
+            ThreadPoolExecutor(max_workers=32, thread_name_prefix="ddblite")
+            if db.backend.blocking
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.db.backend.close()
+                if self._executor is not None:
+                    self._executor.shutdown(wait=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
+        headers = dict(scope["headers"])
+        method = scope["method"]
+        cors = b"origin" in headers
+        if method == "GET":
+            await _respond(send, 200, _HEALTH, b"text/plain", cors)
+            return
+        if method == "OPTIONS":
+            await _preflight(send, headers)
+            return
+        body = await _read_body(receive, headers)
+        if body is None:
+            status, payload = render_error(RequestEntityTooLarge())
+            await _respond(send, status, payload, CONTENT_TYPE, cors)
+            return
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip()
+        if method != "POST" or content_type not in _ACCEPTED_TYPES:
+            status, payload = render_error(UnknownOperationException())
+            await _respond(send, 404, payload, CONTENT_TYPE, cors)
+            return
+        target = headers.get(b"x-amz-target", b"").decode("latin-1")
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        if self._executor is None:
+            status, payload = dispatch.handle(self.db, target, authorization, body)
+        else:
+            loop = asyncio.get_running_loop()
+            status, payload = await loop.run_in_executor(
+                self._executor, dispatch.handle, self.db, target, authorization, body
+            )
+        await self.committer.durable()
+        await _respond(send, status, payload, CONTENT_TYPE, cors)
+
+
+async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:
+    """The request body, or None when it is over DynamoDB's 16 MiB limit."""
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        return None
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    chunks = [body]
+    size = len(body)
+    while message.get("more_body"):
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _request_id() -> bytes:
+    return os.urandom(26).hex().upper().encode()
+
+
+async def _respond(send: Any, status: int, body: bytes, content_type: bytes, cors: bool) -> None:
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-amzn-requestid", _request_id()),
+        (b"x-amz-crc32", crc32(body)),
+    ]
+    if cors:
+        headers.append((b"access-control-allow-origin", b"*"))
+        headers.append((b"access-control-expose-headers", b"x-amzn-RequestId,x-amz-crc32"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _preflight(send: Any, headers: dict[bytes, bytes]) -> None:
+    out = [
+        (b"access-control-allow-origin", b"*"),
+        (b"access-control-max-age", b"172800"),
+        (b"content-length", b"0"),
+    ]
+    if b"access-control-request-headers" in headers:
+        out.append((b"access-control-allow-headers", headers[b"access-control-request-headers"]))
+    if b"access-control-request-method" in headers:
+        out.append((b"access-control-allow-methods", headers[b"access-control-request-method"]))
+    await send({"type": "http.response.start", "status": 200, "headers": out})
+    await send({"type": "http.response.body", "body": b""})

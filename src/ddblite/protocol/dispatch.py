@@ -1,0 +1,73 @@
+"""One request, from raw bytes to raw bytes: the path the server and in-process mode share.
+
+The order of checks is DynamoDB's: the body must be JSON, the target a known operation, the
+caller signed in; then the request shape (service model), then the operation's own rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from ddblite.engine.database import Caller, Database
+from ddblite.errors import (
+    DynamoDBError,
+    InternalServerError,
+    SerializationException,
+    UnknownOperationException,
+)
+from ddblite.operations import REGISTRY
+from ddblite.protocol.auth import caller_of
+from ddblite.protocol.shapes import check_request
+from ddblite.protocol.wire import render_error
+
+log = logging.getLogger("ddblite")
+
+DYNAMODB_TARGET = "DynamoDB_20120810."
+STREAMS_TARGET = "DynamoDBStreams_20120810."
+
+Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
+
+
+def resolve(target: str | None) -> tuple[str, Handler]:
+    """The operation name and handler for an X-Amz-Target header value."""
+    if target:
+        prefix, _, operation = target.partition(".")
+        handler = REGISTRY.get(operation) if prefix + "." in (
+            DYNAMODB_TARGET, STREAMS_TARGET
+        ) else None
+        if handler is not None:
+            return operation, handler
+    raise UnknownOperationException()
+
+
+def handle(
+    db: Database, target: str | None, authorization: str | None, body: bytes
+) -> tuple[int, bytes]:
+    """(HTTP status, response body) for one DynamoDB request."""
+    try:
+        payload = _decode(body)
+        operation, handler = resolve(target)
+        account, region = caller_of(authorization or "")
+        if not body:
+            raise SerializationException()
+        request = check_request(operation, payload)
+        response = handler(db, Caller(account, region), request)
+        return 200, orjson.dumps(response)
+    except DynamoDBError as error:
+        return render_error(error)
+    except Exception:
+        log.exception("internal error")
+        return render_error(InternalServerError())
+
+
+def _decode(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise SerializationException() from None
