@@ -24,6 +24,8 @@ import array
 import asyncio
 import hashlib
 import hmac
+import http.client
+import json
 import multiprocessing
 import os
 import resource
@@ -80,8 +82,7 @@ class Signer:
         self._access_key = access_key
         self._secret = secret_key
         self._canon_prefix = (
-            "POST\n/\n\ncontent-type:application/x-amz-json-1.0\n"
-            f"host:{self._host}\nx-amz-date:"
+            f"POST\n/\n\ncontent-type:application/x-amz-json-1.0\nhost:{self._host}\nx-amz-date:"
         )
         self._heads: dict[str, tuple[str, str]] = {}
         self._second = -1
@@ -470,29 +471,49 @@ def run(plan: Plan, url: str) -> Result:
     return total
 
 
-def one_shot(url: str, operation: str, body: bytes, timeout: float = 60.0) -> tuple[int, bytes]:
-    """One signed request on its own connection (setup, polling, Scan pages): (status, body)."""
-    import http.client
+class Client:
+    """A plain keep-alive client for setup, sanity checks and timed Scans (not the hot path)."""
 
-    endpoint = Endpoint.from_url(url)
-    raw = Signer(endpoint).request(operation, body)
-    head, _, payload = raw.partition(b"\r\n\r\n")
-    headers = {}
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b": ")
-        headers[name.decode()] = value.decode()
-    connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
-    try:
-        connection.request("POST", "/", body=payload, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
+    def __init__(self, url: str, timeout: float = 120.0) -> None:
+        self.endpoint = Endpoint.from_url(url)
+        self.signer = Signer(self.endpoint)
+        self._timeout = timeout
+        self._http = http.client.HTTPConnection(
+            self.endpoint.host, self.endpoint.port, timeout=timeout
+        )
+
+    def raw(self, operation: str, body: bytes) -> tuple[int, bytes]:
+        """Send one signed request: (status, response body)."""
+        request = self.signer.request(operation, body)
+        head, _, payload = request.partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b": ")
+            if name not in (b"Host", b"Content-Length"):
+                headers[name.decode()] = value.decode()
+        for attempt in range(2):  # one retry on a fresh connection if the server closed ours
+            try:
+                self._http.request("POST", "/", body=payload, headers=headers)
+                response = self._http.getresponse()
+                return response.status, response.read()
+            except (ConnectionError, OSError):
+                self._http.close()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def call(self, operation: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Send a JSON request; (status, decoded response)."""
+        status, body = self.raw(operation, json.dumps(request).encode())
+        decoded = json.loads(body) if body else {}
+        return status, decoded if isinstance(decoded, dict) else {"raw": decoded}
+
+    def close(self) -> None:
+        self._http.close()
 
 
 def _cli() -> None:
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(description="Closed-loop DynamoDB request generator (raw).")
     parser.add_argument("url")
