@@ -28,7 +28,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from ddblite.model.numbers import canonical
+from ddblite.model.numbers import EXACT, canonical
 from ddblite.model.values import decode_binary
 
 _NEG, _ZERO, _POS = b"\x40", b"\x80", b"\xc0"
@@ -41,7 +41,7 @@ def encode_number(text: str) -> bytes:
     value = Decimal(text)
     if not value:
         return _ZERO
-    sign, digit_tuple, exponent = value.normalize().as_tuple()
+    sign, digit_tuple, exponent = value.normalize(EXACT).as_tuple()
     digits = "".join(map(str, digit_tuple)).encode()
     # value = 0.digits x 10^e  where e = adjusted() + 1
     e = len(digit_tuple) + int(exponent) + _EXPONENT_BIAS

@@ -21,7 +21,7 @@ MIN_EXPONENT = -130
 
 _GRAMMAR = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 # Enough precision that arithmetic on two in-range numbers is exact before we check the result.
-_EXACT = Context(prec=400, Emax=999999, Emin=-999999)
+EXACT = Context(prec=400, Emax=999999, Emin=-999999)
 
 NOT_A_NUMBER = "The parameter cannot be converted to a numeric value"
 OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
@@ -51,7 +51,7 @@ def check_range(value: Decimal) -> None:
         raise ValidationException(OVERFLOW)
     if exponent < MIN_EXPONENT:
         raise ValidationException(UNDERFLOW)
-    if len(value.normalize(_EXACT).as_tuple().digits) > MAX_DIGITS:
+    if len(value.normalize(EXACT).as_tuple().digits) > MAX_DIGITS:
         raise ValidationException(TOO_PRECISE)
 
 
@@ -59,7 +59,7 @@ def canonical(value: Decimal) -> str:
     """The plain spelling DynamoDB answers with: no exponent, no redundant zeros."""
     if not value:
         return "0"
-    text = format(value.normalize(_EXACT), "f")
+    text = format(value.normalize(EXACT), "f")
     return text
 
 
@@ -70,11 +70,11 @@ def normalize(text: str) -> str:
 
 def add(left: str, right: str) -> str:
     """DynamoDB's ``+`` / ADD on two stored numbers (38-digit result, range checked)."""
-    return _arith(_EXACT.add(Decimal(left), Decimal(right)))
+    return _arith(EXACT.add(Decimal(left), Decimal(right)))
 
 
 def subtract(left: str, right: str) -> str:
-    return _arith(_EXACT.subtract(Decimal(left), Decimal(right)))
+    return _arith(EXACT.subtract(Decimal(left), Decimal(right)))
 
 
 def _arith(result: Decimal) -> str:
