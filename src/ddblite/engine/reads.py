@@ -1,0 +1,197 @@
+"""Query and Scan pages over storage range reads.
+
+A page stops after ``limit`` items *evaluated* or once the bytes read reach 1 MB, whichever
+comes first, both counted before the filter, as DynamoDB does; when it stops for either
+reason it carries a LastEvaluatedKey (even if nothing follows, as DynamoDB does). Rows arrive in
+key order from storage, one at a time, so memory stays flat whatever the table size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import orjson
+
+from ddblite.limits import MAX_PAGE_BYTES
+from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
+from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
+from ddblite.model.values import Item, Value
+from ddblite.storage.base import IndexRow, ItemRow, SkRange, StorageBackend
+
+Filter = Callable[[Item], bool]
+Project = Callable[[Item], Item]
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Item] = field(default_factory=list)
+    scanned: int = 0
+    read_bytes: int = 0
+    last_key: Item | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SortCondition:
+    """The sort-key part of a key condition: op in = < <= > >= BETWEEN begins_with."""
+
+    op: str
+    values: tuple[Value, ...]
+
+
+def sk_range(condition: SortCondition | None) -> SkRange:
+    if condition is None:
+        return SkRange()
+    op = condition.op
+    first = encode(condition.values[0])
+    if op == "=":
+        return SkRange(first, True, first, True)
+    if op == "<":
+        return SkRange(high=first, high_inclusive=False)
+    if op == "<=":
+        return SkRange(high=first)
+    if op == ">":
+        return SkRange(low=first, low_inclusive=False)
+    if op == ">=":
+        return SkRange(low=first)
+    if op == "BETWEEN":
+        return SkRange(first, True, encode(condition.values[1]), True)
+    # begins_with: every key in [prefix, successor(prefix)).
+    return SkRange(low=first, high=_successor(first), high_inclusive=False)
+
+
+def _successor(prefix: bytes) -> bytes | None:
+    trimmed = prefix.rstrip(b"\xff")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + bytes((trimmed[-1] + 1,))
+
+
+def segment_bounds(segment: int, total: int) -> tuple[int, int]:
+    """Segment ``segment`` of ``total`` is one contiguous slice of the pk_hash space."""
+    return segment * HASH_SPACE // total, (segment + 1) * HASH_SPACE // total
+
+
+def collect(
+    rows: Iterable[tuple[Item, int]],
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
+    last_key: Callable[[Item], Item],
+) -> Page:
+    """Fill one page from ``(item, size)`` rows in key order."""
+    page = Page()
+    cap = limit if limit is not None else -1
+    last: Item | None = None
+    stopped = False
+    for item, size in rows:
+        page.scanned += 1
+        page.read_bytes += size
+        last = item
+        if keep is None or keep(item):
+            page.items.append(item if project is None else project(item))
+        if page.scanned == cap or page.read_bytes >= MAX_PAGE_BYTES:
+            stopped = True
+            break
+    if stopped and last is not None:
+        page.last_key = last_key(last)
+    return page
+
+
+def table_rows(rows: Iterator[ItemRow]) -> Iterator[tuple[Item, int]]:
+    for row in rows:
+        yield orjson.loads(row.body), row.size
+
+
+def index_rows(rows: Iterator[IndexRow]) -> Iterator[tuple[Item, int]]:
+    for row in rows:
+        yield orjson.loads(row.body), row.size
+
+
+def index_last_key(table: TableSchema, index: IndexSchema) -> Callable[[Item], Item]:
+    """LastEvaluatedKey of an index page: the index key and the table key."""
+
+    def last_key(item: Item) -> Item:
+        out = key_of(table.keys, item)
+        out.update(key_of(index.keys, item))
+        return out
+
+    return last_key
+
+
+def table_last_key(keys: KeySchema) -> Callable[[Item], Item]:
+    return lambda item: key_of(keys, item)
+
+
+def start_after_table(keys: KeySchema, start: Item | None) -> tuple[int, bytes, bytes] | None:
+    if start is None:
+        return None
+    ek = encode_key(keys, start)
+    return ek.pk_hash, ek.pk, ek.sk
+
+
+def start_after_index(
+    table: TableSchema, index: IndexSchema, start: Item | None
+) -> tuple[int, bytes, bytes, bytes, bytes] | None:
+    if start is None:
+        return None
+    ix_pk = encode(start[index.keys.hash_name])
+    ix_sk = b"" if index.keys.range_name is None else encode(start[index.keys.range_name])
+    ek = encode_key(table.keys, start)
+    return pk_hash(ix_pk), ix_pk, ix_sk, ek.pk, ek.sk
+
+
+def query_table(
+    backend: StorageBackend, table: TableSchema, hash_value: Value,
+    condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
+    keep: Filter | None, project: Project | None,
+) -> Page:
+    pk = encode(hash_value)
+    after = None
+    if start is not None and table.keys.range_name is not None:
+        after = encode(start[table.keys.range_name])
+    with backend.read() as r:
+        rows = r.query_items(
+            table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after
+        )
+        if start is not None and table.keys.range_name is None:
+            rows = iter(())  # a hash-only partition holds one item: nothing follows it
+        return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
+
+
+def query_index(
+    backend: StorageBackend, table: TableSchema, index: IndexSchema, hash_value: Value,
+    condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
+    keep: Filter | None, project: Project | None,
+) -> Page:
+    ix_pk = encode(hash_value)
+    after = None
+    if start is not None:
+        begin = start_after_index(table, index, start)
+        assert begin is not None
+        after = begin[2:]
+    with backend.read() as r:
+        rows = r.query_index(
+            index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after
+        )
+        return collect(index_rows(rows), limit, keep, project, index_last_key(table, index))
+
+
+def scan_table(
+    backend: StorageBackend, table: TableSchema, segment: int, total: int,
+    start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
+) -> Page:
+    low, high = segment_bounds(segment, total)
+    with backend.read() as r:
+        rows = r.scan_items(table.table_id, low, high, start_after_table(table.keys, start))
+        return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
+
+
+def scan_index(
+    backend: StorageBackend, table: TableSchema, index: IndexSchema, segment: int, total: int,
+    start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
+) -> Page:
+    low, high = segment_bounds(segment, total)
+    with backend.read() as r:
+        rows = r.scan_index(index.index_id, low, high, start_after_index(table, index, start))
+        return collect(index_rows(rows), limit, keep, project, index_last_key(table, index))

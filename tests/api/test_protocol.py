@@ -1,0 +1,116 @@
+"""The wire protocol: targets, content types, the error envelope, auth, size cap."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import zlib
+from typing import Any
+
+from tests.servers import RunningServer
+
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20260101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date;x-amz-target, Signature=abc"
+)
+
+
+def post(
+    server: RunningServer, body: bytes, target: str | None = "DynamoDB_20120810.ListTables",
+    auth: str | None = AUTH, content_type: str = "application/x-amz-json-1.0",
+) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": content_type, "X-Amz-Date": "20260101T000000Z"}
+    if target is not None:
+        headers["X-Amz-Target"] = target
+    if auth is not None:
+        headers["Authorization"] = auth
+    request = urllib.request.Request(server.endpoint, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+# DynamoDB's error envelope: __type with the namespace prefix, and the message key.
+def test_error_envelope_shape(server: RunningServer) -> None:
+    status, headers, body = post(
+        server, b'{"TableName": "nope_nope"}', target="DynamoDB_20120810.DescribeTable"
+    )
+    assert status == 400
+    assert headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert json.loads(body) == {
+        "__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+        "message": "Requested resource not found: Table: nope_nope not found",
+    }
+
+
+# Every response carries a request id and a CRC32 of the body that botocore verifies.
+def test_request_id_and_crc32(server: RunningServer) -> None:
+    status, headers, body = post(server, b"{}")
+    assert status == 200
+    assert headers["x-amz-crc32"] == str(zlib.crc32(body))
+    assert len(headers["x-amzn-RequestId"]) == 52
+
+
+def test_unknown_operation(server: RunningServer) -> None:
+    status, _, body = post(server, b"{}", target="DynamoDB_20120810.Nope")
+    assert (status, json.loads(body)) == (
+        400, {"__type": "com.amazon.coral.service#UnknownOperationException"}
+    )
+    status, _, body = post(server, b"{}", target=None)
+    assert json.loads(body) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
+
+
+def test_malformed_json_is_a_serialization_error(server: RunningServer) -> None:
+    status, _, body = post(server, b"{not json")
+    assert (status, json.loads(body)) == (
+        400, {"__type": "com.amazon.coral.service#SerializationException"}
+    )
+
+
+def test_missing_authentication(server: RunningServer) -> None:
+    status, _, body = post(server, b"{}", auth=None)
+    assert (status, json.loads(body)) == (
+        400,
+        {
+            "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+            "message": "Request is missing Authentication Token",
+        },
+    )
+
+
+def test_body_over_16_mib_is_413(server: RunningServer) -> None:
+    status, _, _ = post(server, b"x" * (16 * 1024 * 1024 + 1))
+    assert status == 413
+    # The server keeps serving.
+    assert post(server, b"{}")[0] == 200
+
+
+def test_health_check(server: RunningServer) -> None:
+    with urllib.request.urlopen(server.endpoint, timeout=5) as response:
+        assert response.status == 200
+        assert response.read().startswith(b"healthy")
+
+
+# Tables live per (account, region): a 12-digit access key is the account id.
+def test_tables_are_per_account_and_region(server: RunningServer) -> None:
+    from tests.api.conftest import make_client
+
+    name = "scoped_table_probe"
+    a = make_client(server.endpoint, aws_access_key_id="111111111111")
+    b = make_client(server.endpoint, aws_access_key_id="222222222222")
+    c = make_client(server.endpoint, aws_access_key_id="111111111111", region_name="eu-west-1")
+    a.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        described: dict[str, Any] = a.describe_table(TableName=name)["Table"]
+        assert described["TableArn"] == f"arn:aws:dynamodb:us-east-1:111111111111:table/{name}"
+        assert name not in b.list_tables()["TableNames"]
+        assert name not in c.list_tables()["TableNames"]
+    finally:
+        a.delete_table(TableName=name)
