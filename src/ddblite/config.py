@@ -9,7 +9,7 @@ DEFAULT_DB = "./ddblite.db"
 MEMORY = ":memory:"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 4566
@@ -18,11 +18,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
+        default = cls()
         values: dict[str, object] = {
-            "host": os.environ.get("DDBLITE_HOST", cls.host),
-            "port": int(os.environ.get("DDBLITE_PORT", cls.port)),
-            "db": os.environ.get("DDBLITE_DB", cls.db),
-            "synchronous": os.environ.get("DDBLITE_SYNCHRONOUS", cls.synchronous),
+            "host": os.environ.get("DDBLITE_HOST", default.host),
+            "port": int(os.environ.get("DDBLITE_PORT", default.port)),
+            "db": os.environ.get("DDBLITE_DB", default.db),
+            "synchronous": os.environ.get("DDBLITE_SYNCHRONOUS", default.synchronous),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
