@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ddblite import expressions
-from ddblite.operations import request_expressions as rx
 from ddblite.errors import ConditionalCheckFailedException
 from ddblite.model.values import Item
+from ddblite.operations import request_expressions as rx
 
 Check = Callable[[Item | None], None]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite import expressions
-from ddblite.operations import request_expressions as rx
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_key
 from ddblite.model.values import check_item
+from ddblite.operations import request_expressions as rx
 from ddblite.operations.common import consumed_read
 
 
