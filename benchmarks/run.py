@@ -1,0 +1,426 @@
+"""Benchmark ddblite against DynamoDB Local and moto; print a markdown table.
+
+    python benchmarks/run.py                          # every available target, every workload
+    python benchmarks/run.py --targets ddblite,moto --workloads put,get --duration 5
+    python benchmarks/run.py --url http://127.0.0.1:8000 --workloads get,query
+    python benchmarks/run.py --ceiling                # the load generator's own ceiling
+
+Each target is started here (loopback only, fresh in-memory state), measured, and stopped.
+See benchmarks/README.md for what every number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+from loadgen import Client, Plan, run
+from workloads import SCAN_ITEMS, WORKLOADS, SetupError, prepare_scan, timed_scan
+
+from servers import TARGETS, Server, ddblite_available, reset_peak, tree_kb
+
+EXTRA = ("scan", "coldstart", "idle")
+DEFAULT_TARGETS = ("ddblite", "ddblite-file", "ddblocal", "moto")
+PEERS = ("ddblocal", "moto")
+
+
+@dataclass
+class Throughput:
+    rate: float  # ops/s, or items/s for BatchWriteItem
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    generator_cpu: float  # fraction of one core the generator used
+
+
+@dataclass
+class TargetReport:
+    name: str
+    label: str
+    throughput: dict[str, Throughput] = field(default_factory=dict)
+    scan_s: float | None = None
+    scan_items: int | None = None
+    scan_peak_mb: float | None = None
+    coldstart_ms: float | None = None
+    coldstart_runs: list[float] = field(default_factory=list)
+    idle_mb: float | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+def _label(name: str, server: Server | None) -> str:
+    base = TARGETS[name].label if name in TARGETS else name
+    try:
+        if name == "moto":
+            return f"moto {metadata.version('moto')}"
+        if name.startswith("ddblite"):
+            return f"{base.replace('ddblite', 'ddblite ' + metadata.version('ddblite'))}"
+        if name == "ddblocal" and server is not None:
+            port = server.url.rsplit(":", 1)[1]
+            java_log = server.log.parent / f"server-{port}.log"  # written by DynamoDB Local
+            for line in java_log.read_text(errors="replace").splitlines():
+                if line.startswith("Version:"):
+                    return f"DynamoDB Local {line.split()[1]}"
+    except (OSError, metadata.PackageNotFoundError):
+        pass
+    return base
+
+
+def _throughput(
+    args: argparse.Namespace, url: str, report: TargetReport, names: list[str], measure: bool
+) -> None:
+    """Run each workload once; `measure=False` is the warm-up pass (JIT, caches, tables)."""
+    client = Client(url)
+    try:
+        for name in names:
+            workload = WORKLOADS[name]
+            try:
+                if args.no_setup:
+                    body = workload.bodies("ceiling")
+                else:
+                    body = workload.prepare(url, client, args.connections)
+            except (SetupError, OSError) as exc:
+                report.failures.append(f"{name}: {exc}")
+                print(f"  {name}: setup failed: {exc}", file=sys.stderr)
+                continue
+            plan = Plan(
+                workload.operation,
+                body,
+                duration=args.duration if measure else args.server_warmup,
+                warmup=args.warmup if measure else 0.0,
+                connections=args.connections,
+                procs=args.procs,
+            )
+            result = run(plan, url)
+            if not measure:
+                if result.errors:
+                    print(f"  {name} warm-up: {result.errors} errors", file=sys.stderr)
+                continue
+            cpu = result.cpu_seconds / result.elapsed if result.elapsed else 0.0
+            report.throughput[name] = Throughput(
+                result.ops_per_s * workload.items_per_request,
+                result.percentile_ms(50),
+                result.percentile_ms(99),
+                result.errors,
+                result.ok,
+                cpu,
+            )
+            line = (
+                f"  {name:9} {result.ops_per_s * workload.items_per_request:>10,.0f}/s"
+                f"  p50 {result.percentile_ms(50):7.2f} ms  p99 {result.percentile_ms(99):7.2f} ms"
+                f"  errors {result.errors}  generator {cpu:.0%} of a core"
+            )
+            print(line, file=sys.stderr)
+            for sample in result.error_samples[:2]:
+                print(f"    error: {sample}", file=sys.stderr)
+    finally:
+        client.close()
+
+
+def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Server | None) -> None:
+    client = Client(url, timeout=600.0)
+    try:
+        started = time.monotonic()
+        prepare_scan(url, client, args.connections, args.scan_items)
+        print(
+            f"  scan: {args.scan_items:,} items loaded in {time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+        )
+        peak = _PeakSampler(server)
+        with peak:
+            result = timed_scan(client)
+        report.scan_s = result.seconds
+        report.scan_items = result.items
+        report.scan_peak_mb = peak.peak_mb
+        print(
+            f"  scan: {result.items:,} items in {result.pages} pages, {result.seconds:.2f} s,"
+            f" server peak RSS {peak.peak_mb or float('nan'):.0f} MB",
+            file=sys.stderr,
+        )
+        if result.items != args.scan_items:
+            report.failures.append(f"scan returned {result.items} items, not {args.scan_items}")
+    except (SetupError, OSError) as exc:
+        report.failures.append(f"scan: {exc}")
+        print(f"  scan failed: {exc}", file=sys.stderr)
+    finally:
+        client.close()
+
+
+class _PeakSampler:
+    """Peak RSS of the server's process tree while a block runs: the larger of the kernel's
+    high-water mark (reset first, when allowed) and a 10 ms sampling of the current RSS."""
+
+    def __init__(self, server: Server | None) -> None:
+        self.server = server
+        self.peak_mb: float | None = None
+        self._sampled_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._reset = False
+
+    def _sample(self) -> None:
+        assert self.server is not None
+        for _ in range(360_000):  # at most an hour of 10 ms samples
+            self._sampled_kb = max(self._sampled_kb, tree_kb(self.server.sid))
+            if self._stop.wait(0.01):
+                return
+
+    def __enter__(self) -> _PeakSampler:
+        if self.server is not None:
+            self._reset = reset_peak(self.server.sid)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+        high_water = tree_kb(self.server.sid, "VmHWM") if self._reset else 0
+        self.peak_mb = max(self._sampled_kb, high_water) / 1024.0
+
+
+def bench_target(args: argparse.Namespace, name: str) -> TargetReport:
+    target = TARGETS[name]
+    report = TargetReport(name, target.label)
+    print(f"== {target.label}", file=sys.stderr)
+    try:
+        server = target.launch()
+    except (RuntimeError, OSError) as exc:
+        report.failures.append(f"launch: {exc}")
+        print(f"  launch failed: {exc}", file=sys.stderr)
+        return report
+    try:
+        report.label = _label(name, server)
+        if "idle" in args.extra:
+            time.sleep(args.idle_wait)
+            report.idle_mb = server.rss_mb()
+            print(f"  idle RSS {report.idle_mb:.0f} MB", file=sys.stderr)
+        if args.server_warmup > 0:
+            _throughput(args, server.url, report, args.workloads, measure=False)
+        _throughput(args, server.url, report, args.workloads, measure=True)
+        if "scan" in args.extra:
+            _scan(args, server.url, report, server)
+    finally:
+        server.stop()
+    if "coldstart" in args.extra:
+        runs = []
+        for _ in range(args.cold_runs):
+            fresh = target.launch()
+            runs.append(fresh.ready_after * 1000.0)
+            fresh.stop()
+        report.coldstart_runs = runs
+        report.coldstart_ms = statistics.median(runs)
+        print(f"  cold start {report.coldstart_ms:.0f} ms (median of {runs})", file=sys.stderr)
+    return report
+
+
+def bench_url(args: argparse.Namespace) -> TargetReport:
+    report = TargetReport("url", args.url)
+    print(f"== {args.url}", file=sys.stderr)
+    if args.server_warmup > 0:
+        _throughput(args, args.url, report, args.workloads, measure=False)
+    _throughput(args, args.url, report, args.workloads, measure=True)
+    if "scan" in args.extra:
+        _scan(args, args.url, report, None)
+    return report
+
+
+# ---------------------------------------------------------------- output
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _fmt_ms(value: float) -> str:
+    return "-" if value != value else f"{value:.2f}"  # NaN: no successful request
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or not b or a != a or b != b:
+        return "-"
+    return f"{a / b:.2f}x"
+
+
+def _ratio_pairs(reports: list[TargetReport]) -> list[tuple[TargetReport, TargetReport]]:
+    ours = [r for r in reports if r.name.startswith("ddblite")]
+    peers = [r for r in reports if r.name in PEERS]
+    return [(a, b) for a in ours for b in peers]
+
+
+def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
+    pairs = _ratio_pairs(reports)
+    out = [
+        f"Measured on {date.today().isoformat()}, {_cores()} cores; {args.connections} connections,"
+        f" {args.procs} generator process(es), {args.warmup:g} s warmup + {args.duration:g} s"
+        " per workload.",
+        "",
+    ]
+    names = [n for n in args.workloads if any(n in r.throughput for r in reports)]
+    if names:
+        head = ["workload"]
+        for r in reports:
+            head += [f"{r.label} ops/s", "p50 ms", "p99 ms"]
+        head += [f"{a.label.split(' (')[0]}{_variant(a)} / {b.label}" for a, b in pairs]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for name in names:
+            row = [WORKLOADS[name].description]
+            for r in reports:
+                t = r.throughput.get(name)
+                row += (
+                    [_fmt_rate(t.rate), _fmt_ms(t.p50_ms), _fmt_ms(t.p99_ms)]
+                    if t
+                    else ["-", "-", "-"]
+                )
+            for a, b in pairs:
+                ta, tb = a.throughput.get(name), b.throughput.get(name)
+                row.append(_ratio(ta.rate if ta else None, tb.rate if tb else None))
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    extra_rows = _extra_rows(reports, args)
+    if extra_rows:
+        head = ["measure"] + [r.label for r in reports]
+        head += [f"{a.label.split(' (')[0]}{_variant(a)} / {b.label}" for a, b in pairs]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for title, getter, fmt in extra_rows:
+            row = [title] + [fmt(getter(r)) for r in reports]
+            row += [_ratio(getter(a), getter(b)) for a, b in pairs]
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    for r in reports:
+        errors = sum(t.errors for t in r.throughput.values())
+        if errors or r.failures:
+            out.append(f"- {r.label}: {errors} failed requests; " + "; ".join(r.failures))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _variant(report: TargetReport) -> str:
+    return " file" if report.name == "ddblite-file" else ""
+
+
+Getter = Callable[[TargetReport], float | None]
+Formatter = Callable[[float | None], str]
+
+
+def _num(fmt: str) -> Formatter:
+    return lambda v: "-" if v is None else format(v, fmt)
+
+
+def _extra_rows(
+    reports: list[TargetReport], args: argparse.Namespace
+) -> list[tuple[str, Getter, Formatter]]:
+    rows: list[tuple[str, Getter, Formatter]] = []
+    if "scan" in args.extra:
+        rows.append(
+            (
+                f"Scan {args.scan_items:,} items end to end, s (lower is better)",
+                lambda r: r.scan_s,
+                _num(".2f"),
+            )
+        )
+        rows.append(("Scan: server peak RSS, MB", lambda r: r.scan_peak_mb, _num(".0f")))
+    if "coldstart" in args.extra:
+        rows.append(
+            (
+                f"Cold start to first ListTables, ms (median of {args.cold_runs})",
+                lambda r: r.coldstart_ms,
+                _num(".0f"),
+            )
+        )
+    if "idle" in args.extra:
+        rows.append(("Idle RSS after start, MB", lambda r: r.idle_mb, _num(".0f")))
+    return rows
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--targets", default=",".join(DEFAULT_TARGETS), help="comma list of " + ", ".join(TARGETS)
+    )
+    parser.add_argument(
+        "--workloads", default=None, help="comma list of " + ", ".join([*WORKLOADS, *EXTRA])
+    )
+    parser.add_argument("--url", help="benchmark this already running endpoint instead")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="measure the generator itself against a do-nothing server",
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
+    parser.add_argument(
+        "--server-warmup",
+        type=float,
+        default=2.0,
+        help="seconds of each workload in an unmeasured first pass (0: no such pass)",
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--procs", type=int, default=1, help="generator processes")
+    parser.add_argument("--scan-items", type=int, default=SCAN_ITEMS)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--idle-wait", type=float, default=2.0, help="seconds before idle RSS")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
+    args = parser.parse_args(argv)
+    if args.workloads is None:
+        args.workloads = "get,put,batch" if args.ceiling else ",".join([*WORKLOADS, *EXTRA])
+    chosen = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    unknown = [w for w in chosen if w not in WORKLOADS and w not in EXTRA]
+    if unknown:
+        parser.error(f"unknown workloads: {unknown}")
+    args.workloads = [w for w in chosen if w in WORKLOADS]
+    args.extra = [w for w in chosen if w in EXTRA]
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if bad := [t for t in args.targets if t not in TARGETS]:
+        parser.error(f"unknown targets: {bad}")
+    args.no_setup = False
+    if args.ceiling:
+        args.targets, args.no_setup, args.extra = ["trivial"], True, []
+    if args.url:
+        args.extra = [e for e in args.extra if e == "scan"]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.url:
+        reports = [bench_url(args)]
+    else:
+        targets = args.targets
+        if any(t.startswith("ddblite") for t in targets) and not ddblite_available():
+            print(
+                "ddblite serve is not runnable yet: skipping the ddblite targets", file=sys.stderr
+            )
+            targets = [t for t in targets if not t.startswith("ddblite")]
+        reports = [bench_target(args, name) for name in targets]
+    table = markdown(reports, args)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in reports], indent=2))
+    return 0 if not any(r.failures for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
