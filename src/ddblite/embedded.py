@@ -1,0 +1,568 @@
+"""In-process mode: botocore's DynamoDB calls answered by an engine in this process, no socket.
+
+botocore emits ``before-send.<service>.<Operation>`` with the signed, serialized request just
+before it would open a connection; the first handler that returns a response wins and no
+connection is made. We answer that event with the bytes ``protocol.dispatch.handle`` produces,
+the very function the HTTP server calls, so validation, errors and responses are the server's
+own; botocore then parses, checks the CRC32 and retries exactly as it would over the network.
+
+Two ways a client reaches an engine:
+
+- **routed** (``mock()``): one handler, appended to botocore's ``BUILTIN_HANDLERS`` when this
+  module is imported, so every session created afterwards carries it (and ``mock()`` adds it to
+  an already existing ``boto3.DEFAULT_SESSION``). It answers only while a mock is active, only
+  for requests addressed to an AWS host (a client given ``endpoint_url=`` keeps talking to that
+  endpoint), and sends them to the innermost active engine. Inactive, it costs one list check.
+- **bound** (``Engine.client()``): the engine's handler on that one client, which always goes
+  to that engine whatever its endpoint, made from a session without the routed handler so a
+  request can never be answered twice.
+
+Other services never reach either handler: they are registered for DynamoDB's events only.
+"""
+
+from __future__ import annotations
+
+import configparser
+import functools
+import inspect
+import os
+import socket
+import threading
+import time
+import unittest
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+from botocore.awsrequest import AWSResponse
+from botocore.handlers import BUILTIN_HANDLERS
+
+from ddblite.clock import Clock, SystemClock
+from ddblite.config import MEMORY, Settings
+from ddblite.engine.database import Database
+from ddblite.errors import RequestEntityTooLarge
+from ddblite.limits import MAX_REQUEST_BYTES
+from ddblite.protocol import dispatch
+from ddblite.protocol.wire import render_error
+
+__all__ = ["EmbeddedServer", "Engine", "Mock", "mock", "route"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# botocore's hyphenized service ids: "DynamoDB" and "DynamoDB Streams".
+EVENTS = ("before-send.dynamodb", "before-send.dynamodb-streams")
+SERVICES = {"dynamodb": EVENTS[0], "dynamodbstreams": EVENTS[1]}
+DEFAULT_REGION = "us-east-1"
+FAKE_KEY = "ddblite"
+FAKE_SECRET = "ddblite"
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+# Hosts of every AWS partition; a request to any other host was sent to an explicit endpoint.
+_AWS_SUFFIXES = (
+    ".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov",
+    ".cloud.adc-e.uk", ".csp.hci.ic.gov", ".api.amazonwebservices.com.cn",
+)
+
+
+# --- the engine --------------------------------------------------------------------------------
+
+
+class Engine:
+    """A ddblite database living in this process.
+
+    ``Engine()`` is a fresh in-memory database; ``Engine(db="path.db")`` a SQLite file (kept);
+    ``clock`` is what the engine reads as the time (default: the wall clock), replaceable at
+    any time through ``engine.clock``. Use it as a context manager, or ``close()`` it.
+    """
+
+    def __init__(
+        self, db: str = MEMORY, *, clock: Clock | None = None, synchronous: str = "FULL"
+    ) -> None:
+        from ddblite.server import open_database
+
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.path = db
+        self.database: Database = open_database(Settings(db=db, synchronous=synchronous))
+        # The engine reads the time through this indirection so that ``engine.clock = ...``
+        # takes effect at once, without rebuilding the database.
+        self.database.clock = self._now
+        self._backend = self.database.backend
+        self._closed = False
+
+    def _now(self) -> float:
+        return self.clock.now()
+
+    # --- requests -------------------------------------------------------------------------
+
+    def handle(
+        self, target: str | None, authorization: str | None, body: bytes
+    ) -> tuple[int, bytes]:
+        """(HTTP status, body) for one request: the server's code path, minus the socket."""
+        if len(body) > MAX_REQUEST_BYTES:
+            return render_error(RequestEntityTooLarge())
+        result = dispatch.handle(self.database, target, authorization, body)
+        backend = self._backend
+        if backend.pending_commit():  # a file database groups commits; one request, one commit
+            backend.commit()
+        return result
+
+    def respond(self, request: Any) -> AWSResponse:
+        """botocore's response to botocore's prepared request."""
+        headers = request.headers
+        status, payload = self.handle(
+            _text(headers.get("X-Amz-Target")),
+            _text(headers.get("Authorization")),
+            _bytes(request.body),
+        )
+        return AWSResponse(request.url, status, _response_headers(payload), _Raw(payload))
+
+    def _on_send(self, request: Any, **kwargs: Any) -> AWSResponse:
+        return self.respond(request)
+
+    # --- boto3 objects bound to this engine ------------------------------------------------
+
+    def client(self, service_name: str = "dynamodb", **kwargs: Any) -> Any:
+        """A boto3 client whose every request goes to this engine, mock or no mock.
+
+        ``service_name`` is ``"dynamodb"`` or ``"dynamodbstreams"``; keyword arguments go to
+        ``boto3.client`` (region and credentials default to the environment's, else
+        us-east-1 and a fake key, which is account 000000000000)."""
+        if service_name not in SERVICES:
+            raise ValueError(f"ddblite serves dynamodb and dynamodbstreams, not {service_name!r}")
+        client = _bound_session().client(service_name, **_client_defaults(kwargs))
+        client.meta.events.register_first(SERVICES[service_name], self._on_send)
+        return client
+
+    def streams(self, **kwargs: Any) -> Any:
+        """A DynamoDB Streams client bound to this engine."""
+        return self.client("dynamodbstreams", **kwargs)
+
+    def resource(self, **kwargs: Any) -> Any:
+        """A boto3 DynamoDB service resource bound to this engine."""
+        resource = _bound_session().resource("dynamodb", **_client_defaults(kwargs))
+        resource.meta.client.meta.events.register_first(EVENTS[0], self._on_send)
+        return resource
+
+    # --- routing and serving ---------------------------------------------------------------
+
+    def mock(self) -> Mock:
+        """Route every botocore DynamoDB call made inside the block to this engine."""
+        return Mock(engine=self)
+
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmbeddedServer:
+        """Serve this same database over HTTP from a background thread (``port=0`` picks a
+        free port); for SDKs of other languages or the AWS CLI. Stop it with ``.stop()``."""
+        return EmbeddedServer(self, host, port)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._backend.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Engine(db={self.path!r}, clock={self.clock!r})"
+
+
+class _Raw:
+    """The body botocore reads through ``AWSResponse.raw.stream()``."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _response_headers(payload: bytes) -> dict[str, str]:
+    # The server's headers (protocol/app.py), so ResponseMetadata looks the same both ways.
+    return {
+        "content-type": _CONTENT_TYPE,
+        "content-length": str(len(payload)),
+        "x-amzn-requestid": os.urandom(26).hex().upper(),
+        "x-amz-crc32": str(zlib.crc32(payload)),
+    }
+
+
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
+    data = body.read()  # a file-like body (never from DynamoDB's JSON serializer, but legal)
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+# --- the routed handler ------------------------------------------------------------------------
+
+_active: list[Engine] = []
+_active_lock = threading.Lock()
+_aws_url_cache: dict[str, bool] = {}
+
+
+def _route(request: Any, **kwargs: Any) -> AWSResponse | None:
+    """``before-send`` for DynamoDB on every session: the innermost active engine answers."""
+    if not _active:
+        return None
+    try:
+        engine = _active[-1]
+    except IndexError:  # the last mock exited in another thread just now
+        return None
+    if not _is_aws_url(request.url):
+        return None
+    return engine.respond(request)
+
+
+def _is_aws_url(url: str) -> bool:
+    known = _aws_url_cache.get(url)
+    if known is None:
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").lower()
+        known = host.endswith(_AWS_SUFFIXES)
+        if len(_aws_url_cache) > 1024:
+            _aws_url_cache.clear()
+        _aws_url_cache[url] = known
+    return known
+
+
+for _event in EVENTS:
+    BUILTIN_HANDLERS.append((_event, _route))
+
+
+def route(target: Any) -> Any:
+    """Give the routed handler to a client, resource or (boto3 or botocore) session created
+    before ddblite was imported; returns ``target``. Clients and sessions created after the
+    import have it already."""
+    meta = getattr(target, "meta", None)
+    if meta is not None and hasattr(meta, "client"):  # a boto3 resource
+        emitter = meta.client.meta.events
+    elif meta is not None and hasattr(meta, "events"):  # a botocore client
+        emitter = meta.events
+    elif hasattr(target, "_session"):  # a boto3.Session
+        emitter = target._session
+    else:  # a botocore Session
+        emitter = target
+    for event in EVENTS:
+        # Unregister first so a handler already there is not added twice (it would answer
+        # twice, and write twice).
+        emitter.unregister(event, _route)
+        emitter.register(event, _route)
+    return target
+
+
+# --- mock() ------------------------------------------------------------------------------------
+
+
+class Mock(AbstractContextManager[Engine]):
+    """What ``mock()`` returns: a context manager (``with mock() as engine``), a decorator
+    (a fresh database for each call; functions, coroutine functions and test classes) and a
+    ``start()`` / ``stop()`` pair for setUp/tearDown."""
+
+    def __init__(
+        self, db: str = MEMORY, *, engine: Engine | None = None, clock: Clock | None = None
+    ) -> None:
+        self._db = db
+        self._engine = engine
+        self._clock = clock
+        self._entered: list[tuple[Engine, bool]] = []
+
+    def start(self) -> Engine:
+        if self._engine is not None:
+            engine, owned = self._engine, False
+        else:
+            engine, owned = Engine(self._db, clock=self._clock), True
+        _environment.acquire()
+        with _active_lock:
+            _active.append(engine)
+        self._entered.append((engine, owned))
+        return engine
+
+    def stop(self) -> None:
+        if not self._entered:
+            raise RuntimeError("mock.stop() called without a matching start()")
+        engine, owned = self._entered.pop()
+        with _active_lock:
+            # The innermost occurrence: exits may come out of order from different threads.
+            for i in range(len(_active) - 1, -1, -1):
+                if _active[i] is engine:
+                    del _active[i]
+                    break
+        _environment.release()
+        if owned:
+            engine.close()
+
+    def __enter__(self) -> Engine:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __call__(self, target: F) -> F:
+        if isinstance(target, type):
+            return cast(F, self._decorate_class(target))
+        if inspect.iscoroutinefunction(target):
+
+            @functools.wraps(target)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return await target(*args, **kwargs)
+
+            return cast(F, run_async)
+
+        @functools.wraps(target)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return target(*args, **kwargs)
+
+        return cast(F, run)
+
+    def _fresh(self) -> Mock:
+        # Each decorated call gets its own database (and its own entry, for recursion).
+        return Mock(self._db, engine=self._engine, clock=self._clock)
+
+    def _decorate_class(self, cls: type) -> type:
+        if issubclass(cls, unittest.TestCase):
+            # setUp, the test and tearDown share one database.
+            cls.run = self(cls.run)  # type: ignore[method-assign]
+            return cls
+        for name, value in list(vars(cls).items()):
+            if name.startswith("test") and inspect.isfunction(value):
+                setattr(cls, name, self(value))
+        return cls
+
+
+def mock(db: str = MEMORY, *, engine: Engine | None = None, clock: Clock | None = None) -> Mock:
+    """Route every botocore DynamoDB and DynamoDB Streams call made inside to an in-process
+    engine: a fresh in-memory database by default, the SQLite file ``db``, or ``engine``.
+
+    Fake credentials and region us-east-1 are put in the environment for the duration unless
+    some are configured. Calls to other AWS services, and to explicit ``endpoint_url``\\ s, are
+    left alone."""
+    return Mock(db, engine=engine, clock=clock)
+
+
+# --- environment: credentials and region -------------------------------------------------------
+
+_CREDENTIAL_ENV = (
+    "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+_CREDENTIAL_KEYS = frozenset({
+    "aws_access_key_id", "credential_process", "role_arn", "sso_session", "sso_start_url",
+    "web_identity_token_file", "credential_source",
+})
+
+
+class _Environment:
+    """Fake credentials and a region in ``os.environ`` while any mock is active, only where the
+    user configured none (so botocore never walks to the instance-metadata endpoint, and real
+    credentials keep working for the other services); restored when the last mock ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: dict[str, str | None] = {}
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._saved = {}
+                for key, value in _missing_settings().items():
+                    self._saved[key] = os.environ.get(key)
+                    os.environ[key] = value
+                _route_default_session()
+
+    def release(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                for key, value in self._saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+                self._saved = {}
+
+
+_environment = _Environment()
+
+
+def _missing_settings() -> dict[str, str]:
+    env = os.environ
+    out: dict[str, str] = {}
+    profile = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+    config = _profile(env.get("AWS_CONFIG_FILE", "~/.aws/config"), profile, config_file=True)
+    if not any(env.get(key) for key in _CREDENTIAL_ENV):
+        shared = _profile(env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), profile)
+        if not (_CREDENTIAL_KEYS & shared.keys() or _CREDENTIAL_KEYS & config.keys()):
+            out["AWS_ACCESS_KEY_ID"] = FAKE_KEY
+            out["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET
+            if env.get("AWS_SESSION_TOKEN") is not None:
+                out["AWS_SESSION_TOKEN"] = ""
+    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or config.get("region")):
+        out["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+    return out
+
+
+_profile_cache: dict[tuple[str, str, bool], tuple[int, dict[str, str]]] = {}
+
+
+def _profile(path: str, name: str, config_file: bool = False) -> dict[str, str]:
+    """The keys of one profile of an AWS config or credentials file ({} if absent)."""
+    full = Path(path).expanduser()
+    try:
+        stamp = full.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cache_key = (str(full), name, config_file)
+    cached = _profile_cache.get(cache_key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(full)
+    except (configparser.Error, UnicodeDecodeError):
+        return {}
+    section = f"profile {name}" if config_file and name != "default" else name
+    found = dict(parser.items(section)) if parser.has_section(section) else {}
+    _profile_cache[cache_key] = (stamp, found)
+    return found
+
+
+def _route_default_session() -> None:
+    """A ``boto3.DEFAULT_SESSION`` made before this module was imported lacks the handler."""
+    import sys
+
+    boto3 = sys.modules.get("boto3")
+    session = getattr(boto3, "DEFAULT_SESSION", None) if boto3 is not None else None
+    if session is not None:
+        route(session)
+
+
+# --- sessions and clients ----------------------------------------------------------------------
+
+_sessions: dict[str, Any] = {}
+_sessions_lock = threading.Lock()
+
+
+def _bound_session() -> Any:
+    """One boto3 session per process for engine-bound objects: creating a session loads the
+    service models (tens of milliseconds), creating a client from a warm one does not. It lacks
+    the routed handler, so the engine's own handler is the only answer."""
+    with _sessions_lock:
+        session = _sessions.get("bound")
+        if session is None:
+            import boto3
+            import botocore.session
+
+            core = botocore.session.Session()
+            for event in EVENTS:
+                core.unregister(event, _route)
+            session = _sessions["bound"] = boto3.Session(botocore_session=core)
+        return session
+
+
+def routed_session() -> Any:
+    """One boto3 session per process whose clients follow ``mock()`` like any other; the
+    pytest fixtures build their clients from it."""
+    with _sessions_lock:
+        session = _sessions.get("routed")
+        if session is None:
+            import boto3
+
+            session = _sessions["routed"] = boto3.Session()
+        return session
+
+
+def _client_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    env = os.environ
+    out = dict(kwargs)
+    if "region_name" not in out:
+        out["region_name"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or (
+            DEFAULT_REGION
+        )
+    if "aws_access_key_id" not in out:
+        key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if key and secret:
+            out["aws_access_key_id"], out["aws_secret_access_key"] = key, secret
+            if env.get("AWS_SESSION_TOKEN"):
+                out.setdefault("aws_session_token", env["AWS_SESSION_TOKEN"])
+        else:
+            out["aws_access_key_id"], out["aws_secret_access_key"] = FAKE_KEY, FAKE_SECRET
+    return out
+
+
+# --- serving an engine over HTTP ---------------------------------------------------------------
+
+
+class EmbeddedServer:
+    """An engine's database served over HTTP by uvicorn in a daemon thread."""
+
+    def __init__(self, engine: Engine, host: str, port: int) -> None:
+        import uvicorn
+
+        from ddblite.protocol.app import DynamoDBApp
+
+        self.engine = engine
+        self._socket = socket.create_server((host, port))
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        self.endpoint_url = f"http://{host}:{self.port}"
+        config = uvicorn.Config(
+            DynamoDBApp(engine.database),
+            lifespan="off",  # the app's shutdown would close the engine's database
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            date_header=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]},
+            name=f"ddblite-serve-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        while not self._server.started and self._thread.is_alive():
+            time.sleep(0.002)
+        if not self._server.started:
+            self._socket.close()
+            raise RuntimeError(f"ddblite could not serve on {host}:{self.port}")
+
+    def client(self, service_name: str = "dynamodb", **kwargs: Any) -> Any:
+        """A boto3 client for this server's endpoint."""
+        kwargs.setdefault("endpoint_url", self.endpoint_url)
+        return _bound_session().client(service_name, **_client_defaults(kwargs))
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
