@@ -35,18 +35,19 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from botocore.awsrequest import AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
 
 from ddblite.clock import Clock, SystemClock
 from ddblite.config import MEMORY, Settings
-from ddblite.engine.database import Database
 from ddblite.errors import RequestEntityTooLarge
 from ddblite.limits import MAX_REQUEST_BYTES
-from ddblite.protocol import dispatch
 from ddblite.protocol.wire import render_error
+
+if TYPE_CHECKING:
+    from ddblite.engine.database import Database
 
 __all__ = ["EmbeddedServer", "Engine", "Mock", "mock", "route"]
 
@@ -81,8 +82,12 @@ class Engine:
     def __init__(
         self, db: str = MEMORY, *, clock: Clock | None = None, synchronous: str = "FULL"
     ) -> None:
+        # Imported here, not at the top: the pytest plugin imports this module at start-up to
+        # install the routed handler, and should not pay for the whole engine until it is used.
+        from ddblite.protocol.dispatch import handle
         from ddblite.server import open_database
 
+        self._dispatch = handle
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.path = db
         self.database: Database = open_database(Settings(db=db, synchronous=synchronous))
@@ -103,7 +108,7 @@ class Engine:
         """(HTTP status, body) for one request: the server's code path, minus the socket."""
         if len(body) > MAX_REQUEST_BYTES:
             return render_error(RequestEntityTooLarge())
-        result = dispatch.handle(self.database, target, authorization, body)
+        result = self._dispatch(self.database, target, authorization, body)
         backend = self._backend
         if backend.pending_commit():  # a file database groups commits; one request, one commit
             backend.commit()
