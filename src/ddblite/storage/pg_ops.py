@@ -1,0 +1,383 @@
+"""Reader and Writer over one PostgreSQL connection (the SQL half of ``storage.postgres``).
+
+Writes run inside a psycopg pipeline: a statement whose result nobody needs (an advisory
+lock, an upsert) is only queued, and the next fetch sends everything queued in one network
+round trip. A single-item write therefore costs two round trips: ``[BEGIN, table fence, item
+lock, SELECT ... FOR UPDATE]`` and ``[INSERT/DELETE, index rows, COMMIT]``. The lock and the
+read stay separate statements on purpose: in READ COMMITTED each statement takes its snapshot
+when it starts, so the read must start after the lock is granted, or it could miss an item
+that the previous lock holder just inserted.
+
+Range reads fetch in chunks by keyset (``... AND (key) > (last key) ORDER BY key LIMIT n``),
+so a Scan of a large table never pulls more than a chunk into memory and holds no server-side
+cursor; each chunk is its own statement (read committed, as DynamoDB's Query and Scan are).
+Iterators must be consumed inside the ``read()``/``write()`` block that produced them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+
+from ddblite.storage.base import IndexRow, ItemRow, SkRange, StaleCatalogError, TableRow
+
+_FIRST_CHUNK = 100
+_MAX_CHUNK = 1000
+_CHUNK_BYTES = 4 << 20  # aim for ~4 MB per chunk: two DynamoDB pages
+
+Row = tuple[Any, ...]
+
+
+def _lock_id(kind: bytes, *parts: bytes) -> int:
+    """A signed 64-bit advisory-lock key. ``kind`` separates the name spaces (item, table,
+    catalog name); each part is length-prefixed so (b"ab", b"c") and (b"a", b"bc") differ."""
+    h = hashlib.blake2b(kind, digest_size=8)
+    for part in parts:
+        h.update(len(part).to_bytes(4, "big"))
+        h.update(part)
+    return int.from_bytes(h.digest(), "big", signed=True)
+
+
+def item_lock_id(table_id: int, pk: bytes, sk: bytes) -> int:
+    return _lock_id(b"item", table_id.to_bytes(8, "big"), pk, sk)
+
+
+def table_lock_id(table_id: int) -> int:
+    return _lock_id(b"table", table_id.to_bytes(8, "big"))
+
+
+def name_lock_id(account: str, region: str, name: str) -> int:
+    return _lock_id(b"name", account.encode(), region.encode(), name.encode())
+
+
+@lru_cache(maxsize=256)
+def _range_sql(
+    columns: str, table: str, prefix_cols: tuple[str, ...], order_cols: tuple[str, ...],
+    low: str, high: str, forward: bool, after: bool,
+) -> str:
+    """One chunk of a partition (or hash range) in key order; built once per shape."""
+    where = [f"{c} = %s" for c in prefix_cols]
+    sort_col = order_cols[0]
+    if low:
+        where.append(f"{sort_col} {low} %s")
+    if high:
+        where.append(f"{sort_col} {high} %s")
+    if after:
+        cmp = ">" if forward else "<"
+        where.append(f"({', '.join(order_cols)}) {cmp} ({', '.join('%s' for _ in order_cols)})")
+    direction = "ASC" if forward else "DESC"
+    order = ", ".join(f"{c} {direction}" for c in order_cols)
+    return f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
+
+
+def _bounds(sk_range: SkRange) -> tuple[str, str, list[bytes]]:
+    args: list[bytes] = []
+    low = high = ""
+    if sk_range.low is not None:
+        low = ">=" if sk_range.low_inclusive else ">"
+        args.append(sk_range.low)
+    if sk_range.high is not None:
+        high = "<=" if sk_range.high_inclusive else "<"
+        args.append(sk_range.high)
+    return low, high, args
+
+
+def _next_chunk(limit: int, rows: list[Row], size_col: int) -> int:
+    average = max(1, sum(r[size_col] for r in rows) // max(1, len(rows)))
+    return int(max(10, min(limit * 4, _MAX_CHUNK, _CHUNK_BYTES // average)))
+
+
+_ITEM_COLS = "pk_hash, pk, sk, body, size"
+_INDEX_COLS = "ix_hash, ix_pk, ix_sk, pk, sk, body, size"
+_GET = "SELECT body FROM items WHERE table_id = %s AND pk_hash = %s AND pk = %s AND sk = %s"
+_UPSERT_ITEM = (
+    "INSERT INTO items (table_id, pk_hash, pk, sk, body, size, expires_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (table_id, pk_hash, pk, sk) DO UPDATE"
+    " SET body = EXCLUDED.body, size = EXCLUDED.size, expires_at = EXCLUDED.expires_at"
+)
+_UPSERT_INDEX_ROW = (
+    "INSERT INTO index_rows (index_id, ix_hash, ix_pk, ix_sk, pk, sk, body, size)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (index_id, ix_hash, ix_pk, ix_sk, pk, sk) DO UPDATE"
+    " SET body = EXCLUDED.body, size = EXCLUDED.size"
+)
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
+_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(%s)"
+
+
+class PgOps:
+    """Reader (``writing=False``, an autocommit connection) or Writer (inside one transaction,
+    in pipeline mode). ``locking`` is False in SERIALIZABLE mode, where the database's own
+    conflict detection replaces the advisory locks."""
+
+    def __init__(self, conn: psycopg.Connection[Row], writing: bool, locking: bool) -> None:
+        self._c = conn
+        self.writing = writing
+        self.locking = locking and writing
+        self._held: set[int] = set()
+        self._fences: list[tuple[psycopg.Cursor[Row], int]] = []
+
+    # --- locking and fencing (writers only) --------------------------------------------------
+
+    def _lock(self, lock_id: int) -> None:
+        if lock_id not in self._held:
+            self._held.add(lock_id)
+            self._c.execute(_LOCK, (lock_id,))
+
+    def lock_keys(self, keys: Iterable[tuple[int, bytes, bytes]]) -> None:
+        """Lock every ``(table_id, pk, sk)`` a multi-item write block will touch, before it
+        reads any of them. Locks are taken in sorted lock-id order, so two blocks over
+        overlapping keys cannot deadlock; keys locked here are not locked again by
+        ``get_item``/``put_item``/``delete_item``. A no-op in SERIALIZABLE mode."""
+        if not self.locking:
+            return
+        for lock_id in sorted({item_lock_id(*key) for key in keys}):
+            self._lock(lock_id)
+
+    def fence_table(self, table_id: int, version: int) -> None:
+        """Pin the table version the engine's cached schema was built from. Takes the
+        table's lock in shared mode (schema changes take it exclusively), then reads the
+        version in a later statement; the check runs with the next fetch, before anything is
+        committed, and raises ``StaleCatalogError`` when the table changed or is gone."""
+        if self.locking:
+            self._c.execute(_LOCK_SHARED, (table_lock_id(table_id),))
+        cur = self._c.execute("SELECT version FROM tables WHERE table_id = %s", (table_id,))
+        self._fences.append((cur, version))
+
+    def check_fences(self) -> None:
+        while self._fences:
+            cur, version = self._fences.pop()
+            row = cur.fetchone()
+            if row is None or row[0] != version:
+                raise StaleCatalogError(f"table changed: version {version} is not current")
+
+    def _fetchone(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        row = self._c.execute(sql, params, binary=True).fetchone()
+        if self._fences:
+            self.check_fences()
+        return row
+
+    def _fetchall(self, sql: str, params: list[Any]) -> list[Row]:
+        rows = self._c.execute(sql, params, binary=True).fetchall()
+        if self._fences:
+            self.check_fences()
+        return rows
+
+    # --- catalog --------------------------------------------------------------------------
+
+    def get_table(self, account: str, region: str, name: str) -> TableRow | None:
+        """Inside a write block this locks the catalog row first (create and update are
+        read-check-writes too); item writes use the cached schema and ``fence_table``."""
+        if self.locking:
+            self._lock(name_lock_id(account, region, name))
+        row = self._fetchone(
+            "SELECT table_id, account, region, name, description, status, created_at, version"
+            " FROM tables WHERE account = %s AND region = %s AND name = %s",
+            (account, region, name),
+        )
+        return TableRow(*row) if row else None
+
+    def list_tables(
+        self, account: str, region: str, start_after: str | None, limit: int
+    ) -> list[str]:
+        # COLLATE "C": byte order, as SQLite and DynamoDB list names, whatever the locale.
+        rows = self._fetchall(
+            'SELECT name FROM tables WHERE account = %s AND region = %s AND name COLLATE "C" > %s'
+            ' ORDER BY name COLLATE "C" LIMIT %s',
+            [account, region, start_after or "", limit],
+        )
+        return [r[0] for r in rows]
+
+    def create_table(
+        self, account: str, region: str, name: str, description: bytes, status: str,
+        created_at: float,
+    ) -> int:
+        if self.locking:
+            self._lock(name_lock_id(account, region, name))
+        row = self._fetchone(
+            "INSERT INTO tables (account, region, name, description, status, created_at, version)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 1) RETURNING table_id",
+            (account, region, name, description, status, created_at),
+        )
+        assert row is not None
+        return int(row[0])
+
+    def _lock_table(self, table_id: int) -> None:
+        """Exclusive: waits for in-flight item writes of the table (they hold it shared)."""
+        if self.locking:
+            self._lock(table_lock_id(table_id))
+
+    def update_table(self, table_id: int, description: bytes, status: str) -> None:
+        self._lock_table(table_id)
+        self._c.execute(
+            "UPDATE tables SET description = %s, status = %s, version = version + 1"
+            " WHERE table_id = %s",
+            (description, status, table_id),
+        )
+
+    def delete_table(self, table_id: int) -> None:
+        self._lock_table(table_id)
+        c = self._c
+        c.execute(
+            "DELETE FROM index_rows WHERE index_id IN"
+            " (SELECT index_id FROM index_catalog WHERE table_id = %s)",
+            (table_id,),
+        )
+        c.execute("DELETE FROM index_catalog WHERE table_id = %s", (table_id,))
+        c.execute("DELETE FROM items WHERE table_id = %s", (table_id,))
+        c.execute("DELETE FROM tables WHERE table_id = %s", (table_id,))
+
+    def new_index_id(self, table_id: int, name: str) -> int:
+        self._lock_table(table_id)
+        row = self._fetchone(
+            "INSERT INTO index_catalog (table_id, name) VALUES (%s, %s) RETURNING index_id",
+            (table_id, name),
+        )
+        assert row is not None
+        return int(row[0])
+
+    def drop_index(self, index_id: int) -> None:
+        owner = self._fetchone(
+            "SELECT table_id FROM index_catalog WHERE index_id = %s", (index_id,)
+        )
+        if owner is not None:
+            self._lock_table(int(owner[0]))
+        self._c.execute("DELETE FROM index_rows WHERE index_id = %s", (index_id,))
+        self._c.execute("DELETE FROM index_catalog WHERE index_id = %s", (index_id,))
+
+    # --- items ----------------------------------------------------------------------------
+
+    def get_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> bytes | None:
+        if not self.writing:
+            row = self._fetchone(_GET, (table_id, pk_hash, pk, sk))
+            return row[0] if row else None
+        if self.locking:
+            self._lock(item_lock_id(table_id, pk, sk))
+        row = self._fetchone(_GET + " FOR UPDATE", (table_id, pk_hash, pk, sk))
+        return row[0] if row else None
+
+    def put_item(
+        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        expires_at: int | None,
+    ) -> None:
+        if self.locking:
+            self._lock(item_lock_id(table_id, pk, sk))
+        self._c.execute(_UPSERT_ITEM, (table_id, pk_hash, pk, sk, body, size, expires_at))
+
+    def delete_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> None:
+        if self.locking:
+            self._lock(item_lock_id(table_id, pk, sk))
+        self._c.execute(
+            "DELETE FROM items WHERE table_id = %s AND pk_hash = %s AND pk = %s AND sk = %s",
+            (table_id, pk_hash, pk, sk),
+        )
+
+    def _chunks(
+        self, shape: tuple[str, str, tuple[str, ...], tuple[str, ...], str, str, bool],
+        prefix: list[Any], after: tuple[Any, ...] | None, size_col: int,
+    ) -> Iterator[Row]:
+        """Rows of a keyset-paged range, chunk by chunk; ``shape`` is ``_range_sql``'s
+        arguments without ``after``; the last ``len(order_cols)`` columns of the selected list
+        before ``body, size`` are the order key."""
+        columns, table, prefix_cols, order_cols, low, high, forward = shape
+        width = len(order_cols)
+        limit = _FIRST_CHUNK
+        while True:
+            sql = _range_sql(columns, table, prefix_cols, order_cols, low, high, forward,
+                             after is not None)
+            params = [*prefix, *(after or ()), limit]
+            rows = self._fetchall(sql, params)
+            yield from rows
+            if len(rows) < limit:
+                return
+            last = rows[-1]
+            after = tuple(last[size_col - 1 - width: size_col - 1])
+            limit = _next_chunk(limit, rows, size_col)
+
+    def query_items(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[ItemRow]:
+        low, high, args = _bounds(sk_range)
+        shape = (_ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
+        after = (after_sk,) if after_sk is not None else None
+        for row in self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4):
+            yield ItemRow(*row)
+
+    def scan_items(
+        self, table_id: int, hash_low: int, hash_high: int,
+        after: tuple[int, bytes, bytes] | None,
+    ) -> Iterator[ItemRow]:
+        shape = (_ITEM_COLS, "items", ("table_id",), ("pk_hash", "pk", "sk"), ">=", "<", True)
+        for row in self._chunks(shape, [table_id, hash_low, hash_high], after, 4):
+            yield ItemRow(*row)
+
+    def table_stats(self, table_id: int) -> tuple[int, int]:
+        row = self._fetchone(
+            "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE table_id = %s",
+            (table_id,),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    def collection_size(self, table_id: int, pk_hash: int, pk: bytes) -> int:
+        row = self._fetchone(
+            "SELECT coalesce(sum(size), 0) FROM items WHERE table_id = %s AND pk_hash = %s"
+            " AND pk = %s",
+            (table_id, pk_hash, pk),
+        )
+        assert row is not None
+        return int(row[0])
+
+    # --- index rows (owned by their base item: the item's lock covers them) ---------------
+
+    def put_index_row(self, index_id: int, row: IndexRow) -> None:
+        self._c.execute(
+            _UPSERT_INDEX_ROW,
+            (index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk, row.body, row.size),
+        )
+
+    def delete_index_row(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, ix_sk: bytes, pk: bytes, sk: bytes
+    ) -> None:
+        self._c.execute(
+            "DELETE FROM index_rows WHERE index_id = %s AND ix_hash = %s AND ix_pk = %s"
+            " AND ix_sk = %s AND pk = %s AND sk = %s",
+            (index_id, ix_hash, ix_pk, ix_sk, pk, sk),
+        )
+
+    def query_index(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]:
+        low, high, args = _bounds(sk_range)
+        shape = (
+            _INDEX_COLS, "index_rows", ("index_id", "ix_hash", "ix_pk"), ("ix_sk", "pk", "sk"),
+            low, high, forward,
+        )
+        for row in self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6):
+            yield IndexRow(*row)
+
+    def scan_index(
+        self, index_id: int, hash_low: int, hash_high: int,
+        after: tuple[int, bytes, bytes, bytes, bytes] | None,
+    ) -> Iterator[IndexRow]:
+        shape = (
+            _INDEX_COLS, "index_rows", ("index_id",), ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
+            ">=", "<", True,
+        )
+        for row in self._chunks(shape, [index_id, hash_low, hash_high], after, 6):
+            yield IndexRow(*row)
+
+    def index_stats(self, index_id: int) -> tuple[int, int]:
+        row = self._fetchone(
+            "SELECT count(*), coalesce(sum(size), 0) FROM index_rows WHERE index_id = %s",
+            (index_id,),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
