@@ -175,3 +175,10 @@ class StorageBackend(Protocol):
     def commit(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+class StaleCatalogError(Exception):
+    """A backend shared by several servers (``shared = True``, PostgreSQL) raises this inside a
+    ``write()`` block when the table version the engine fenced with ``fence_table`` is no
+    longer current: another server changed or dropped the table. Nothing has been written;
+    the engine reloads the table and runs the write again."""
