@@ -107,13 +107,14 @@ def _build(operation: str, root: Node) -> RequestCheck:
     skip = "TableName" if name_node else None
 
     def check(body: Any) -> dict[str, Any]:
-        if body is None:
-            body = {}
-        elif type(body) is not dict:
-            raise container_type_error(root, body, in_collection=False)
-        if fast(body):
-            _report(operation, root, body, name_node, rule, skip)
-        return body
+        if type(body) is not dict:
+            if body is not None:
+                raise container_type_error(root, body, in_collection=False)
+            body = {}  # a JSON null body reads as an empty request
+        request: dict[str, Any] = body
+        if fast(request):
+            _report(operation, root, request, name_node, rule, skip)
+        return request
 
     return check
 
