@@ -16,8 +16,8 @@ import orjson
 from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
-from ddblite.model.values import Item, Value
-from ddblite.storage.base import IndexRow, ItemRow, SkRange, StorageBackend
+from ddblite.model.values import Item, Value, item_size
+from ddblite.storage.base import IndexRow, ItemRow, Reader, SkRange, StorageBackend
 
 Filter = Callable[[Item], bool]
 Project = Callable[[Item], Item]
@@ -29,6 +29,9 @@ class Page:
     scanned: int = 0
     read_bytes: int = 0
     last_key: Item | None = None
+    # Bytes of the full items fetched from the table for an LSI read (Select=ALL_ATTRIBUTES or
+    # attributes the index does not project); billed to the table, apart from the index.
+    table_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +81,11 @@ def collect(
     keep: Filter | None,
     project: Project | None,
     last_key: Callable[[Item], Item],
+    page: Page | None = None,
 ) -> Page:
     """Fill one page from ``(item, size)`` rows in key order."""
-    page = Page()
+    if page is None:
+        page = Page()
     cap = limit if limit is not None else -1
     last: Item | None = None
     stopped = False
@@ -106,6 +111,23 @@ def table_rows(rows: Iterator[ItemRow]) -> Iterator[tuple[Item, int]]:
 def index_rows(rows: Iterator[IndexRow]) -> Iterator[tuple[Item, int]]:
     for row in rows:
         yield orjson.loads(row.body), row.size
+
+
+def fetched_rows(
+    reader: Reader, table: TableSchema, rows: Iterator[IndexRow], page: Page
+) -> Iterator[tuple[Item, int]]:
+    """Index rows replaced by the table's full items (an LSI read asking for attributes the
+    index does not hold). The page limit still counts the index bytes; the table bytes are
+    tallied apart for the capacity bill. The full item holds every key attribute, so the
+    LastEvaluatedKey built from it is the same."""
+    for row in rows:
+        body = reader.get_item(table.table_id, pk_hash(row.pk), row.pk, row.sk)
+        if body is None:  # cannot happen while indexes are kept in the same transaction
+            yield orjson.loads(row.body), row.size
+            continue
+        item: Item = orjson.loads(body)
+        page.table_bytes += item_size(item)
+        yield item, row.size
 
 
 def index_last_key(table: TableSchema, index: IndexSchema) -> Callable[[Item], Item]:
@@ -162,7 +184,7 @@ def query_table(
 def query_index(
     backend: StorageBackend, table: TableSchema, index: IndexSchema, hash_value: Value,
     condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
-    keep: Filter | None, project: Project | None,
+    keep: Filter | None, project: Project | None, fetch: bool = False,
 ) -> Page:
     ix_pk = encode(hash_value)
     after = None
@@ -174,7 +196,7 @@ def query_index(
         rows = r.query_index(
             index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after
         )
-        return collect(index_rows(rows), limit, keep, project, index_last_key(table, index))
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 
 
 def scan_table(
@@ -190,8 +212,18 @@ def scan_table(
 def scan_index(
     backend: StorageBackend, table: TableSchema, index: IndexSchema, segment: int, total: int,
     start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
+    fetch: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
     with backend.read() as r:
         rows = r.scan_index(index.index_id, low, high, start_after_index(table, index, start))
-        return collect(index_rows(rows), limit, keep, project, index_last_key(table, index))
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
+
+
+def _collect_index(
+    reader: Reader, table: TableSchema, index: IndexSchema, rows: Iterator[IndexRow],
+    limit: int | None, keep: Filter | None, project: Project | None, fetch: bool,
+) -> Page:
+    page = Page()
+    source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)
+    return collect(source, limit, keep, project, index_last_key(table, index), page)

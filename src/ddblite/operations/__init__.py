@@ -11,6 +11,8 @@ from typing import Any
 
 from ddblite.engine.database import Caller, Database
 from ddblite.operations import (
+    batch_get_item,
+    batch_write_item,
     create_table,
     delete_item,
     delete_table,
@@ -26,6 +28,8 @@ from ddblite.operations import (
 Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
 
 REGISTRY: dict[str, Handler] = {
+    "BatchGetItem": batch_get_item.handle,
+    "BatchWriteItem": batch_write_item.handle,
     "CreateTable": create_table.handle,
     "DeleteItem": delete_item.handle,
     "DeleteTable": delete_table.handle,

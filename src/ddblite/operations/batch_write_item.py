@@ -1,0 +1,155 @@
+"""BatchWriteItem: up to 25 puts and deletes over several tables, each item atomic on its own.
+
+Every input error is found before the first write: the shape of each WriteRequest and its
+values, the total count, then per table (in request order) the table itself, each key against
+the schema and duplicate keys. Only then do the writes run, one ``db.write_item`` each, exactly
+like PutItem and DeleteItem without a condition. Nothing is ever left unprocessed here, so
+UnprocessedItems is always ``{}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddblite.engine.database import Caller, Database
+from ddblite.errors import ValidationException
+from ddblite.limits import MAX_BATCH_WRITE_REQUESTS
+from ddblite.model import capacity
+from ddblite.model.keycodec import pk_hash
+from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key
+from ddblite.model.values import MANY_TYPES, Item, check_item, item_size
+
+TOO_MANY = "Too many items requested for the BatchWriteItem call"
+DUPLICATES = "Provided list of item keys contains duplicates"
+KEY_MISMATCH = "The provided key element does not match the schema"
+ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
+GIGABYTE = 1024**3
+
+
+@dataclass(slots=True)
+class _Write:
+    table: TableSchema
+    item: Item  # the whole item for a put, the key for a delete
+    put: bool
+
+
+@dataclass(slots=True)
+class _Usage:
+    """Write units and touched partitions of one table."""
+
+    units: float = 0.0
+    partitions: dict[bytes, Item] = field(default_factory=dict)
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    requests: dict[str, list[dict[str, Any]]] = request["RequestItems"]
+    _check_values(db, requests)
+    writes = _plan(db, caller, requests)
+    usage: dict[str, _Usage] = {name: _Usage() for name in requests}
+    for write in writes:
+        _apply(db, write, usage[write.table.name])
+    out: dict[str, Any] = {"UnprocessedItems": {}}
+    tables = {write.table.name: write.table for write in writes}
+    mode = request.get("ReturnConsumedCapacity")
+    if mode is not None and mode != "NONE":
+        out["ConsumedCapacity"] = [
+            _consumed(mode, tables[name], usage[name].units) for name in requests
+        ]
+    if request.get("ReturnItemCollectionMetrics") == "SIZE":
+        metrics = _collection_metrics(db, tables, usage)
+        if metrics:
+            out["ItemCollectionMetrics"] = metrics
+    return out
+
+
+def _check_values(db: Database, requests: dict[str, list[dict[str, Any]]]) -> None:
+    """Checks that need no table: one action per WriteRequest, valid values, item size,
+    and at most 25 requests in all."""
+    total = 0
+    for writes in requests.values():
+        for write in writes:
+            if len(write) != 1:
+                # DynamoDB's wording for a WriteRequest with neither (or both) members.
+                raise ValidationException(MANY_TYPES)
+            put = write.get("PutRequest")
+            if put is not None:
+                check_item(put["Item"])
+                if item_size(put["Item"]) > db.max_item_bytes:
+                    raise ValidationException(ITEM_TOO_LARGE)
+            else:
+                check_item(write["DeleteRequest"]["Key"])
+        total += len(writes)
+    if total > MAX_BATCH_WRITE_REQUESTS:
+        raise ValidationException(TOO_MANY)
+
+
+def _plan(db: Database, caller: Caller, requests: dict[str, list[dict[str, Any]]]) -> list[_Write]:
+    """Per table, in request order: the table exists, each key fits the schema, no key twice."""
+    writes: list[_Write] = []
+    for name, table_writes in requests.items():
+        table = db.table(caller, name)
+        seen: set[tuple[bytes, bytes]] = set()
+        for write in table_writes:
+            put = write.get("PutRequest")
+            if put is not None:
+                item: Item = put["Item"]
+                _check_put_key(table, item)
+            else:
+                item = write["DeleteRequest"]["Key"]
+                check_key(table.keys, item)
+            ek = encode_key(table.keys, item)
+            if (ek.pk, ek.sk) in seen:
+                raise ValidationException(DUPLICATES)
+            seen.add((ek.pk, ek.sk))
+            writes.append(_Write(table, item, put is not None))
+    return writes
+
+
+def _check_put_key(table: TableSchema, item: Item) -> None:
+    # Unlike PutItem, a batch put reports a missing or mistyped key with the generic message.
+    keys = table.keys
+    for name, kind in ((keys.hash_name, keys.hash_type), (keys.range_name, keys.range_type)):
+        if name is not None and kind not in item.get(name, {}):
+            raise ValidationException(KEY_MISMATCH)
+    check_item_key(keys, item)
+
+
+def _apply(db: Database, write: _Write, usage: _Usage) -> None:
+    new = write.item if write.put else None
+    result = db.write_item(write.table, write.item, lambda old: new)
+    usage.units += capacity.write_units(max(result.old_size, result.new_size))
+    if any(not index.is_global for index in write.table.indexes):
+        hash_name = write.table.keys.hash_name
+        ek = encode_key(write.table.keys, write.item)
+        usage.partitions.setdefault(ek.pk, {hash_name: write.item[hash_name]})
+
+
+def _consumed(mode: str, table: TableSchema, units: float) -> dict[str, Any] | None:
+    index_units = (
+        {index.name: (index.is_global, units) for index in table.indexes}
+        if table.indexes
+        else None
+    )
+    return capacity.consumed(mode, table.name, units, index_units=index_units)
+
+
+def _collection_metrics(
+    db: Database, tables: dict[str, TableSchema], usage: dict[str, _Usage]
+) -> dict[str, list[dict[str, Any]]]:
+    """ItemCollectionMetrics: one entry per partition written, for tables with an LSI (only
+    they have item collections). The size estimate is the collection's size in whole
+    gigabytes, as a [lower, upper] range."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    with db.backend.read() as r:
+        for name, used in usage.items():
+            if not used.partitions:
+                continue
+            table = tables[name]
+            entries = []
+            for pk, key in used.partitions.items():
+                size = r.collection_size(table.table_id, pk_hash(pk), pk)
+                low = float(size // GIGABYTE)
+                entries.append({"ItemCollectionKey": key, "SizeEstimateRangeGB": [low, low + 1]})
+            out[name] = entries
+    return out
