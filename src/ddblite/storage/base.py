@@ -13,10 +13,10 @@ A hash-only table stores ``sk = b""``. ``pk_hash`` is in ``[0, 2**63)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +182,34 @@ class StaleCatalogError(Exception):
     ``write()`` block when the table version the engine fenced with ``fence_table`` is no
     longer current: another server changed or dropped the table. Nothing has been written;
     the engine reloads the table and runs the write again."""
+
+
+_T = TypeVar("_T")
+
+
+class FencedWriter(Writer, Protocol):
+    """What a writer of a backend shared by several servers adds (storage.postgres)."""
+
+    def fence_table(self, table_id: int, version: int) -> None:
+        """Pin the table version the caller's schema was built from; the block raises
+        ``StaleCatalogError`` (before committing anything) if it is no longer current."""
+        ...
+
+    def lock_keys(self, keys: Iterable[tuple[int, bytes, bytes]]) -> None:
+        """Lock every ``(table_id, pk, sk)`` a multi-item block will touch, in a deadlock-free
+        order, before reading any of them."""
+        ...
+
+
+class SharedBackend(StorageBackend, Protocol):
+    """A backend several stateless servers share (``shared = True``): tables can change under
+    a server's cache, and writes may need re-running (``run_write``)."""
+
+    shared: bool
+
+    def write(self) -> AbstractContextManager[FencedWriter]: ...
+
+    def run_write(self, fn: Callable[[], _T]) -> _T:
+        """Run ``fn`` (one write block and the Python checks inside it), re-running it on
+        serialization failures where the backend's isolation needs that."""
+        ...

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -44,6 +44,7 @@ from psycopg.types.numeric import Int8BinaryDumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ddblite.errors import InternalServerError, TransactionConflictException
+from ddblite.storage.base import SharedBackend
 from ddblite.storage.pg_ops import PgOps, Row
 from ddblite.storage.schema import SCHEMA_VERSION, postgres_schema
 
@@ -277,3 +278,9 @@ class PostgresBackend:
 
 def _fields(settings: PgSettings) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in PgSettings.__dataclass_fields__}
+
+
+if TYPE_CHECKING:  # the backend satisfies the storage contract, checked by mypy
+
+    def _conforms(backend: PostgresBackend) -> SharedBackend:
+        return backend
