@@ -7,16 +7,25 @@ Every single-item write is one read-check-write inside one storage ``write()`` b
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import orjson
 
-from ddblite.errors import ResourceNotFoundException, ValidationException
-from ddblite.model.schema import EncodedKey, TableSchema, encode_key
+from ddblite.errors import InternalServerError, ResourceNotFoundException, ValidationException
+from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_key
 from ddblite.model.values import Item, item_size
-from ddblite.storage.base import StorageBackend, TableRow, Writer
+from ddblite.storage.base import (
+    FencedWriter,
+    SharedBackend,
+    StaleCatalogError,
+    StorageBackend,
+    TableRow,
+    Writer,
+)
 
 NOT_FOUND = "Requested resource not found"
 ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
@@ -57,20 +66,35 @@ class Database:
         # pays nothing for tables without indexes.
         self.sync_indexes: IndexSync = _no_indexes
         self.max_item_bytes = 400 * 1024
+        # A backend several servers share (PostgreSQL) can see a table changed by another
+        # server: cached schemas are re-read after ``catalog_ttl`` seconds, and item writes
+        # are fenced on the cached version (``_write_item_shared``). SQLite: None, no cost.
+        self._shared: SharedBackend | None = (
+            cast(SharedBackend, backend) if getattr(backend, "shared", False) else None
+        )
+        self.catalog_ttl = 1.0
+        self._checked: dict[tuple[str, str, str], float] = {}
 
     # --- catalog cache ----------------------------------------------------------------------
 
     def find_table(self, caller: Caller, name: str) -> TableSchema | None:
         cache_key = (caller.account, caller.region, name)
         table = self._tables.get(cache_key)
-        if table is not None:
+        if table is not None and (
+            self._shared is None
+            or time.monotonic() - self._checked.get(cache_key, 0.0) < self.catalog_ttl
+        ):
             return table
         with self.backend.read() as r:
             row = r.get_table(caller.account, caller.region, name)
         if row is None:
+            self._tables.pop(cache_key, None)
             return None
-        table = schema_of(row)
-        self._tables[cache_key] = table
+        if table is None or (table.table_id, table.version) != (row.table_id, row.version):
+            table = schema_of(row)
+            self._tables[cache_key] = table
+        if self._shared is not None:
+            self._checked[cache_key] = time.monotonic()
         return table
 
     def table(self, caller: Caller, name: str, message: str | None = None) -> TableSchema:
@@ -97,8 +121,41 @@ class Database:
     def write_item(self, table: TableSchema, key: Item, mutate: Mutation) -> WriteResult:
         """Read the item at ``key``, let ``mutate`` decide its new state (None deletes), store
         it. ``mutate`` raises to refuse (condition failed, bad update): nothing is written."""
+        if self._shared is not None:
+            return self._write_item_shared(table, key, mutate)
+        return self._write_item(table, key, mutate, False)
+
+    def _write_item_shared(self, table: TableSchema, key: Item, mutate: Mutation) -> WriteResult:
+        """``write_item`` on a backend several servers share: the block is fenced on the
+        cached table version and re-run on a reloaded schema if another server changed the
+        table; ``run_write`` re-runs it on serialization failures (SERIALIZABLE mode)."""
+        assert self._shared is not None
+        for _ in range(3):
+            try:
+                return self._shared.run_write(
+                    functools.partial(self._write_item, table, key, mutate, True)
+                )
+            except StaleCatalogError:
+                table = self._reloaded(table)
+        raise InternalServerError()  # the table changed three times during one write
+
+    def _reloaded(self, table: TableSchema) -> TableSchema:
+        caller = Caller(table.account, table.region)
+        self.forget(caller, table.name)
+        fresh = self.find_table(caller, table.name)
+        if fresh is None:
+            raise ResourceNotFoundException(NOT_FOUND)
+        if fresh.keys != table.keys:
+            raise ValidationException(KEY_MISMATCH)
+        return fresh
+
+    def _write_item(
+        self, table: TableSchema, key: Item, mutate: Mutation, fenced: bool
+    ) -> WriteResult:
         ek = encode_key(table.keys, key)
         with self.backend.write() as w:
+            if fenced:
+                cast(FencedWriter, w).fence_table(table.table_id, table.version)
             body = w.get_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
             old: Item | None = orjson.loads(body) if body is not None else None
             new = mutate(old)
