@@ -190,6 +190,10 @@ def check_plain_string(value: Any) -> bool:
     """The checker of every string shape without constraints (structures skip calling it)."""
     if type(value) is str:
         return False
+    if type(value) is dict:
+        raise SerializationException(START_OF_MAP)
+    if type(value) is list:
+        raise SerializationException("Unrecognized collection type class java.lang.String")
     raise SerializationException(f"{_token(value)} cannot be converted to String")
 
 
