@@ -221,10 +221,12 @@ class ConditionChecker:
 
     def call(self, node: ast.Call) -> None:
         name, args = node.name, node.args
-        if self.update and len(args) != ALL_FUNCTIONS[name]:
-            raise ExpressionError(OPERAND_COUNT.format(name, len(args)))
         for arg in args:
             self.node(arg)
+        # An update counts a function's operands after looking its placeholders up
+        # ("SET a = if_not_exists(:undefined)" reports the undefined value).
+        if self.update and len(args) != ALL_FUNCTIONS[name]:
+            raise ExpressionError(OPERAND_COUNT.format(name, len(args)))
         first = args[0]
         if (name in _PATH_FUNCTIONS or name == "if_not_exists") and not isinstance(first, ast.Path):
             raise ExpressionError(NEEDS_PATH.format(name))
