@@ -32,4 +32,5 @@ def test_data_survives_restart_and_kill(tmp_path: Path) -> None:
             "pk": {"S": "k49"}, "n": {"N": "49"}
         }
     finally:
-        assert second.stop(signal.SIGTERM) == 0
+        # uvicorn shuts down cleanly, then re-raises the signal as its exit status.
+        assert second.stop(signal.SIGTERM) in (0, -signal.SIGTERM)

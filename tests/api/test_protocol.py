@@ -28,9 +28,9 @@ def post(
     request = urllib.request.Request(server.endpoint, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, _lower(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, _lower(error.headers.items()), error.read()
 
 
 # DynamoDB's error envelope: __type with the namespace prefix, and the message key.
@@ -39,7 +39,7 @@ def test_error_envelope_shape(server: RunningServer) -> None:
         server, b'{"TableName": "nope_nope"}', target="DynamoDB_20120810.DescribeTable"
     )
     assert status == 400
-    assert headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert headers["content-type"] == "application/x-amz-json-1.0"
     assert json.loads(body) == {
         "__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
         "message": "Requested resource not found: Table: nope_nope not found",
@@ -51,7 +51,7 @@ def test_request_id_and_crc32(server: RunningServer) -> None:
     status, headers, body = post(server, b"{}")
     assert status == 200
     assert headers["x-amz-crc32"] == str(zlib.crc32(body))
-    assert len(headers["x-amzn-RequestId"]) == 52
+    assert len(headers["x-amzn-requestid"]) == 52
 
 
 def test_unknown_operation(server: RunningServer) -> None:
@@ -114,3 +114,7 @@ def test_tables_are_per_account_and_region(server: RunningServer) -> None:
         assert name not in c.list_tables()["TableNames"]
     finally:
         a.delete_table(TableName=name)
+
+
+def _lower(items: Any) -> dict[str, str]:
+    return {k.lower(): v for k, v in items}

@@ -21,6 +21,7 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 
 _ACCEPTED_TYPES = (b"application/x-amz-json-1.0", b"application/json", b"")
+_DRAIN_LIMIT = 4 * MAX_REQUEST_BYTES
 _HEALTH = b"healthy: dynamodb.us-east-1.amazonaws.com "
 
 
@@ -115,24 +116,27 @@ class DynamoDBApp:
 
 
 async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:
-    """The request body, or None when it is over DynamoDB's 16 MiB limit."""
+    """The request body, or None when it is over DynamoDB's 16 MiB limit. An oversized body is
+    still read (and dropped) up to a bound, so the client gets to read the 413 instead of a
+    broken pipe."""
     declared = headers.get(b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+    if declared is not None and declared.isdigit() and int(declared) > _DRAIN_LIMIT:
         return None
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    chunks = [body]
-    size = len(body)
-    while message.get("more_body"):
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
+        if size > _DRAIN_LIMIT:
             return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if size <= MAX_REQUEST_BYTES:
+            chunks.append(chunk)
+        more = message.get("more_body", False)
+    if size > MAX_REQUEST_BYTES:
+        return None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _request_id() -> bytes:
