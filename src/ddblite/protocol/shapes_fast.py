@@ -285,14 +285,44 @@ def _rewrite(container: Any, key: Any, check: Checker, rewrite: Replace) -> bool
     return check(rewrite.value)
 
 
-def _finish_structure(
-    value: dict[str, Any], nulls: list[str] | None, required: tuple[str, ...]
-) -> bool:
-    """Drop members sent as JSON null (null means absent); True if a required member is absent."""
-    if nulls is not None:
-        for name in nulls:
-            del value[name]
-    return any(name not in value for name in required)
+def _drop_nulls(value: dict[str, Any], nulls: list[str]) -> None:
+    """Members sent as JSON null read as absent."""
+    for name in nulls:
+        del value[name]
+
+
+def _structure_check(
+    node: Node, in_collection: bool, members: dict[str, Checker], plain: set[str]
+) -> Checker:
+    required = node.required
+
+    def check(value: Any) -> bool:
+        if type(value) is not dict:
+            raise container_type_error(node, value, in_collection=in_collection)
+        bad = False
+        nulls: list[str] | None = None
+        for name, item in value.items():
+            if type(item) is str and name in plain:
+                continue
+            member_check = members.get(name)
+            if member_check is None:
+                continue  # unknown members are ignored, as DynamoDB does
+            if item is None:
+                nulls = [name] if nulls is None else [*nulls, name]
+                continue
+            try:
+                if member_check(item):
+                    bad = True
+            except Replace as rewrite:
+                bad = _rewrite(value, name, member_check, rewrite) or bad
+        if nulls is not None:
+            _drop_nulls(value, nulls)
+        for name in required:
+            if name not in value:
+                return True
+        return bad
+
+    return check
 
 
 class Compiler:
@@ -327,32 +357,10 @@ class Compiler:
         overrides: dict[str, Checker] | None = None,
     ) -> Checker:
         members: dict[str, Checker] = {}
-        required = node.required
         # Members that are plain strings (S, N, expressions, ...) are the bulk of every request:
         # a set lookup instead of a call.
         plain: set[str] = set()
-
-        def check(value: Any) -> bool:
-            if type(value) is not dict:
-                raise container_type_error(node, value, in_collection=in_collection)
-            bad = False
-            nulls: list[str] | None = None
-            for name, item in value.items():
-                if type(item) is str and name in plain:
-                    continue
-                member_check = members.get(name)
-                if member_check is None:
-                    continue  # unknown members are ignored, as DynamoDB does
-                if item is None:
-                    nulls = [name] if nulls is None else [*nulls, name]
-                    continue
-                try:
-                    if member_check(item):
-                        bad = True
-                except Replace as rewrite:
-                    bad = _rewrite(value, name, member_check, rewrite) or bad
-            return _finish_structure(value, nulls, required) or bad
-
+        check = _structure_check(node, in_collection, members, plain)
         if overrides is None:
             # Registered before the members are compiled, so recursive shapes find it.
             self._memo[(id(node), in_collection)] = check
