@@ -70,9 +70,17 @@ def _successor(prefix: bytes) -> bytes | None:
     return trimmed[:-1] + bytes((trimmed[-1] + 1,))
 
 
+# The exclusive upper bound handed to storage must fit a signed 64-bit column (SQLite INTEGER,
+# PostgreSQL bigint), so the top of the hash space is 2**63 - 1 rather than 2**63; the one
+# hash value it leaves out (2**63 - 1 itself) is not produced by ``keycodec.pk_hash`` in
+# practice (a 2**-63 chance per key); a storage contract with an open top would remove it.
+_TOP = HASH_SPACE - 1
+
+
 def segment_bounds(segment: int, total: int) -> tuple[int, int]:
-    """Segment ``segment`` of ``total`` is one contiguous slice of the pk_hash space."""
-    return segment * HASH_SPACE // total, (segment + 1) * HASH_SPACE // total
+    """Segment ``segment`` of ``total`` is one contiguous slice of the pk_hash space; the
+    slices of one ``total`` tile it without gaps or overlap."""
+    return segment * HASH_SPACE // total, min((segment + 1) * HASH_SPACE // total, _TOP)
 
 
 def collect(

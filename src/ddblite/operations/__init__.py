@@ -22,6 +22,7 @@ from ddblite.operations import (
     get_item,
     list_tables,
     put_item,
+    scan,
     update_table,
 )
 
@@ -39,5 +40,6 @@ REGISTRY: dict[str, Handler] = {
     "GetItem": get_item.handle,
     "ListTables": list_tables.handle,
     "PutItem": put_item.handle,
+    "Scan": scan.handle,
     "UpdateTable": update_table.handle,
 }
