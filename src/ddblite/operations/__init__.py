@@ -22,6 +22,7 @@ from ddblite.operations import (
     get_item,
     list_tables,
     put_item,
+    query,
     scan,
     update_table,
 )
@@ -40,6 +41,7 @@ REGISTRY: dict[str, Handler] = {
     "GetItem": get_item.handle,
     "ListTables": list_tables.handle,
     "PutItem": put_item.handle,
+    "Query": query.handle,
     "Scan": scan.handle,
     "UpdateTable": update_table.handle,
 }
