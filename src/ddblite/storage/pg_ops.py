@@ -28,6 +28,7 @@ from ddblite.storage.base import IndexRow, ItemRow, SkRange, StaleCatalogError, 
 _FIRST_CHUNK = 100
 _MAX_CHUNK = 1000
 _CHUNK_BYTES = 4 << 20  # aim for ~4 MB per chunk: two DynamoDB pages
+_MAX_HASH = (1 << 63) - 1
 
 Row = tuple[Any, ...]
 
@@ -84,6 +85,14 @@ def _bounds(sk_range: SkRange) -> tuple[str, str, list[bytes]]:
         high = "<=" if sk_range.high_inclusive else "<"
         args.append(sk_range.high)
     return low, high, args
+
+
+def _upper(hash_high: int) -> tuple[str, int]:
+    """The exclusive upper hash bound as SQL: the top of the space, 2**63, does not fit a
+    bigint, so it becomes ``<= 2**63 - 1``."""
+    if hash_high > _MAX_HASH:
+        return "<=", _MAX_HASH
+    return "<", hash_high
 
 
 def _next_chunk(limit: int, rows: list[Row], size_col: int) -> int:
@@ -313,8 +322,9 @@ class PgOps:
         self, table_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes] | None,
     ) -> Iterator[ItemRow]:
-        shape = (_ITEM_COLS, "items", ("table_id",), ("pk_hash", "pk", "sk"), ">=", "<", True)
-        for row in self._chunks(shape, [table_id, hash_low, hash_high], after, 4):
+        high, bound = _upper(hash_high)
+        shape = (_ITEM_COLS, "items", ("table_id",), ("pk_hash", "pk", "sk"), ">=", high, True)
+        for row in self._chunks(shape, [table_id, hash_low, bound], after, 4):
             yield ItemRow(*row)
 
     def table_stats(self, table_id: int) -> tuple[int, int]:
@@ -367,11 +377,12 @@ class PgOps:
         self, index_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
+        high, bound = _upper(hash_high)
         shape = (
             _INDEX_COLS, "index_rows", ("index_id",), ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
-            ">=", "<", True,
+            ">=", high, True,
         )
-        for row in self._chunks(shape, [index_id, hash_low, hash_high], after, 6):
+        for row in self._chunks(shape, [index_id, hash_low, bound], after, 6):
             yield IndexRow(*row)
 
     def index_stats(self, index_id: int) -> tuple[int, int]:
