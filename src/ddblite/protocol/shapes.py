@@ -31,7 +31,13 @@ from typing import Any, Final
 from ddblite.errors import DynamoDBError, UnknownOperationException, ValidationException
 from ddblite.errors import validation_errors as envelope
 from ddblite.protocol import shapes_quirks as quirks
-from ddblite.protocol.shapes_fast import Checker, Compiler, container_type_error, scalar_type_error
+from ddblite.protocol.shapes_fast import (
+    Checker,
+    Compiler,
+    container_type_error,
+    java_length,
+    scalar_type_error,
+)
 from ddblite.protocol.shapes_model import Node, ServiceModel, load_service
 from ddblite.protocol.shapes_report import Reporter, problem, violations
 
@@ -150,7 +156,7 @@ def _report(
 
 def _name_ok(rule: str, name: str) -> bool:
     if name.startswith("arn:"):
-        return 1 <= len(name) <= 1024
+        return java_length(name) <= 1024
     low = 1 if rule == "data" else 3
     return low <= len(name) <= quirks.TABLE_NAME_MAX and _NAME_PATTERN.fullmatch(name) is not None
 
