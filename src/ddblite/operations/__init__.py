@@ -24,6 +24,7 @@ from ddblite.operations import (
     put_item,
     query,
     scan,
+    update_item,
     update_table,
 )
 
@@ -43,5 +44,6 @@ REGISTRY: dict[str, Handler] = {
     "PutItem": put_item.handle,
     "Query": query.handle,
     "Scan": scan.handle,
+    "UpdateItem": update_item.handle,
     "UpdateTable": update_table.handle,
 }

@@ -1,0 +1,88 @@
+"""UpdateItem: change an item's attributes in place, creating the item if it is absent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite import expressions
+from ddblite.engine.database import Caller, Database
+from ddblite.engine.indexes import check_index_keys
+from ddblite.errors import ValidationException
+from ddblite.limits import MAX_ITEM_BYTES
+from ddblite.model.schema import TableSchema, check_key
+from ddblite.model.values import Item, check_item, item_size
+from ddblite.operations import request_expressions as rx
+from ddblite.operations.common import consumed_write
+from ddblite.operations.conditions import compile_condition
+
+TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    return_values = request.get("ReturnValues", "NONE")
+    rx.check_parameters(request, "UpdateItem")
+    key: Item = request["Key"]
+    check_item(key)
+    context = expressions.ExpressionContext(
+        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
+    )
+    update = _compile_update(request, context)
+    check = compile_condition(request, context)
+    context.check_unused()
+    table = db.table(caller, request["TableName"])
+    check_key(table.keys, key)
+    if update is not None:
+        _refuse_key_updates(table, update)
+
+    def mutate(old: Item | None) -> Item:
+        check(old)
+        if update is None:
+            return old if old is not None else dict(key)
+        new, _ = expressions.apply_update(update, old, key=key)
+        if item_size(new) > MAX_ITEM_BYTES:
+            raise ValidationException(TOO_LARGE)
+        check_index_keys(table, new, old)
+        return new
+
+    result = db.write_item(table, key, mutate)
+    out = _returned(return_values, update, result.old, result.new)
+    out.update(consumed_write(request, table, max(result.old_size, result.new_size)))
+    return out
+
+
+def _compile_update(
+    request: dict[str, Any], context: expressions.ExpressionContext
+) -> expressions.Update | None:
+    text = request.get("UpdateExpression")
+    if text is not None:
+        return context.update(text)
+    if request.get("AttributeUpdates") is not None:
+        return expressions.legacy_attribute_updates(request["AttributeUpdates"])
+    return None
+
+
+def _refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
+    for name in table.keys.names:
+        if name in expressions.top_level_names(update):
+            raise ValidationException(
+                "One or more parameter values were invalid: Cannot update attribute "
+                f"{name}. This attribute is part of the key"
+            )
+
+
+def _returned(
+    mode: str, update: expressions.Update | None, old: Item | None, new: Item | None
+) -> dict[str, Any]:
+    if mode == "ALL_OLD":
+        return {"Attributes": old} if old else {}
+    if mode == "ALL_NEW":
+        return {"Attributes": new} if new else {}
+    if mode in ("UPDATED_OLD", "UPDATED_NEW") and update is not None:
+        source = old if mode == "UPDATED_OLD" else new
+        if source is None:
+            return {}
+        info = expressions.UpdatedPaths(update.paths)
+        attributes = expressions.updated_attributes(source, info)
+        return {"Attributes": attributes} if attributes else {}
+    return {}
+
