@@ -416,20 +416,40 @@ _environment = _Environment()
 
 
 def _missing_settings() -> dict[str, str]:
-    env = os.environ
     out: dict[str, str] = {}
-    profile = env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
-    config = _profile(env.get("AWS_CONFIG_FILE", "~/.aws/config"), profile, config_file=True)
-    if not any(env.get(key) for key in _CREDENTIAL_ENV):
-        shared = _profile(env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), profile)
-        if not (_CREDENTIAL_KEYS & shared.keys() or _CREDENTIAL_KEYS & config.keys()):
-            out["AWS_ACCESS_KEY_ID"] = FAKE_KEY
-            out["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET
-            if env.get("AWS_SESSION_TOKEN") is not None:
-                out["AWS_SESSION_TOKEN"] = ""
-    if not (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or config.get("region")):
+    if not _credentials_configured():
+        out["AWS_ACCESS_KEY_ID"] = FAKE_KEY
+        out["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET
+        if os.environ.get("AWS_SESSION_TOKEN") is not None:
+            out["AWS_SESSION_TOKEN"] = ""
+    if _configured_region() is None:
         out["AWS_DEFAULT_REGION"] = DEFAULT_REGION
     return out
+
+
+def _profile_name() -> str:
+    env = os.environ
+    return env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+
+
+def _config() -> dict[str, str]:
+    path = os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")
+    return _profile(path, _profile_name(), config_file=True)
+
+
+def _credentials_configured() -> bool:
+    """Whether botocore would find credentials without asking the instance-metadata endpoint."""
+    env = os.environ
+    if any(env.get(key) for key in _CREDENTIAL_ENV):
+        return True
+    path = env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    shared = _profile(path, _profile_name())
+    return bool(_CREDENTIAL_KEYS & shared.keys() or _CREDENTIAL_KEYS & _config().keys())
+
+
+def _configured_region() -> str | None:
+    # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION is other SDKs' variable.
+    return os.environ.get("AWS_DEFAULT_REGION") or _config().get("region") or None
 
 
 _profile_cache: dict[tuple[str, str, bool], tuple[int, dict[str, str]]] = {}
@@ -503,19 +523,21 @@ def routed_session() -> Any:
 
 
 def _client_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Region and credentials as the code under test's own clients get them (the account and
+    region a request is signed for decide which tables it sees), else us-east-1 and a fake
+    key."""
     env = os.environ
     out = dict(kwargs)
     if "region_name" not in out:
-        out["region_name"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or (
-            DEFAULT_REGION
-        )
+        out["region_name"] = _configured_region() or DEFAULT_REGION
     if "aws_access_key_id" not in out:
         key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key and secret:
+            # Passed explicitly: the shared session resolves its credentials only once.
             out["aws_access_key_id"], out["aws_secret_access_key"] = key, secret
             if env.get("AWS_SESSION_TOKEN"):
                 out.setdefault("aws_session_token", env["AWS_SESSION_TOKEN"])
-        else:
+        elif not _credentials_configured():
             out["aws_access_key_id"], out["aws_secret_access_key"] = FAKE_KEY, FAKE_SECRET
     return out
 
