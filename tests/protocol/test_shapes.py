@@ -114,6 +114,23 @@ def test_a_json_null_body_is_an_empty_request() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [{}, {"S": "x", "N": "1"}, {"NULL": False}, {"N": "abc"}, {"SS": []}, {"NS": ["1", "1"]}],
+)
+def test_attribute_value_semantics_are_left_to_the_engine(value: dict[str, Any]) -> None:
+    # The boundary: shapes checks JSON types only; empty / multi-type / NULL false / bad numbers
+    # / empty or duplicate sets are the engine's ValidationExceptions, raised after this.
+    check_request("PutItem", put(Item={"pk": {"S": "a"}, "v": value}))
+
+
+def test_cross_member_rules_are_left_to_the_operations() -> None:
+    # PutItem only accepts NONE/ALL_OLD, but the model's ReturnValue enum allows all five; Segment
+    # without TotalSegments is a parameter rule. Both are answered by the operation modules.
+    check_request("PutItem", put(ReturnValues="UPDATED_NEW"))
+    check_request("Scan", {"TableName": "tbl", "Segment": 3})
+
+
 # --- SerializationException: DynamoDB's deserializer messages ----------------------------------
 #
 # The 2018+ messages recorded in dynalite's assertType helper (and used by dynoxide).
