@@ -1,0 +1,146 @@
+"""ddblite.Engine: an engine in this process, for scripts and notebooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+import ddblite
+from ddblite.clock import ManualClock
+from ddblite.embedded import Engine
+from tests.embedded.conftest import create_table
+
+pytestmark = pytest.mark.usefixtures("aws_home")
+
+
+def test_bound_client_resource_and_streams_reach_their_engine(seen: list[Any]) -> None:
+    with Engine() as engine:
+        client = engine.client()
+        create_table(client)
+        engine.resource().Table("items").put_item(Item={"pk": "a"})
+        assert client.get_item(TableName="items", Key={"pk": {"S": "a"}})["Item"] == {
+            "pk": {"S": "a"}
+        }
+        streams = engine.streams()
+        assert streams.meta.service_model.service_name == "dynamodbstreams"
+        with contextlib.suppress(streams.exceptions.ClientError):
+            streams.list_streams()  # served or not, it reached the engine (below)
+    targets = [target for _, target in seen]
+    assert targets == [
+        "DynamoDB_20120810.CreateTable", "DynamoDB_20120810.PutItem",
+        "DynamoDB_20120810.GetItem", "DynamoDBStreams_20120810.ListStreams",
+    ]
+    assert {engine_id for engine_id, _ in seen} == {id(engine)}
+
+
+def test_a_bound_client_ignores_mocks_and_endpoints(
+    seen: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
+    with Engine() as mine:
+        client = mine.client()
+        with ddblite.mock() as other:
+            create_table(client)
+            assert boto3.client("dynamodb").meta.endpoint_url == "http://127.0.0.1:9"
+        assert client.list_tables()["TableNames"] == ["items"]
+    assert [engine_id for engine_id, _ in seen] == [id(mine), id(mine)]
+    assert id(other) != id(mine)
+
+
+def test_only_dynamodb_and_streams_clients() -> None:
+    with Engine() as engine, pytest.raises(
+        ValueError, match=r"^ddblite serves dynamodb and dynamodbstreams, not 's3'$"
+    ):
+        engine.client("s3")
+
+
+def test_client_defaults_to_us_east_1_and_account_000000000000() -> None:
+    with Engine() as engine:
+        client = engine.client()
+        create_table(client)
+        table = client.describe_table(TableName="items")["Table"]
+    assert client.meta.region_name == "us-east-1"
+    assert table["TableArn"] == "arn:aws:dynamodb:us-east-1:000000000000:table/items"
+
+
+def test_the_engine_reads_the_time_from_its_clock() -> None:
+    clock = ManualClock(1_700_000_000.0)
+    with Engine(clock=clock) as engine:
+        client = engine.client()
+        create_table(client, "first")
+        clock.advance(3_600)
+        create_table(client, "second")
+        engine.clock = ManualClock(1_800_000_000.0)
+        create_table(client, "third")
+        times = [
+            client.describe_table(TableName=name)["Table"]["CreationDateTime"]
+            for name in ("first", "second", "third")
+        ]
+    assert times == [
+        datetime.fromtimestamp(1_700_000_000, UTC),
+        datetime.fromtimestamp(1_700_003_600, UTC),
+        datetime.fromtimestamp(1_800_000_000, UTC),
+    ]
+
+
+def test_a_body_over_16_mib_is_refused_before_parsing() -> None:
+    with Engine() as engine:
+        status, body = engine.handle(
+            "DynamoDB_20120810.ListTables", None, b"{" + b" " * (16 * 1024 * 1024) + b"}"
+        )
+    assert status == 413
+    assert json.loads(body) == {"__type": "com.amazon.coral.service#RequestEntityTooLarge"}
+
+
+def test_serve_shares_the_engines_database() -> None:
+    with Engine() as engine:
+        create_table(engine.client())
+        with engine.serve() as server:
+            assert server.endpoint_url == f"http://127.0.0.1:{server.port}"
+            remote = server.client()
+            assert remote.meta.endpoint_url == server.endpoint_url
+            assert remote.list_tables()["TableNames"] == ["items"]
+            remote.put_item(TableName="items", Item={"pk": {"S": "over http"}})
+        item = engine.client().get_item(TableName="items", Key={"pk": {"S": "over http"}})
+        assert item["Item"] == {"pk": {"S": "over http"}}
+
+
+def test_pynamodb_models_are_routed() -> None:
+    from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+    from pynamodb.models import Model
+
+    class Thing(Model):
+        class Meta:
+            table_name = "things"
+            region = "us-east-1"
+
+        name = UnicodeAttribute(hash_key=True)
+        count = NumberAttribute(default=0)
+
+    with ddblite.mock() as engine:
+        Thing.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        Thing("lamp", count=3).save()
+        assert Thing.get("lamp").count == 3
+        assert engine.client().list_tables()["TableNames"] == ["things"]
+
+
+def test_import_ddblite_loads_neither_botocore_nor_the_engine() -> None:
+    probe = (
+        "import sys, ddblite; before = sorted(m for m in ('botocore', 'ddblite.embedded', "
+        "'ddblite.engine.database') if m in sys.modules); ddblite.mock; "
+        "print(before, 'ddblite.embedded' in sys.modules, ddblite.__all__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == "[] True ['Engine', '__version__', 'mock']\n"
+    assert ddblite.Engine is Engine
+    with pytest.raises(AttributeError, match=r"^module 'ddblite' has no attribute 'nope'$"):
+        ddblite.nope  # type: ignore[attr-defined]  # noqa: B018
