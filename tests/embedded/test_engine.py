@@ -122,12 +122,12 @@ def test_pynamodb_models_are_routed() -> None:
             region = "us-east-1"
 
         name = UnicodeAttribute(hash_key=True)
-        count = NumberAttribute(default=0)
+        stock = NumberAttribute(default=0)
 
     with ddblite.mock() as engine:
         Thing.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-        Thing("lamp", count=3).save()
-        assert Thing.get("lamp").count == 3
+        Thing("lamp", stock=3).save()
+        assert Thing.get("lamp").stock == 3
         assert engine.client().list_tables()["TableNames"] == ["things"]
 
 
@@ -143,4 +143,4 @@ def test_import_ddblite_loads_neither_botocore_nor_the_engine() -> None:
     assert out == "[] True ['Engine', '__version__', 'mock']\n"
     assert ddblite.Engine is Engine
     with pytest.raises(AttributeError, match=r"^module 'ddblite' has no attribute 'nope'$"):
-        ddblite.nope  # type: ignore[attr-defined]  # noqa: B018
+        ddblite.nope  # noqa: B018
