@@ -57,6 +57,9 @@ def check_value(value: Value, depth: int) -> None:
     """DynamoDB's semantic checks of one value; numbers are rewritten canonical in place."""
     if depth >= MAX_NESTING:
         raise ValidationException(NESTING)
+    if not value:
+        # Also a JSON null where a value belongs (the shape check lets null through).
+        raise ValidationException(EMPTY_VALUE)
     if len(value) != 1:
         _check_malformed(value)
     kind, inner = next(iter(value.items()))
