@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite.errors import ValidationException
-from ddblite.limits import MAX_GSIS, MAX_LSIS
+from ddblite.limits import MAX_GSIS, MAX_LSIS, MAX_PROJECTED_ATTRIBUTES
 
 INVALID = "One or more parameter values were invalid: "
 NO_DEFINITION = "Invalid KeySchema: Some index key attribute have no definition"
@@ -67,6 +67,9 @@ def check_table_keys_defined(
     defined = [d["AttributeName"] for d in definitions]
     missing = [e["AttributeName"] for e in elements if e["AttributeName"] not in defined]
     if not missing:
+        # One attribute used as both hash and range key: DynamoDB reports it this way first.
+        if len(elements) == 2 and elements[0]["AttributeName"] == elements[1]["AttributeName"]:
+            raise ValidationException(NO_DEFINITION)
         return
     if not defined or len(elements) > 1:
         raise ValidationException(NO_DEFINITION)
@@ -88,6 +91,11 @@ def check_projection(projection: dict[str, Any]) -> None:
             raise fail("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
         if not non_key:
             raise fail("NonKeyAttributes must not be empty")
+        seen: set[str] = set()
+        for name in non_key:
+            if name in seen:
+                raise fail(f"Duplicate element in NonKeyAttributes: {name}")
+            seen.add(name)
 
 
 def _index_keys_defined(indexes: list[dict[str, Any]], definitions: list[dict[str, Any]]) -> None:
@@ -155,6 +163,8 @@ def check_gsis(
                 f"ProvisionedThroughput should not be specified for index: {gsi['IndexName']} "
                 "when BillingMode is PAY_PER_REQUEST"
             )
+        if billing == "PROVISIONED" and "ProvisionedThroughput" not in gsi:
+            raise fail(f"ProvisionedThroughput is not specified for index: {gsi['IndexName']}")
 
 
 def check_gsi(gsi: dict[str, Any]) -> None:
@@ -179,6 +189,17 @@ def check_cross_index_names(request: dict[str, Any]) -> None:
     for gsi in request.get("GlobalSecondaryIndexes") or ():
         if gsi["IndexName"] in lsis:
             raise fail(f"Duplicate index name: {gsi['IndexName']}")
+
+
+def check_projected_count(indexes: list[dict[str, Any]]) -> None:
+    """At most 100 NonKeyAttributes summed over all of a table's indexes (one attribute
+    projected into two indexes counts twice)."""
+    total = sum(len(ix["Projection"].get("NonKeyAttributes") or ()) for ix in indexes)
+    if total > MAX_PROJECTED_ATTRIBUTES:
+        raise fail(
+            "Number of projected attributes in all indexes exceeds limit of "
+            f"{MAX_PROJECTED_ATTRIBUTES}"
+        )
 
 
 def check_stream(spec: dict[str, Any] | None) -> None:
@@ -207,6 +228,10 @@ def check_create_table(request: dict[str, Any]) -> str:
     if gsis:
         check_gsis(gsis, definitions, billing)
     check_cross_index_names(request)
+    check_projected_count(
+        [*(request.get("LocalSecondaryIndexes") or ()),
+         *(request.get("GlobalSecondaryIndexes") or ())]
+    )
     check_attribute_count(request)
     check_stream(request.get("StreamSpecification"))
     return billing
