@@ -1,0 +1,216 @@
+"""In-process and server answer alike: the same calls, through boto3, both ways, compared whole.
+
+Each scenario is a list of calls; every call's outcome (the response without its request id and
+times, or the error code, message, status and extras) must be identical in-process and against a
+real ``ddblite serve``. The scenarios do not pin what DynamoDB answers (tests/api does): only that
+the two modes cannot drift apart, whatever the operations do today.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import itertools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+import ddblite
+from ddblite.embedded import Engine
+from ddblite.pytest_plugin import DdbliteServer
+
+# No retries, and no client-side parameter checks: the server-side checks are the point.
+NO_RETRIES = Config(retries={"max_attempts": 1}, parameter_validation=False)
+Scenario = Callable[[Any, str], list[Any]]
+_names = itertools.count()
+
+
+def outcome(call: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = dict(call(**kwargs))
+    except ClientError as error:
+        raw = dict(error.response)
+        meta = raw.pop("ResponseMetadata")
+        return {"status": meta["HTTPStatusCode"], "headers": sorted(meta["HTTPHeaders"]),
+                "error": raw.pop("Error"), "extra": normalize(raw)}
+    meta = response.pop("ResponseMetadata")
+    return {"status": meta["HTTPStatusCode"], "headers": sorted(meta["HTTPHeaders"]),
+            "response": normalize(response)}
+
+
+def normalize(value: Any) -> Any:
+    """Times and generated ids differ between two databases by nature; all else must not."""
+    if isinstance(value, datetime):
+        return "<time>"
+    if isinstance(value, dict):
+        return {
+            k: "<id>" if k in ("TableId", "LatestStreamLabel", "LatestStreamArn") else normalize(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+def keys(hash_type: str = "S", range_type: str | None = None) -> dict[str, Any]:
+    schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    definitions = [{"AttributeName": "pk", "AttributeType": hash_type}]
+    if range_type:
+        schema.append({"AttributeName": "sk", "KeyType": "RANGE"})
+        definitions.append({"AttributeName": "sk", "AttributeType": range_type})
+    return {"KeySchema": schema, "AttributeDefinitions": definitions,
+            "BillingMode": "PAY_PER_REQUEST"}
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+
+def table_lifecycle(c: Any, name: str) -> list[Any]:
+    return [
+        outcome(c.create_table, TableName=name, **keys("S", "N")),
+        outcome(c.create_table, TableName=name, **keys()),
+        outcome(c.describe_table, TableName=name),
+        outcome(c.update_table, TableName=name, BillingMode="PROVISIONED",
+                ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}),
+        outcome(c.delete_table, TableName=name),
+        outcome(c.describe_table, TableName=name),
+        outcome(c.delete_table, TableName=name),
+    ]
+
+
+def table_validation(c: Any, name: str) -> list[Any]:
+    return [
+        outcome(c.create_table, TableName="ab", **keys()),
+        outcome(c.create_table, TableName=name + "!", **keys()),
+        outcome(c.create_table, TableName=name, **keys("BOOL")),
+        outcome(c.create_table, TableName=name, KeySchema=[],
+                AttributeDefinitions=[], BillingMode="PAY_PER_REQUEST"),
+        outcome(c.create_table, TableName=name, **keys(), ProvisionedThroughput={
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
+        outcome(c.list_tables, Limit=0),
+        outcome(c.describe_limits),
+    ]
+
+
+def items(c: Any, name: str) -> list[Any]:
+    item = {"pk": {"S": "a"}, "sk": {"N": "1.50"}, "b": {"B": base64.b64decode("AAE=")},
+            "set": {"NS": ["3", "1", "2"]}, "nested": {"M": {"l": {"L": [{"NULL": True}]}}}}
+    key = {"pk": {"S": "a"}, "sk": {"N": "1.5"}}
+    return [
+        outcome(c.create_table, TableName=name, **keys("S", "N")),
+        outcome(c.put_item, TableName=name, Item=item),
+        outcome(c.put_item, TableName=name, Item=item, ReturnValues="ALL_OLD",
+                ReturnConsumedCapacity="TOTAL"),
+        outcome(c.get_item, TableName=name, Key=key, ConsistentRead=True,
+                ReturnConsumedCapacity="INDEXES"),
+        outcome(c.get_item, TableName=name, Key=key, ProjectionExpression="#n.l[0], b",
+                ExpressionAttributeNames={"#n": "nested"}),
+        outcome(c.get_item, TableName=name, Key={"pk": {"S": "missing"}, "sk": {"N": "0"}}),
+        outcome(c.put_item, TableName=name, Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+        outcome(c.delete_item, TableName=name, Key=key, ReturnValues="ALL_OLD"),
+        outcome(c.delete_item, TableName=name, Key=key, ReturnValues="ALL_OLD"),
+    ]
+
+
+def item_validation(c: Any, name: str) -> list[Any]:
+    return [
+        outcome(c.create_table, TableName=name, **keys("S", "N")),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": ""}, "sk": {"N": "1"}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"N": "1"}, "sk": {"N": "1"}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "1e200"}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "1"},
+                                                  "s": {"SS": ["x", "x"]}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "1"},
+                                                  "big": {"S": "x" * 410_000}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                ReturnValues="ALL_NEW"),
+        outcome(c.get_item, TableName=name, Key={"pk": {"S": "a"}}),
+        outcome(c.get_item, TableName=name + "-missing", Key={"pk": {"S": "a"}}),
+        outcome(c.get_item, TableName=name, Key={"pk": {"S": "a"}, "sk": {"N": "1"}},
+                ProjectionExpression="#unused"),
+    ]
+
+
+def batches(c: Any, name: str) -> list[Any]:
+    puts = [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "v": {"N": str(i)}}}}
+            for i in range(5)]
+    wanted = [{"pk": {"S": f"k{i}"}} for i in range(0, 7, 2)]
+    return [
+        outcome(c.create_table, TableName=name, **keys()),
+        outcome(c.batch_write_item, RequestItems={name: puts}),
+        outcome(c.batch_get_item, RequestItems={name: {"Keys": wanted}}),
+        outcome(c.batch_write_item, RequestItems={name: puts + puts[:1]}),
+        outcome(c.batch_get_item, RequestItems={name: {"Keys": []}}),
+        outcome(c.batch_write_item, RequestItems={name: [
+            {"DeleteRequest": {"Key": {"pk": {"S": "k1"}}}}]}),
+    ]
+
+
+SCENARIOS: list[Scenario] = [table_lifecycle, table_validation, items, item_validation, batches]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+def test_in_process_and_server_answer_alike(
+    scenario: Scenario, ddblite_server: DdbliteServer, aws_home: Any
+) -> None:
+    name = f"parity-{scenario.__name__}-{next(_names)}"
+    with ddblite.mock():
+        in_process = scenario(boto3.client("dynamodb", config=NO_RETRIES), name)
+    over_http = scenario(ddblite_server.client(config=NO_RETRIES), name)
+    assert len(in_process) == len(over_http)
+    for step, (mine, theirs) in enumerate(zip(in_process, over_http, strict=True)):
+        assert mine == theirs, f"step {step} of {scenario.__name__}"
+
+
+# --- below boto3: the bytes themselves ---------------------------------------------------------
+
+AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host;x-amz-date;x-amz-target, Signature=00")
+# DescribeTable of a table no test creates: whatever gets past the checks fails alike too.
+DESCRIBE = "DynamoDB_20120810.DescribeTable"
+MISSING = b'{"TableName": "raw-missing"}'
+RAW_CASES = {
+    "well formed": (DESCRIBE, AUTH, MISSING),
+    "malformed json": (DESCRIBE, AUTH, b"{not json"),
+    "unknown operation": ("DynamoDB_20120810.Frobnicate", AUTH, MISSING),
+    "unknown service": ("Nope_20120810.DescribeTable", AUTH, MISSING),
+    "no target": (None, AUTH, MISSING),
+    "no authorization": (DESCRIBE, None, MISSING),
+    "not sigv4": (DESCRIBE, "Basic Zm9vOmJhcg==", MISSING),
+    "empty body": (DESCRIBE, AUTH, b""),
+    "json array": (DESCRIBE, AUTH, b"[]"),
+    "wrong type": (DESCRIBE, AUTH, b'{"TableName": 5}'),
+    "unknown member": (DESCRIBE, AUTH, b'{"TableName": "raw-missing", "Nope": 1}'),
+    "missing member": (DESCRIBE, AUTH, b"{}"),
+    "streams": ("DynamoDBStreams_20120810.DescribeStream", AUTH, b'{"StreamArn": "x"}'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RAW_CASES))
+def test_raw_requests_get_the_same_status_and_bytes(
+    case: str, ddblite_server: DdbliteServer
+) -> None:
+    target, authorization, body = RAW_CASES[case]
+    with Engine() as engine:
+        mine = engine.handle(target, authorization, body)
+    headers = {"Content-Type": "application/x-amz-json-1.0"}
+    if target is not None:
+        headers["X-Amz-Target"] = target
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    connection = http.client.HTTPConnection(ddblite_server.host, ddblite_server.port, timeout=10)
+    try:
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        theirs = (response.status, response.read())
+    finally:
+        connection.close()
+    assert mine == theirs
