@@ -237,6 +237,7 @@ def test_blind_writes_and_lock_keys_take_the_same_locks(backend: PostgresBackend
     def hold() -> None:
         with backend.write() as w:
             w.lock_keys([(table_id, b"b", b""), (table_id, b"a", b"")])
+            w.get_item(table_id, 1, b"a", b"")  # a fetch sends the queued lock statements
             holding.set()
             release.wait(10)
 
