@@ -1,0 +1,186 @@
+"""The pytest plugin, exercised the way users meet it: test files run by pytest (pytester)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+TABLE = """
+def make_table(client, name="items"):
+    client.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_fixtures_give_each_test_a_fresh_database(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TABLE + """
+def test_first(ddb, ddb_resource):
+    make_table(ddb)
+    ddb_resource.Table("items").put_item(Item={"pk": "a", "n": 1})
+    assert ddb.get_item(TableName="items", Key={"pk": {"S": "a"}})["Item"] == {
+        "pk": {"S": "a"}, "n": {"N": "1"}}
+
+def test_second_sees_nothing_of_the_first(ddb):
+    assert ddb.list_tables()["TableNames"] == []
+
+def test_streams_client(ddb_streams, ddblite_engine):
+    assert ddb_streams.meta.service_model.service_name == "dynamodbstreams"
+    assert type(ddblite_engine).__name__ == "Engine"
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_the_code_under_tests_own_clients_reach_the_same_database(
+    pytester: pytest.Pytester,
+) -> None:
+    # The client is made while the test module is imported, before any fixture runs: the hook
+    # installed at start-up is what routes it. A fresh interpreter proves it.
+    pytester.makepyfile(app="""
+import boto3
+client = boto3.client("dynamodb", region_name="us-east-1",
+                      aws_access_key_id="k", aws_secret_access_key="s")
+
+def table_names():
+    return client.list_tables()["TableNames"]
+""")
+    pytester.makepyfile(TABLE + """
+import boto3
+import app
+
+def test_module_level_client(ddb):
+    make_table(ddb)
+    assert app.table_names() == ["items"]
+
+def test_client_made_in_the_test(ddb):
+    make_table(boto3.client("dynamodb"), "made-here")
+    assert ddb.list_tables()["TableNames"] == ["made-here"]
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_ddb_clock_moves_the_engines_time(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TABLE + """
+from datetime import datetime, timezone
+
+def test_clock(ddb, ddb_clock, ddblite_engine):
+    assert ddblite_engine.clock is ddb_clock
+    ddb_clock.set(1_700_000_000)
+    ddb_clock.advance(86_400)
+    make_table(ddb)
+    created = ddb.describe_table(TableName="items")["Table"]["CreationDateTime"]
+    assert created == datetime.fromtimestamp(1_700_086_400, timezone.utc)
+
+def test_the_clock_is_put_back(ddblite_engine):
+    assert type(ddblite_engine.clock).__name__ == "SystemClock"
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+SHARED = TABLE + """
+def test_first(ddb):
+    make_table(ddb)
+
+def test_second_sees_the_first(ddb):
+    assert ddb.list_tables()["TableNames"] == ["items"]
+"""
+
+
+def test_scope_option_shares_one_database(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SHARED)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--ddblite-scope=session")
+    result.assert_outcomes(passed=2)
+
+
+def test_scope_ini_shares_one_database(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nddblite_scope = module\n")
+    pytester.makepyfile(SHARED)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_scope_must_be_a_pytest_scope(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nddblite_scope = forever\n")
+    pytester.makepyfile("def test_any(ddb):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines([
+        "*ddblite_scope must be one of function, class, module, package, session: 'forever'*"
+    ])
+
+
+def test_session_engine_is_shared_and_apart_from_the_fresh_one(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(TABLE + """
+def test_first(ddblite_session_engine):
+    make_table(ddblite_session_engine.client(), "shared")
+
+def test_second(ddblite_session_engine, ddb):
+    assert ddblite_session_engine.client().list_tables()["TableNames"] == ["shared"]
+    assert ddb.list_tables()["TableNames"] == []
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_ddblite_server_is_a_real_server(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    pytester.makepyfile(TABLE + f"""
+import urllib.request
+
+def test_server(ddblite_server):
+    client = ddblite_server.client()
+    make_table(client)
+    assert client.list_tables()["TableNames"] == ["items"]
+    assert ddblite_server.env["AWS_ENDPOINT_URL"] == ddblite_server.endpoint_url
+    assert ddblite_server.endpoint_url == f"http://127.0.0.1:{{ddblite_server.port}}"
+    with urllib.request.urlopen(ddblite_server.endpoint_url) as response:
+        assert response.status == 200
+    open({str(pid_file)!r}, "w").write(str(ddblite_server.process.pid))
+
+def test_same_server_later(ddblite_server, ddb):
+    assert ddblite_server.client().list_tables()["TableNames"] == ["items"]
+    assert ddb.list_tables()["TableNames"] == []
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped (and reaped) when the session ended
+
+
+@pytest.mark.parametrize(("option", "imported"), [("true", True), ("false", False)])
+def test_route_early_can_be_turned_off(
+    pytester: pytest.Pytester, option: str, imported: bool
+) -> None:
+    pytester.makepyfile(f"""
+import sys
+
+def test_hook():
+    assert ("ddblite.embedded" in sys.modules) is {imported}
+""")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-o", f"ddblite_route_early={option}"
+    )
+    result.assert_outcomes(passed=1)
