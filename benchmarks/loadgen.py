@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import math
 import multiprocessing
 import os
 import resource
@@ -176,7 +177,9 @@ class Result:
         if not self.latencies_ns:
             return float("nan")
         ordered = sorted(self.latencies_ns)
-        index = min(len(ordered) - 1, max(0, round(p / 100.0 * len(ordered)) - 1))
+        index = min(
+            len(ordered) - 1, max(0, math.ceil(p / 100.0 * len(ordered)) - 1)
+        )  # nearest rank
         return ordered[index] / 1e6
 
     def merge(self, other: Result) -> None:

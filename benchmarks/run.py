@@ -27,11 +27,20 @@ from pathlib import Path
 from loadgen import Client, Plan, run
 from workloads import SCAN_ITEMS, WORKLOADS, SetupError, prepare_scan, timed_scan
 
-from servers import TARGETS, Server, ddblite_available, reset_peak, tree_kb
+from servers import (
+    TARGETS,
+    Server,
+    ddblite_available,
+    machine_busy_seconds,
+    reset_peak,
+    session_cpu_seconds,
+    tree_kb,
+)
 
 EXTRA = ("scan", "coldstart", "idle")
 DEFAULT_TARGETS = ("ddblite", "ddblite-file", "ddblocal", "moto")
 PEERS = ("ddblocal", "moto")
+BUSY_MACHINE = 0.25  # cores used by unrelated processes above which results are flagged
 
 
 @dataclass
@@ -41,7 +50,9 @@ class Throughput:
     p99_ms: float
     errors: int
     requests: int
-    generator_cpu: float  # fraction of one core the generator used
+    generator_cpu: float  # cores the generator used
+    server_cpu: float | None  # cores the server's process tree used (None: not ours)
+    background_cpu: float  # cores anything else on the machine used: should be ~0
 
 
 @dataclass
@@ -77,12 +88,16 @@ def _label(name: str, server: Server | None) -> str:
 
 
 def _throughput(
-    args: argparse.Namespace, url: str, report: TargetReport, names: list[str], measure: bool
+    args: argparse.Namespace,
+    url: str,
+    report: TargetReport,
+    server: Server | None,
+    measure: bool,
 ) -> None:
     """Run each workload once; `measure=False` is the warm-up pass (JIT, caches, tables)."""
     client = Client(url)
     try:
-        for name in names:
+        for name in args.workloads:
             workload = WORKLOADS[name]
             try:
                 if args.no_setup:
@@ -101,12 +116,18 @@ def _throughput(
                 connections=args.connections,
                 procs=args.procs,
             )
+            busy0, wall0 = machine_busy_seconds(), time.monotonic()
+            server0 = session_cpu_seconds(server.sid) if server else 0.0
             result = run(plan, url)
+            wall = time.monotonic() - wall0
+            busy = machine_busy_seconds() - busy0
+            server_cpu = session_cpu_seconds(server.sid) - server0 if server else 0.0
             if not measure:
                 if result.errors:
                     print(f"  {name} warm-up: {result.errors} errors", file=sys.stderr)
                 continue
-            cpu = result.cpu_seconds / result.elapsed if result.elapsed else 0.0
+            cpu = result.cpu_seconds / wall
+            background = max(busy - server_cpu - result.cpu_seconds, 0.0) / wall
             report.throughput[name] = Throughput(
                 result.ops_per_s * workload.items_per_request,
                 result.percentile_ms(50),
@@ -114,11 +135,15 @@ def _throughput(
                 result.errors,
                 result.ok,
                 cpu,
+                server_cpu / wall if server else None,
+                background,
             )
             line = (
                 f"  {name:9} {result.ops_per_s * workload.items_per_request:>10,.0f}/s"
                 f"  p50 {result.percentile_ms(50):7.2f} ms  p99 {result.percentile_ms(99):7.2f} ms"
-                f"  errors {result.errors}  generator {cpu:.0%} of a core"
+                f"  errors {result.errors}  cores: generator {cpu:.2f}"
+                + (f" server {server_cpu / wall:.2f}" if server else "")
+                + f" other {background:.2f}"
             )
             print(line, file=sys.stderr)
             for sample in result.error_samples[:2]:
@@ -197,7 +222,8 @@ def bench_target(args: argparse.Namespace, name: str) -> TargetReport:
     try:
         server = target.launch()
     except (RuntimeError, OSError) as exc:
-        report.failures.append(f"launch: {exc}")
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        report.failures.append(f"launch failed: {lines[-1] if lines else exc}")
         print(f"  launch failed: {exc}", file=sys.stderr)
         return report
     try:
@@ -207,8 +233,8 @@ def bench_target(args: argparse.Namespace, name: str) -> TargetReport:
             report.idle_mb = server.rss_mb()
             print(f"  idle RSS {report.idle_mb:.0f} MB", file=sys.stderr)
         if args.server_warmup > 0:
-            _throughput(args, server.url, report, args.workloads, measure=False)
-        _throughput(args, server.url, report, args.workloads, measure=True)
+            _throughput(args, server.url, report, server, measure=False)
+        _throughput(args, server.url, report, server, measure=True)
         if "scan" in args.extra:
             _scan(args, server.url, report, server)
     finally:
@@ -229,8 +255,8 @@ def bench_url(args: argparse.Namespace) -> TargetReport:
     report = TargetReport("url", args.url)
     print(f"== {args.url}", file=sys.stderr)
     if args.server_warmup > 0:
-        _throughput(args, args.url, report, args.workloads, measure=False)
-    _throughput(args, args.url, report, args.workloads, measure=True)
+        _throughput(args, args.url, report, None, measure=False)
+    _throughput(args, args.url, report, None, measure=True)
     if "scan" in args.extra:
         _scan(args, args.url, report, None)
     return report
@@ -300,6 +326,15 @@ def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
             row += [_ratio(getter(a), getter(b)) for a, b in pairs]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
+    for r in reports:
+        if r.throughput:
+            other = max(t.background_cpu for t in r.throughput.values())
+            worst = max(r.throughput, key=lambda n: r.throughput[n].background_cpu)
+            flag = " (numbers disturbed)" if other > BUSY_MACHINE else ""
+            out.append(
+                f"- {r.label}: other processes used up to {other:.2f} cores during its runs"
+                f" ({worst}){flag}"
+            )
     for r in reports:
         errors = sum(t.errors for t in r.throughput.values())
         if errors or r.failures:

@@ -86,6 +86,30 @@ def tree_kb(sid: int, field_name: str = "VmRSS") -> int:
     return sum(_status_kb(pid, field_name) for pid in session_pids(sid))
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu_seconds(sid: int) -> float:
+    """CPU (user+sys) used so far by the session's live processes."""
+    total = 0
+    for pid in session_pids(sid):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / _TICK
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes on the machine used so far (all cores: not idle, not iowait)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / _TICK
+
+
 def reset_peak(sid: int) -> bool:
     """Reset VmHWM of the session's processes (Linux clear_refs 5); False if not allowed."""
     done = True
