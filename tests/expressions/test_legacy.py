@@ -386,7 +386,12 @@ def test_key_condition_errors(conditions: dict[str, Any], error: str) -> None:
 
 def test_attributes_to_get() -> None:
     proj = legacy_attributes_to_get(["a", "m.x", "zz"])
-    item: dict[str, Any] = {"a": {"S": "1"}, "m.x": {"S": "2"}, "m": {"M": {"x": {"S": "3"}}}, "b": {"S": "4"}}
+    item: dict[str, Any] = {
+        "a": {"S": "1"},
+        "m.x": {"S": "2"},
+        "m": {"M": {"x": {"S": "3"}}},
+        "b": {"S": "4"},
+    }
     assert project(proj, item) == {"a": {"S": "1"}, "m.x": {"S": "2"}}
     assert message(lambda: legacy_attributes_to_get(["a", "b", "a"])) == (
         INVALID + "Duplicate value in attribute name: a"
