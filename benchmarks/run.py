@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import threading
@@ -34,6 +35,8 @@ from servers import (
     machine_busy_seconds,
     reset_peak,
     session_cpu_seconds,
+    session_pids,
+    status_kb,
     tree_kb,
 )
 
@@ -63,6 +66,7 @@ class TargetReport:
     scan_s: float | None = None
     scan_items: int | None = None
     scan_peak_mb: float | None = None
+    scan_background: float | None = None  # cores used by other processes during the scan
     coldstart_ms: float | None = None
     coldstart_runs: list[float] = field(default_factory=list)
     idle_mb: float | None = None
@@ -162,14 +166,22 @@ def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Serv
             file=sys.stderr,
         )
         peak = _PeakSampler(server)
+        busy0, own0, wall0 = machine_busy_seconds(), _own_cpu(), time.monotonic()
+        server0 = session_cpu_seconds(server.sid) if server else 0.0
         with peak:
             result = timed_scan(client)
+        wall = time.monotonic() - wall0
+        server_cpu = session_cpu_seconds(server.sid) - server0 if server else 0.0
+        other = machine_busy_seconds() - busy0 - (_own_cpu() - own0) - server_cpu
+        if wall >= 1.0:  # /proc/stat counts in 10 ms ticks: shorter spans are mostly noise
+            report.scan_background = max(other, 0.0) / wall
         report.scan_s = result.seconds
         report.scan_items = result.items
         report.scan_peak_mb = peak.peak_mb
         print(
             f"  scan: {result.items:,} items in {result.pages} pages, {result.seconds:.2f} s,"
-            f" server peak RSS {peak.peak_mb or float('nan'):.0f} MB",
+            f" server peak RSS {peak.peak_mb or float('nan'):.0f} MB,"
+            f" other processes {report.scan_background or 0.0:.2f} cores",
             file=sys.stderr,
         )
         if result.items != args.scan_items:
@@ -179,6 +191,11 @@ def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Serv
         print(f"  scan failed: {exc}", file=sys.stderr)
     finally:
         client.close()
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class _PeakSampler:
@@ -192,16 +209,20 @@ class _PeakSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._reset = False
+        self._pids: list[int] = []
 
     def _sample(self) -> None:
-        assert self.server is not None
+        # The tree is listed once up front: walking all of /proc every 10 ms would itself
+        # take a noticeable share of a 2-core machine.
         for _ in range(360_000):  # at most an hour of 10 ms samples
-            self._sampled_kb = max(self._sampled_kb, tree_kb(self.server.sid))
+            kb = sum(status_kb(pid, "VmRSS") for pid in self._pids)
+            self._sampled_kb = max(self._sampled_kb, kb)
             if self._stop.wait(0.01):
                 return
 
     def __enter__(self) -> _PeakSampler:
         if self.server is not None:
+            self._pids = session_pids(self.server.sid)
             self._reset = reset_peak(self.server.sid)
             self._thread.start()
         return self
@@ -326,20 +347,29 @@ def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
             row += [_ratio(getter(a), getter(b)) for a, b in pairs]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
+    out += _notes(reports)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _notes(reports: list[TargetReport]) -> list[str]:
+    """Footnotes: background load seen during each target's runs, and any failures."""
+    notes: list[str] = []
     for r in reports:
-        if r.throughput:
-            other = max(t.background_cpu for t in r.throughput.values())
-            worst = max(r.throughput, key=lambda n: r.throughput[n].background_cpu)
-            flag = " (numbers disturbed)" if other > BUSY_MACHINE else ""
-            out.append(
-                f"- {r.label}: other processes used up to {other:.2f} cores during its runs"
-                f" ({worst}){flag}"
+        loads = {n: t.background_cpu for n, t in r.throughput.items()}
+        if r.scan_background is not None:
+            loads["scan"] = r.scan_background
+        if loads:
+            worst = max(loads, key=lambda n: loads[n])
+            flag = " (numbers disturbed)" if loads[worst] > BUSY_MACHINE else ""
+            notes.append(
+                f"- {r.label}: other processes used up to {loads[worst]:.2f} cores"
+                f" during its runs ({worst}){flag}"
             )
     for r in reports:
         errors = sum(t.errors for t in r.throughput.values())
         if errors or r.failures:
-            out.append(f"- {r.label}: {errors} failed requests; " + "; ".join(r.failures))
-    return "\n".join(out).rstrip() + "\n"
+            notes.append(f"- {r.label}: {errors} failed requests; " + "; ".join(r.failures))
+    return notes
 
 
 def _variant(report: TargetReport) -> str:

@@ -70,7 +70,7 @@ def session_pids(sid: int) -> list[int]:
     return pids
 
 
-def _status_kb(pid: int, field_name: str) -> int:
+def status_kb(pid: int, field_name: str) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
@@ -83,7 +83,7 @@ def _status_kb(pid: int, field_name: str) -> int:
 
 def tree_kb(sid: int, field_name: str = "VmRSS") -> int:
     """Sum of `field_name` (VmRSS, or VmHWM for the peak) over the session's processes."""
-    return sum(_status_kb(pid, field_name) for pid in session_pids(sid))
+    return sum(status_kb(pid, field_name) for pid in session_pids(sid))
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
