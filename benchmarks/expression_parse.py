@@ -74,19 +74,28 @@ def cold(kind: str, text: str, repeat: int) -> float:
     return per_call(once, repeat)
 
 
+def _compiler(kind: str, text: str) -> Callable[[], object]:
+    return lambda: compile_one(kind, text)
+
+
 def main() -> None:
     repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     print(f"{'kind':<11} {'cold µs':>9} {'cached µs':>10}  expression")
     for kind, text in CASES:
         c = cold(kind, text, repeat)
-        w = per_call(lambda k=kind, t=text: compile_one(k, t), repeat)
+        w = per_call(_compiler(kind, text), repeat)
         print(f"{kind:<11} {c:9.1f} {w:10.1f}  {text[:60]}")
-    item = {"status": {"S": "active"}, "price": {"N": "15"}, "name": {"S": "abc"}}
+    item: dict[str, Any] = {"status": {"S": "active"}, "price": {"N": "15"}, "name": {"S": "abc"}}
     item["tags"] = {"SS": ["a", "b", "c"]}
     cond = compile_one("condition", CASES[2][1])
     print(f"evaluate    {per_call(lambda: evaluate(cond, item), repeat * 10):9.2f} µs")
     upd = compile_one("update", CASES[3][1])
-    target = {"pk": {"S": "k"}, "cnt": {"N": "1"}, "l": {"L": []}, "prev": {"S": "x"}}
+    target: dict[str, Any] = {
+        "pk": {"S": "k"},
+        "cnt": {"N": "1"},
+        "l": {"L": []},
+        "prev": {"S": "x"},
+    }
     print(f"apply       {per_call(lambda: apply_update(upd, target), repeat * 10):9.2f} µs")
 
 
