@@ -120,6 +120,19 @@ def test_streams_calls_are_routed(seen: list[Any]) -> None:
     assert seen == [(id(engine), "DynamoDBStreams_20120810.ListStreams")]
 
 
+def test_endpoint_discovery_stays_in_process(seen: list[Any]) -> None:
+    # The discovered address is an AWS host, so the discovered endpoint is routed as well.
+    with ddblite.mock() as engine:
+        client = boto3.client("dynamodb", config=Config(endpoint_discovery_enabled=True))
+        create_table(client)
+        assert client.list_tables()["TableNames"] == ["items"]
+    assert seen == [
+        (id(engine), "DynamoDB_20120810.DescribeEndpoints"),
+        (id(engine), "DynamoDB_20120810.CreateTable"),
+        (id(engine), "DynamoDB_20120810.ListTables"),
+    ]
+
+
 def test_calls_from_other_threads_are_routed() -> None:
     results: list[list[str]] = []
     with ddblite.mock():
