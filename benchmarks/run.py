@@ -98,7 +98,7 @@ def _throughput(
     server: Server | None,
     measure: bool,
 ) -> None:
-    """Run each workload once; `measure=False` is the warm-up pass (JIT, caches, tables)."""
+    """Run each workload; `measure=False` is the unmeasured pass (JIT, caches, tables)."""
     client = Client(url)
     try:
         for name in args.workloads:
@@ -120,40 +120,80 @@ def _throughput(
                 connections=args.connections,
                 procs=args.procs,
             )
-            busy0, wall0 = machine_busy_seconds(), time.monotonic()
-            server0 = session_cpu_seconds(server.sid) if server else 0.0
-            result = run(plan, url)
-            wall = time.monotonic() - wall0
-            busy = machine_busy_seconds() - busy0
-            server_cpu = session_cpu_seconds(server.sid) - server0 if server else 0.0
             if not measure:
+                result = run(plan, url)
                 if result.errors:
                     print(f"  {name} warm-up: {result.errors} errors", file=sys.stderr)
                 continue
-            cpu = result.cpu_seconds / wall
-            background = max(busy - server_cpu - result.cpu_seconds, 0.0) / wall
-            report.throughput[name] = Throughput(
-                result.ops_per_s * workload.items_per_request,
-                result.percentile_ms(50),
-                result.percentile_ms(99),
-                result.errors,
-                result.ok,
-                cpu,
-                server_cpu / wall if server else None,
-                background,
-            )
-            line = (
-                f"  {name:9} {result.ops_per_s * workload.items_per_request:>10,.0f}/s"
-                f"  p50 {result.percentile_ms(50):7.2f} ms  p99 {result.percentile_ms(99):7.2f} ms"
-                f"  errors {result.errors}  cores: generator {cpu:.2f}"
-                + (f" server {server_cpu / wall:.2f}" if server else "")
-                + f" other {background:.2f}"
-            )
-            print(line, file=sys.stderr)
-            for sample in result.error_samples[:2]:
-                print(f"    error: {sample}", file=sys.stderr)
+            report.throughput[name] = _measure(args, name, plan, url, server)
     finally:
         client.close()
+
+
+def _measure(
+    args: argparse.Namespace, name: str, plan: Plan, url: str, server: Server | None
+) -> Throughput:
+    """Run `plan`, again (up to --noise-retries times) while other processes disturb it;
+    keep the least disturbed run."""
+    best: Throughput | None = None
+    for attempt in range(1 + max(args.noise_retries, 0)):
+        _wait_quiet(server, args.quiet_wait)
+        measured, samples = _measure_once(plan, url, server, WORKLOADS[name].items_per_request)
+        print(
+            f"  {name:9} {measured.rate:>10,.0f}/s  p50 {measured.p50_ms:7.2f} ms"
+            f"  p99 {measured.p99_ms:7.2f} ms  errors {measured.errors}"
+            f"  cores: generator {measured.generator_cpu:.2f}"
+            + ("" if measured.server_cpu is None else f" server {measured.server_cpu:.2f}")
+            + f" other {measured.background_cpu:.2f}"
+            + (f"  (retry {attempt})" if attempt else ""),
+            file=sys.stderr,
+        )
+        for sample in samples[:2]:
+            print(f"    error: {sample}", file=sys.stderr)
+        if best is None or measured.background_cpu < best.background_cpu:
+            best = measured
+        if best.background_cpu <= BUSY_MACHINE:
+            break
+    assert best is not None
+    return best
+
+
+def _measure_once(
+    plan: Plan, url: str, server: Server | None, per_request: int
+) -> tuple[Throughput, list[str]]:
+    busy0, wall0 = machine_busy_seconds(), time.monotonic()
+    server0 = session_cpu_seconds(server.sid) if server else 0.0
+    result = run(plan, url)
+    wall = time.monotonic() - wall0
+    busy = machine_busy_seconds() - busy0
+    server_cpu = session_cpu_seconds(server.sid) - server0 if server else 0.0
+    background = max(busy - server_cpu - result.cpu_seconds, 0.0) / wall
+    measured = Throughput(
+        result.ops_per_s * per_request,
+        result.percentile_ms(50),
+        result.percentile_ms(99),
+        result.errors,
+        result.ok,
+        result.cpu_seconds / wall,
+        server_cpu / wall if server else None,
+        background,
+    )
+    return measured, result.error_samples
+
+
+def _wait_quiet(server: Server | None, max_wait: float) -> None:
+    """Wait (at most `max_wait` s) for a second in which other processes use < BUSY_MACHINE
+    cores: the machine is shared and has only two."""
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline:
+        busy0, own0 = machine_busy_seconds(), _own_cpu()
+        server0 = session_cpu_seconds(server.sid) if server else 0.0
+        time.sleep(1.0)
+        server_cpu = session_cpu_seconds(server.sid) - server0 if server else 0.0
+        other = machine_busy_seconds() - busy0 - (_own_cpu() - own0) - server_cpu
+        if other < BUSY_MACHINE:
+            return
+    print(f"  machine still busy after {max_wait:g} s; measuring anyway", file=sys.stderr)
 
 
 def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Server | None) -> None:
@@ -165,6 +205,7 @@ def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Serv
             f"  scan: {args.scan_items:,} items loaded in {time.monotonic() - started:.1f} s",
             file=sys.stderr,
         )
+        _wait_quiet(server, args.quiet_wait)
         peak = _PeakSampler(server)
         busy0, own0, wall0 = machine_busy_seconds(), _own_cpu(), time.monotonic()
         server0 = session_cpu_seconds(server.sid) if server else 0.0
@@ -263,6 +304,7 @@ def bench_target(args: argparse.Namespace, name: str) -> TargetReport:
     if "coldstart" in args.extra:
         runs = []
         for _ in range(args.cold_runs):
+            _wait_quiet(None, args.quiet_wait)
             fresh = target.launch()
             runs.append(fresh.ready_after * 1000.0)
             fresh.stop()
@@ -438,6 +480,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=2.0,
         help="seconds of each workload in an unmeasured first pass (0: no such pass)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="wait up to this long for other processes to go quiet before each measurement",
+    )
+    parser.add_argument(
+        "--noise-retries",
+        type=int,
+        default=2,
+        help="measure a workload again (up to N times) when other processes disturbed it",
     )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--procs", type=int, default=1, help="generator processes")
