@@ -182,3 +182,21 @@ def validation_errors(problems: list[str]) -> ValidationException:
     count = len(problems)
     noun = "error" if count == 1 else "errors"
     return ValidationException(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+# --- added for tags and streams --------------------------------------------------------------
+
+
+class AccessDeniedException(DynamoDBError):
+    """IAM's refusal; DynamoDB answers it for a tag listing on a table that does not exist."""
+
+    prefix = CORAL_SERVICE_PREFIX
+    message_key = "Message"
+
+
+class ExpiredIteratorException(DynamoDBError):
+    """DynamoDB Streams: a shard iterator older than 15 minutes."""
+
+
+class TrimmedDataAccessException(DynamoDBError):
+    """DynamoDB Streams: a sequence number past the 24-hour retention window."""
