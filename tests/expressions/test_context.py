@@ -126,6 +126,17 @@ def test_placeholder_maps(
     assert message(lambda: ExpressionContext(names, values)) == expected
 
 
+def test_too_deep_value_is_reported_bare() -> None:
+    value: dict[str, Any] = {"S": "leaf"}
+    for _ in range(32):
+        value = {"L": [value]}
+    assert message(lambda: ExpressionContext(None, {":v": value})) == (
+        "Nesting Levels have exceeded supported limits: "
+        "Attributes in the item have nested levels beyond supported limit"
+    )
+    ExpressionContext(None, {":v": value["L"][0]})
+
+
 def test_empty_string_values_are_fine_and_numbers_become_canonical() -> None:
     values: dict[str, Any] = {":e": {"S": ""}, ":n": {"N": "001.50"}, ":ns": {"NS": ["1.0", "2"]}}
     ExpressionContext(None, values)

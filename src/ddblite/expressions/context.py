@@ -125,6 +125,8 @@ def _check_values(values: dict[str, Value] | None) -> dict[str, Value]:
         try:
             model_values.check_value(value, 0)
         except ValidationException as error:
+            if error.message == model_values.NESTING:
+                raise  # DynamoDB reports an over-deep value without naming the key
             raise ValidationException(INVALID_VALUE.format(error.message, key)) from None
     return values
 
