@@ -124,6 +124,7 @@ class PgServer:
             "-c max_connections=300",
             "-c shared_buffers=128MB",
             "-c max_locks_per_transaction=256",
+            "-c deadlock_timeout=100ms",
         ])
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w",
                   "-t", "60", "start")
