@@ -353,3 +353,17 @@ def test_key_shape_binds_later() -> None:
     assert message(lambda: shape.bind("other", "sk")) == (
         "Query condition missed key schema element: other"
     )
+
+
+def test_query_order_key_expression_first_then_unused_then_shape() -> None:
+    # Expression errors in the key condition come before the filter's...
+    ctx = ExpressionContext(None, {":p": {"S": "p"}})
+    assert message(lambda: ctx.key_condition_expression("pk = ")).startswith(
+        "Invalid KeyConditionExpression: Syntax error"
+    )
+    # ...but its shape is judged after the unused placeholders.
+    ctx = ExpressionContext(None, {":p": {"S": "p"}, ":x": {"S": "x"}})
+    pending = ctx.key_condition_expression("pk = :p OR pk = :p")
+    ctx.condition("a = :p", "FilterExpression")
+    assert message(ctx.check_unused).endswith("keys: {:x}")
+    assert message(pending.shape) == "Invalid operator used in KeyConditionExpression: OR"

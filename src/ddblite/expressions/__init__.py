@@ -8,8 +8,11 @@ See README.md in this folder for the phases. The API the operations use::
     update = ctx.update(text)                      # UpdateExpression
     cond = ctx.condition(text, "ConditionExpression")   # or "FilterExpression"
     proj = ctx.projection(text)
-    key = ctx.key_condition(text, hash_key, range_key)  # compile it last
-    ctx.check_unused()
+    pending = ctx.key_condition_expression(text)        # Query: first
+    ctx.check_unused()                                   # after all expressions
+    key = pending.shape().bind(hash_key, range_key)      # shape, then schema (after the
+                                                         # table lookup)
+    # (or ctx.key_condition(text, hash_key, range_key) when order does not matter)
     evaluate(cond, item)               # -> bool
     new_item, info = apply_update(update, old_item, key=request_key)
     updated_attributes(item, info)     # UPDATED_OLD / UPDATED_NEW
@@ -19,7 +22,12 @@ See README.md in this folder for the phases. The API the operations use::
 from __future__ import annotations
 
 from ddblite.expressions.attrs import Item
-from ddblite.expressions.context import Condition, ExpressionContext, evaluate
+from ddblite.expressions.context import (
+    Condition,
+    ExpressionContext,
+    KeyConditionExpression,
+    evaluate,
+)
 from ddblite.expressions.key_range import KeyCondition, KeyShape, KeyTest
 from ddblite.expressions.legacy import (
     check_parameters,
@@ -38,6 +46,7 @@ __all__ = [
     "Condition",
     "ExpressionContext",
     "KeyCondition",
+    "KeyConditionExpression",
     "KeyShape",
     "KeyTest",
     "Projection",

@@ -175,21 +175,35 @@ class ExpressionContext:
             raise self._fail("ProjectionExpression", error) from None
         return make_projection(text, tree, tuple(paths))
 
-    def key_condition_shape(self, text: str) -> KeyShape:
-        """Compile a KeyConditionExpression up to the checks that need the key schema.
+    def key_condition_expression(self, text: str) -> KeyConditionExpression:
+        """Compile a KeyConditionExpression as an expression (syntax, placeholders, operand
+        types), marking its placeholders used. Its shape as a key condition is checked by
+        ``.shape()``, which DynamoDB does only after the unused-placeholder check.
 
-        DynamoDB checks the shape of a key condition after the request's unused placeholders,
-        so this runs ``check_unused`` first: compile the key condition last (after the filter
-        and projection). Bind the result to the key schema with ``KeyShape.bind`` once the
-        table is known."""
+        A Query in DynamoDB's order::
+
+            pending = ctx.key_condition_expression(kce)
+            filter_ = ctx.condition(fe, "FilterExpression")
+            projection = ctx.projection(pe)
+            ctx.check_unused()
+            shape = pending.shape()
+            ... look the table up ...
+            key = shape.bind(hash_key, range_key, hash_type, range_type)
+        """
         try:
             tree = checked("condition", text)
             assert not isinstance(tree, (ast.UpdateExpr, ast.ProjectionExpr))
             check_condition(tree, self.resolver)
         except ExpressionError as error:
             raise self._fail("KeyConditionExpression", error) from None
+        return KeyConditionExpression(text, tree, self.resolver)
+
+    def key_condition_shape(self, text: str) -> KeyShape:
+        """``key_condition_expression``, then ``check_unused``, then ``shape()``: for a
+        request whose other expressions were compiled already."""
+        pending = self.key_condition_expression(text)
         self.check_unused()
-        return key_shape(tree, self.resolver)
+        return pending.shape()
 
     def key_condition(
         self,
@@ -222,6 +236,18 @@ class ExpressionContext:
         out: list[ResolvedPath] = []
         _walk_paths(node, lambda p: out.append(self.resolver.path(p)))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class KeyConditionExpression:
+    """A compiled KeyConditionExpression whose key-condition shape is not checked yet."""
+
+    text: str
+    tree: ast.Cond
+    resolver: Resolver
+
+    def shape(self) -> KeyShape:
+        return key_shape(self.tree, self.resolver)
 
 
 def _walk_paths(node: Any, visit: Any) -> None:
