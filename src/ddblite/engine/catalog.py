@@ -8,10 +8,12 @@ and answers DELETING.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from ddblite.engine import backfill
 from ddblite.engine.database import Caller, Database, schema_of
 from ddblite.errors import (
     ResourceInUseException,
@@ -19,6 +21,7 @@ from ddblite.errors import (
     ValidationException,
 )
 from ddblite.model.schema import TableSchema
+from ddblite.storage.base import Writer
 
 
 def table_not_found(name: str) -> ResourceNotFoundException:
@@ -48,6 +51,13 @@ def _index_wire(
         spec = index.get("ProvisionedThroughput") if billing == "PROVISIONED" else None
         out["ProvisionedThroughput"] = _throughput(spec)
     return out
+
+
+def index_wire(
+    index: dict[str, Any], arn: str, is_global: bool, billing: str
+) -> dict[str, Any]:
+    """The stored description of one index (UpdateTable adds GSIs with it)."""
+    return _index_wire(index, arn, is_global, billing)
 
 
 def create_table(
@@ -101,8 +111,13 @@ def create_table(
 
 
 def describe(db: Database, table: TableSchema) -> dict[str, Any]:
-    """The TableDescription with live counts."""
+    """The TableDescription with live counts. While a GSI is being created the table reports
+    UPDATING (and the index CREATING with Backfilling); describing such a table also restarts
+    a backfill that a server restart interrupted."""
+    backfill.ensure_running(db, table)
     wire = orjson.loads(orjson.dumps(table.wire))  # a private copy to fill in
+    if any(index.status != "ACTIVE" for index in table.indexes):
+        wire["TableStatus"] = "UPDATING"
     with db.backend.read() as r:
         count, size = r.table_stats(table.table_id)
         wire["ItemCount"] = count
@@ -152,12 +167,18 @@ def raise_deletion_protected(name: str) -> None:
     )
 
 
-def save(db: Database, table: TableSchema, stored: dict[str, Any], status: str = "ACTIVE") -> None:
-    """Write a changed description back and drop cached copies."""
+def save(
+    db: Database, table: TableSchema, stored: dict[str, Any], status: str = "ACTIVE",
+    prepare: Callable[[Writer, dict[str, Any]], None] | None = None,
+) -> None:
+    """Write a changed description back and drop cached copies; ``prepare`` runs first in
+    the same write block (UpdateTable allocates a new index's id there)."""
     with db.backend.write() as w:
         row = w.get_table(table.account, table.region, table.name)
         if row is None or row.table_id != table.table_id:
             raise table_not_found(table.name)
+        if prepare is not None:
+            prepare(w, stored)
         w.update_table(table.table_id, orjson.dumps(stored), status)
     db.forget(Caller(table.account, table.region), table.name)
 

@@ -15,7 +15,10 @@ from typing import cast
 
 import orjson
 
+from ddblite.engine import indexes
+from ddblite.engine.backfill import BackgroundWork
 from ddblite.errors import InternalServerError, ResourceNotFoundException, ValidationException
+from ddblite.limits import LSI_COLLECTION_BYTES
 from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_key
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
@@ -62,10 +65,15 @@ class Database:
         self.backend = backend
         self.clock = clock
         self._tables: dict[tuple[str, str, str], TableSchema] = {}
-        # Installed by engine.indexes when it is imported; kept as a hook so the item path
-        # pays nothing for tables without indexes.
-        self.sync_indexes: IndexSync = _no_indexes
+        # Index upkeep inside the item's write block (engine.indexes); a hook so tests can
+        # observe it. The item path pays nothing for tables without indexes.
+        self.sync_indexes: IndexSync = self._sync_indexes
         self.max_item_bytes = 400 * 1024
+        # LSI item collection limit (10 GB); tests lower it.
+        self.lsi_collection_limit = LSI_COLLECTION_BYTES
+        # Chunked background jobs (GSI backfill, dropping a deleted index's rows); the app's
+        # lifespan runs them, otherwise each runs to completion when submitted.
+        self.background = BackgroundWork()
         # A backend several servers share (PostgreSQL) can see a table changed by another
         # server: cached schemas are re-read after ``catalog_ttl`` seconds, and item writes
         # are fenced on the cached version (``_write_item_shared``). SQLite: None, no cost.
@@ -74,6 +82,11 @@ class Database:
         )
         self.catalog_ttl = 1.0
         self._checked: dict[tuple[str, str, str], float] = {}
+
+    def _sync_indexes(
+        self, w: Writer, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None
+    ) -> None:
+        indexes.sync(w, table, ek, old, new, self.lsi_collection_limit, self.max_item_bytes)
 
     # --- catalog cache ----------------------------------------------------------------------
 

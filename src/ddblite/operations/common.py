@@ -4,22 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from ddblite.engine import indexes
+from ddblite.engine.database import Database
 from ddblite.errors import ValidationException
 from ddblite.model import capacity
 from ddblite.model.schema import TableSchema
 from ddblite.model.values import Item
 
 
-def consumed_write(request: dict[str, Any], table: TableSchema, size: int) -> dict[str, Any]:
-    """``{"ConsumedCapacity": ...}`` for a single-item write, or ``{}``."""
+def consumed_write(
+    request: dict[str, Any],
+    table: TableSchema,
+    size: int,
+    images: tuple[Item | None, Item | None] | None = None,
+) -> dict[str, Any]:
+    """``{"ConsumedCapacity": ...}`` for a single-item write, or ``{}``.
+
+    ``images`` is (old, new), the item before and after the write: each index is then charged
+    for the change to its own entry (``indexes.write_units``; an untouched index is absent).
+    Without it every index is charged the table's units (an approximation)."""
     mode = request.get("ReturnConsumedCapacity")
     if mode is None or mode == "NONE":
         return {}
     units = capacity.write_units(size)
-    index_units = {
-        index.name: (index.is_global, units) for index in table.indexes
-    } if table.indexes else None
+    index_units: dict[str, tuple[bool, float]] | None = None
+    if table.indexes:
+        if images is not None:
+            index_units = indexes.write_units(table, images[0], images[1])
+        else:
+            index_units = {index.name: (index.is_global, units) for index in table.indexes}
     return {"ConsumedCapacity": capacity.consumed(mode, table.name, units, index_units=index_units)}
+
+
+def collection_metrics(
+    db: Database, request: dict[str, Any], table: TableSchema, key: Item
+) -> dict[str, Any]:
+    """``{"ItemCollectionMetrics": ...}`` after a single-item write when the request asked
+    for SIZE and the table has an LSI (only such tables have item collections), or ``{}``."""
+    if request.get("ReturnItemCollectionMetrics") != "SIZE" or not indexes.has_lsi(table):
+        return {}
+    with db.backend.read() as r:
+        size = indexes.collection_size(r, table, key)
+    return {"ItemCollectionMetrics": indexes.collection_metrics(table, key, size)}
 
 
 def consumed_read(

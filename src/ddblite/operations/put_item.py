@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite import expressions
+from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_item_key
 from ddblite.model.values import Item, check_item
 from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import check_return_values, consumed_write, old_image
+from ddblite.operations.common import (
+    check_return_values,
+    collection_metrics,
+    consumed_write,
+    old_image,
+)
 from ddblite.operations.conditions import compile_condition
 
 
@@ -25,6 +31,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     context.check_unused()
     table = db.table(caller, request["TableName"])
     check_item_key(table.keys, item)
+    indexes.check_index_keys(table, item)
 
     def mutate(old: Item | None) -> Item:
         check(old)
@@ -33,5 +40,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     result = db.write_item(table, item, mutate)
     return {
         **old_image(return_values, result.old),
-        **consumed_write(request, table, max(result.old_size, result.new_size)),
+        **consumed_write(
+            request, table, max(result.old_size, result.new_size), (result.old, result.new)
+        ),
+        **collection_metrics(db, request, table, item),
     }

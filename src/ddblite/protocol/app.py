@@ -7,6 +7,7 @@ one JSON parse and one JSON dump, which is what lets one Python process keep up 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -71,11 +72,20 @@ class DynamoDBApp:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
+        background: asyncio.Task[None] | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Chunked background jobs (GSI backfill, index drops) between requests.
+                background = asyncio.create_task(
+                    self.db.background.serve(self.db.backend.commit, self._executor)
+                )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if background is not None:
+                    background.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await background
                 self.db.backend.close()
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)

@@ -1,0 +1,245 @@
+"""Background work in bounded chunks: GSI backfill and dropping a deleted index's rows.
+
+The server is one event loop; a job is an iterator whose every ``next()`` does one chunk of
+work inside its own storage ``write()`` block (a few hundred rows, milliseconds), so requests
+interleave with it. ``BackgroundWork.serve`` is the loop the app runs during its lifespan;
+without one (in-process mode, tests that do not ask otherwise) ``inline`` is true and a job
+runs to completion when it is submitted.
+
+Backfilling a new GSI: the index is in the catalog with IndexStatus CREATING from the moment
+UpdateTable returns, so every write from then on keeps its rows (``indexes.sync``). The job
+walks the table in key order and writes each item's row (put is an upsert, so an item written
+meanwhile is harmless), then flips the index to ACTIVE. A job stops quietly if its index or
+table went away. Progress is not persisted: after a restart the next DescribeTable (or
+UpdateTable, or Query) of the table restarts the backfill from the beginning, which is safe
+because it is idempotent.
+
+Dropping a deleted index: its catalog entry is gone at once (nothing reads or writes it any
+more); the rows are deleted in chunks, then the index id. Pending drops are listed in the
+table's stored description (``"dropping"``) so a restart finishes them the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ddblite.engine import indexes
+from ddblite.engine.reads import segment_bounds
+from ddblite.model.schema import EncodedKey, TableSchema
+
+if TYPE_CHECKING:
+    from ddblite.engine.database import Database
+
+log = logging.getLogger("ddblite")
+
+CHUNK = 256
+_ALL = segment_bounds(0, 1)  # the whole pk_hash space
+Job = Iterator[None]
+
+
+class BackgroundWork:
+    """A queue of chunked jobs, keyed so the same work is never queued twice."""
+
+    def __init__(self) -> None:
+        self.inline = True
+        self._jobs: deque[tuple[Any, Job]] = deque()
+        self._keys: set[Any] = set()
+        self._wake: Callable[[], None] | None = None
+
+    def submit(self, key: Any, job: Job) -> bool:
+        """Queue ``job`` unless one with the same key is pending; True if queued."""
+        if key in self._keys:
+            return False
+        self._keys.add(key)
+        self._jobs.append((key, job))
+        if self.inline:
+            self.run_all()
+        elif self._wake is not None:
+            self._wake()
+        return True
+
+    def pending(self, key: Any) -> bool:
+        return key in self._keys
+
+    def step(self) -> bool:
+        """Run one chunk of the oldest job (round robin); True while work remains."""
+        if not self._jobs:
+            return False
+        key, job = self._jobs.popleft()
+        try:
+            next(job)
+        except StopIteration:
+            self._keys.discard(key)
+        except Exception:
+            log.exception("background job %r failed", key)
+            self._keys.discard(key)
+        else:
+            self._jobs.append((key, job))
+        return bool(self._jobs)
+
+    def run_all(self) -> None:
+        while self.step():
+            pass
+
+    async def serve(self, commit: Callable[[], None], executor: Executor | None) -> None:
+        """Run queued jobs until cancelled, one chunk per event-loop turn; ``commit`` makes
+        each chunk durable (the group commit would otherwise wait for the next request).
+        Blocking backends run their chunks on ``executor``."""
+        loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+
+        def wake_up() -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        self._wake = wake_up
+        self.inline = False
+        if self._jobs:
+            wake.set()
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                more = True
+                while more:
+                    if executor is None:
+                        more = self.step()
+                        commit()
+                    else:
+                        more = await loop.run_in_executor(executor, self._step_commit, commit)
+                    await asyncio.sleep(0)
+        finally:
+            self._wake = None
+            self.inline = True
+
+    def _step_commit(self, commit: Callable[[], None]) -> bool:
+        more = self.step()
+        commit()
+        return more
+
+
+# --- the jobs -----------------------------------------------------------------------------
+
+
+def start_backfill(db: Database, table: TableSchema, index_name: str) -> None:
+    index = table.index(index_name)
+    if index is None:
+        return
+    key = ("backfill", table.table_id, index.index_id)
+    db.background.submit(key, _backfill(db, table, index_name, index.index_id))
+
+
+def ensure_running(db: Database, table: TableSchema) -> None:
+    """Restart work a restart interrupted: backfills of CREATING indexes, pending drops."""
+    for index in table.indexes:
+        if index.status == "CREATING" and not db.background.pending(
+            ("backfill", table.table_id, index.index_id)
+        ):
+            start_backfill(db, table, index.name)
+    for index_id in table.stored.get("dropping", ()):
+        start_drop(db, table, index_id)
+
+
+def _current(db: Database, table: TableSchema) -> TableSchema | None:
+    from ddblite.engine.database import Caller
+
+    current = db.find_table(Caller(table.account, table.region), table.name)
+    if current is None or current.table_id != table.table_id:
+        return None
+    return current
+
+
+def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Job:
+    after: tuple[int, bytes, bytes] | None = None
+    while True:
+        current = _current(db, table)
+        index = current.index(index_name) if current is not None else None
+        if current is None or index is None or index.index_id != index_id:
+            return
+        if index.status != "CREATING":
+            return
+        plan = next(p for p in indexes.plans(current) if p.index_id == index_id)
+        with db.backend.write() as w:
+            scan = w.scan_items(current.table_id, *_ALL, after)
+            try:
+                rows = list(islice(scan, CHUNK))
+            finally:
+                close = getattr(scan, "close", None)
+                if close is not None:
+                    close()
+            for row in rows:
+                entry = indexes.index_row(
+                    plan, orjson.loads(row.body), EncodedKey(row.pk_hash, row.pk, row.sk)
+                )
+                if entry is not None:
+                    w.put_index_row(index_id, entry)
+        if len(rows) < CHUNK:
+            break
+        after = (rows[-1].pk_hash, rows[-1].pk, rows[-1].sk)
+        yield
+    _edit_stored(db, table, lambda stored: _activate(stored, index_name, index_id))
+
+
+def _activate(stored: dict[str, Any], index_name: str, index_id: int) -> None:
+    if stored.get("indexes", {}).get(index_name) != index_id:
+        return
+    for gsi in stored["wire"].get("GlobalSecondaryIndexes", ()):
+        if gsi["IndexName"] == index_name:
+            gsi["IndexStatus"] = "ACTIVE"
+            gsi.pop("Backfilling", None)
+
+
+def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
+    db.background.submit(("drop", index_id), _drop(db, table, index_id))
+
+
+def _drop(db: Database, table: TableSchema, index_id: int) -> Job:
+    while True:
+        with db.backend.write() as w:
+            scan = w.scan_index(index_id, *_ALL, None)
+            try:
+                rows = list(islice(scan, CHUNK))
+            finally:
+                close = getattr(scan, "close", None)
+                if close is not None:
+                    close()
+            for row in rows:
+                w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
+            if len(rows) < CHUNK:
+                w.drop_index(index_id)
+                break
+        yield
+    _edit_stored(db, table, lambda stored: _forget_drop(stored, index_id))
+
+
+def _forget_drop(stored: dict[str, Any], index_id: int) -> None:
+    dropping = stored.get("dropping")
+    if dropping and index_id in dropping:
+        dropping.remove(index_id)
+        if not dropping:
+            del stored["dropping"]
+
+
+def _edit_stored(
+    db: Database, table: TableSchema, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    """Read-modify-write of the table's stored description in one write block (the table
+    may have changed since the job started; a table that is gone is left alone)."""
+    from ddblite.engine.database import Caller
+
+    with db.backend.write() as w:
+        row = w.get_table(table.account, table.region, table.name)
+        if row is None or row.table_id != table.table_id:
+            return
+        stored = orjson.loads(row.description)
+        edit(stored)
+        w.update_table(row.table_id, orjson.dumps(stored), row.status)
+    db.forget(Caller(table.account, table.region), table.name)
+
