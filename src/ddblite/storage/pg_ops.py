@@ -55,6 +55,10 @@ def name_lock_id(account: str, region: str, name: str) -> int:
     return _lock_id(b"name", account.encode(), region.encode(), name.encode())
 
 
+def token_lock_id(token: str) -> int:
+    return _lock_id(b"token", token.encode())
+
+
 @lru_cache(maxsize=256)
 def _range_sql(
     columns: str, table: str, prefix_cols: tuple[str, ...], order_cols: tuple[str, ...],
@@ -392,3 +396,32 @@ class PgOps:
         )
         assert row is not None
         return int(row[0]), int(row[1])
+
+    # --- ClientRequestToken idempotency --------------------------------------------------------
+
+    def get_token(self, token: str) -> tuple[bytes, float, bytes] | None:
+        """Inside a write block the token is locked first, like an item key: two requests
+        with one token (on any servers) run one after the other."""
+        sql = "SELECT request_hash, completed_at, response FROM tokens WHERE token = %s"
+        if self.writing:
+            if self.locking:
+                self._lock(token_lock_id(token))
+            sql += " FOR UPDATE"
+        row = self._fetchone(sql, (token,))
+        return (row[0], float(row[1]), row[2]) if row else None
+
+    def put_token(
+        self, token: str, request_hash: bytes, completed_at: float, response: bytes
+    ) -> None:
+        if self.locking:
+            self._lock(token_lock_id(token))
+        self._c.execute(
+            "INSERT INTO tokens (token, request_hash, completed_at, response)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (token) DO UPDATE"
+            " SET request_hash = EXCLUDED.request_hash, completed_at = EXCLUDED.completed_at,"
+            " response = EXCLUDED.response",
+            (token, request_hash, completed_at, response),
+        )
+
+    def purge_tokens(self, before: float) -> None:
+        self._c.execute("DELETE FROM tokens WHERE completed_at < %s", (before,))
