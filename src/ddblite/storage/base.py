@@ -156,6 +156,23 @@ class Writer(Reader, Protocol):
         self, index_id: int, ix_hash: int, ix_pk: bytes, ix_sk: bytes, pk: bytes, sk: bytes
     ) -> None: ...
 
+    # ClientRequestToken idempotency rows (``tokens``), written in the same block as the items.
+
+    def get_token(self, token: str) -> tuple[bytes, float, bytes] | None:
+        """``(request_hash, completed_at, response)`` of a recorded token. A backend several
+        servers share locks the token for the rest of the block first."""
+        ...
+
+    def put_token(
+        self, token: str, request_hash: bytes, completed_at: float, response: bytes
+    ) -> None:
+        """Record a token, replacing an earlier (expired) record of the same token."""
+        ...
+
+    def purge_tokens(self, before: float) -> None:
+        """Drop the tokens completed before ``before``."""
+        ...
+
 
 class StorageBackend(Protocol):
     """A database: ``write()`` is one atomic read-check-write unit; ``read()`` a consistent

@@ -344,3 +344,23 @@ class _SqliteOps:
             (index_id,),
         ).fetchone()
         return int(row[0]), int(row[1])
+
+    # --- ClientRequestToken idempotency ---------------------------------------------------
+
+    def get_token(self, token: str) -> tuple[bytes, float, bytes] | None:
+        row = self._c.execute(
+            "SELECT request_hash, completed_at, response FROM tokens WHERE token = ?", (token,)
+        ).fetchone()
+        return (row[0], float(row[1]), row[2]) if row else None
+
+    def put_token(
+        self, token: str, request_hash: bytes, completed_at: float, response: bytes
+    ) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO tokens (token, request_hash, completed_at, response)"
+            " VALUES (?, ?, ?, ?)",
+            (token, request_hash, completed_at, response),
+        )
+
+    def purge_tokens(self, before: float) -> None:
+        self._c.execute("DELETE FROM tokens WHERE completed_at < ?", (before,))
