@@ -367,3 +367,20 @@ def test_query_order_key_expression_first_then_unused_then_shape() -> None:
     ctx.condition("a = :p", "FilterExpression")
     assert message(ctx.check_unused).endswith("keys: {:x}")
     assert message(pending.shape) == "Invalid operator used in KeyConditionExpression: OR"
+
+
+def test_key_attribute_helpers() -> None:
+    from ddblite.expressions import check_filter_keys, check_key_paths
+
+    ctx = ExpressionContext({"#k": "pk"}, {":v": {"S": "v"}})
+    filter_ = ctx.condition("a = :v AND #k = :v", "FilterExpression")
+    assert message(lambda: check_filter_keys(filter_, ("pk", "sk"))) == (
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"
+    )
+    check_filter_keys(filter_, ("x",))
+    proj = ExpressionContext(None, None).projection("a, sk[0]")
+    assert message(lambda: check_key_paths(proj, ("pk", "sk"))) == (
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+        "allowed: Key: sk"
+    )
+    check_key_paths(ExpressionContext(None, None).projection("pk, sk"), ("pk", "sk"))

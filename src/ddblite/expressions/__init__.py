@@ -21,6 +21,7 @@ See README.md in this folder for the phases. The API the operations use::
 
 from __future__ import annotations
 
+from ddblite.errors import ValidationException
 from ddblite.expressions.attrs import Item
 from ddblite.expressions.context import (
     Condition,
@@ -54,6 +55,8 @@ __all__ = [
     "Update",
     "UpdatedPaths",
     "apply_update",
+    "check_filter_keys",
+    "check_key_paths",
     "check_parameters",
     "evaluate",
     "legacy_attribute_updates",
@@ -102,3 +105,28 @@ def nested_paths(thing: Condition | Update | Projection | UpdatedPaths) -> set[s
     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not
     allowed: Key: pk")."""
     return {str(path[0]) for path in _paths_of(thing) if len(path) > 1}
+
+
+FILTER_ON_KEY = (
+    "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}"
+)
+KEY_NOT_SCALAR = (
+    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+    "allowed: Key: {}"
+)
+
+
+def check_filter_keys(filter_: Condition, key_names: tuple[str, ...] | list[str]) -> None:
+    """A Query's FilterExpression may not use the key attributes (the key condition does)."""
+    for path in filter_.paths:
+        if path[0] in key_names:
+            raise ValidationException(FILTER_ON_KEY.format(path[0]))
+
+
+def check_key_paths(
+    thing: Condition | Update | Projection, key_names: tuple[str, ...] | list[str]
+) -> None:
+    """Key attributes hold scalars, so no path may look inside one (``pk.a``, ``pk[0]``)."""
+    for path in _paths_of(thing):
+        if len(path) > 1 and path[0] in key_names:
+            raise ValidationException(KEY_NOT_SCALAR.format(path[0]))
