@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,16 @@ def make_table(client, name="items"):
 """
 
 
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An in-process pytest run with only our plugin (autoloading is off, see below)."""
+    return pytester.runpytest("-p", "ddblite.pytest_plugin", "-p", "no:cacheprovider", *args)
+
+
+def test_the_plugin_is_registered_as_an_entry_point() -> None:
+    found = [e for e in entry_points(group="pytest11") if e.name == "ddblite"]
+    assert [e.value for e in found] == ["ddblite.pytest_plugin"]
+
+
 @pytest.fixture(autouse=True)
 def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -28,6 +39,10 @@ def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # Whatever else this environment has installed (pytest-benchmark, xdist, ...) stays out of
+    # in-process runs, where the outer run's warning filters would turn its start-up warnings
+    # into errors. The subprocess runs turn autoloading back on: they test the entry point.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 def test_fixtures_give_each_test_a_fresh_database(pytester: pytest.Pytester) -> None:
@@ -45,12 +60,12 @@ def test_streams_client(ddb_streams, ddblite_engine):
     assert ddb_streams.meta.service_model.service_name == "dynamodbstreams"
     assert type(ddblite_engine).__name__ == "Engine"
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=3)
 
 
 def test_the_code_under_tests_own_clients_reach_the_same_database(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The client is made while the test module is imported, before any fixture runs: the hook
     # installed at start-up is what routes it. A fresh interpreter proves it.
@@ -74,6 +89,7 @@ def test_client_made_in_the_test(ddb):
     make_table(boto3.client("dynamodb"), "made-here")
     assert ddb.list_tables()["TableNames"] == ["made-here"]
 """)
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
@@ -93,7 +109,7 @@ def test_clock(ddb, ddb_clock, ddblite_engine):
 def test_the_clock_is_put_back(ddblite_engine):
     assert type(ddblite_engine.clock).__name__ == "SystemClock"
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=2)
 
 
@@ -108,21 +124,21 @@ def test_second_sees_the_first(ddb):
 
 def test_scope_option_shares_one_database(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(SHARED)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--ddblite-scope=session")
+    result = run(pytester, "--ddblite-scope=session")
     result.assert_outcomes(passed=2)
 
 
 def test_scope_ini_shares_one_database(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nddblite_scope = module\n")
     pytester.makepyfile(SHARED)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=2)
 
 
 def test_scope_must_be_a_pytest_scope(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nddblite_scope = forever\n")
     pytester.makepyfile("def test_any(ddb):\n    pass\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     assert result.ret != 0
     result.stdout.fnmatch_lines([
         "*ddblite_scope must be one of function, class, module, package, session: 'forever'*"
@@ -140,7 +156,7 @@ def test_second(ddblite_session_engine, ddb):
     assert ddblite_session_engine.client().list_tables()["TableNames"] == ["shared"]
     assert ddb.list_tables()["TableNames"] == []
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=2)
 
 
@@ -163,7 +179,7 @@ def test_same_server_later(ddblite_server, ddb):
     assert ddblite_server.client().list_tables()["TableNames"] == ["items"]
     assert ddb.list_tables()["TableNames"] == []
 """)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=2)
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
@@ -172,8 +188,9 @@ def test_same_server_later(ddblite_server, ddb):
 
 @pytest.mark.parametrize(("option", "imported"), [("true", True), ("false", False)])
 def test_route_early_can_be_turned_off(
-    pytester: pytest.Pytester, option: str, imported: bool
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, option: str, imported: bool
 ) -> None:
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     pytester.makepyfile(f"""
 import sys
 
