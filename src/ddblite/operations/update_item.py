@@ -32,7 +32,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     table = db.table(caller, request["TableName"])
     check_key(table.keys, key)
     if update is not None:
-        _refuse_key_updates(table, update)
+        refuse_key_updates(table, update)
 
     def mutate(old: Item | None) -> Item:
         check(old)
@@ -61,7 +61,7 @@ def _compile_update(
     return None
 
 
-def _refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
+def refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
     for name in table.keys.names:
         if name in expressions.top_level_names(update):
             raise ValidationException(
