@@ -470,3 +470,15 @@ def test_attribute_update_errors(updates: dict[str, Any], error: str) -> None:
 def test_attribute_update_type_mismatch(updates: dict[str, Any], item: dict[str, Any]) -> None:
     upd = legacy_attribute_updates(updates)
     assert message(lambda: apply_update(upd, item)) == "Type mismatch for attribute to update"
+
+
+def test_eq_and_ne_take_any_type() -> None:
+    item = {"l": {"L": [{"S": "x"}]}, "t": {"BOOL": True}}
+    eq = legacy_filter(
+        {
+            "l": {"ComparisonOperator": "EQ", "AttributeValueList": [{"L": [{"S": "x"}]}]},
+            "t": {"ComparisonOperator": "NE", "AttributeValueList": [{"BOOL": False}]},
+        },
+        None,
+    )
+    assert evaluate(eq, item)

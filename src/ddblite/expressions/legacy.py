@@ -112,18 +112,19 @@ ARGUMENTS: dict[str, tuple[int, int]] = {
     "IN": (1, 1 << 30),
     "BETWEEN": (2, 2),
 }
-ALLOWED_TYPES: dict[str, frozenset[str]] = {
-    "EQ": frozenset(("S", "N", "B", "SS", "NS", "BS")),
-    "NE": frozenset(("S", "N", "B", "SS", "NS", "BS")),
-    "LE": frozenset(("S", "N", "B")),
-    "LT": frozenset(("S", "N", "B")),
-    "GE": frozenset(("S", "N", "B")),
-    "GT": frozenset(("S", "N", "B")),
-    "CONTAINS": frozenset(("S", "N", "B")),
-    "NOT_CONTAINS": frozenset(("S", "N", "B")),
-    "BEGINS_WITH": frozenset(("S", "B")),
-    "IN": frozenset(("S", "N", "B")),
-    "BETWEEN": frozenset(("S", "N", "B")),
+# Value types each operator refuses (as recorded against DynamoDB; EQ and NE take any type,
+# "including lists and maps").
+_NOT_SCALAR = frozenset(("BOOL", "NULL", "SS", "NS", "BS", "M", "L"))
+REFUSED_TYPES: dict[str, frozenset[str]] = {
+    "LE": _NOT_SCALAR,
+    "LT": _NOT_SCALAR,
+    "GE": _NOT_SCALAR,
+    "GT": _NOT_SCALAR,
+    "IN": _NOT_SCALAR,
+    "BETWEEN": _NOT_SCALAR,
+    "CONTAINS": frozenset(("SS", "NS", "BS", "M", "L")),
+    "NOT_CONTAINS": frozenset(("SS", "NS", "BS", "M", "L")),
+    "BEGINS_WITH": _NOT_SCALAR | {"N"},
 }
 ARGUMENT_COUNT = INVALID + "Invalid number of argument(s) for the {} ComparisonOperator"
 SAME_TYPE = INVALID + "AttributeValues inside AttributeValueList must be of same type"
@@ -178,10 +179,10 @@ def _check_arguments(op: str, values: list[Value], types: bool) -> None:
         kind = type_of(values[0])
         if any(type_of(v) != kind for v in values):
             raise ValidationException(SAME_TYPE)
-        allowed = ALLOWED_TYPES.get(op)
-        if types and allowed is not None:
+        refused = REFUSED_TYPES.get(op, frozenset())
+        if types:
             for value in values:
-                if type_of(value) not in allowed:
+                if type_of(value) in refused:
                     raise ValidationException(WRONG_TYPE.format(op, type_of(value)))
         if op == "BETWEEN" and (order(values[0], values[1]) or 0) > 0:
             raise ValidationException(BETWEEN_ORDER)
