@@ -473,7 +473,7 @@ def test_attribute_update_type_mismatch(updates: dict[str, Any], item: dict[str,
 
 
 def test_eq_and_ne_take_any_type() -> None:
-    item = {"l": {"L": [{"S": "x"}]}, "t": {"BOOL": True}}
+    item: dict[str, Any] = {"l": {"L": [{"S": "x"}]}, "t": {"BOOL": True}}
     eq = legacy_filter(
         {
             "l": {"ComparisonOperator": "EQ", "AttributeValueList": [{"L": [{"S": "x"}]}]},
