@@ -1,7 +1,8 @@
 """Query: the items of one partition (of the table or an index), in sort-key order.
 
-The key condition (KeyConditionExpression or legacy KeyConditions) becomes a range over the
-encoded keys, so storage reads only the matching rows: cost grows with the items read, never
+The key condition (KeyConditionExpression or legacy KeyConditions) is compiled first, its shape
+checked after the unused placeholders (DynamoDB's order), and becomes a range over the encoded
+keys, so storage reads only the matching rows: cost grows with the items read, never
 with the table. Limit counts items evaluated, a page stops at 1 MB read (both before the
 filter), and the filter, projection and Select shape what is returned.
 """
@@ -32,10 +33,16 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     context = expressions.ExpressionContext(
         request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
     )
+    text = request.get("KeyConditionExpression")
+    pending = context.key_condition_expression(text) if text is not None else None
     condition = rules.compile_filter(request, context, "QueryFilter")
     projection = rx.projection(request, context)
+    context.check_unused()
     select = rules.check_select(request, "Query")
-    shape = _key_shape(request, context)
+    if pending is not None:
+        shape = pending.shape()
+    else:
+        shape = expressions.legacy_key_conditions(request["KeyConditions"])
     table = db.table(caller, request["TableName"])
     index = rules.find_index(table, request)
     source = rules.source_of(table, index, select, rules.wanted_names(condition, projection))
@@ -61,18 +68,6 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
             source.fetch,
         )
     return rules.response(request, source, page, select)
-
-
-def _key_shape(
-    request: dict[str, Any], context: expressions.ExpressionContext
-) -> expressions.KeyShape:
-    """The key condition's tests, not yet matched to a key schema. Compiled last: DynamoDB
-    reports unused placeholders before the shape of the key condition."""
-    text = request.get("KeyConditionExpression")
-    if text is not None:
-        return context.key_condition_shape(text)
-    context.check_unused()
-    return expressions.legacy_key_conditions(request["KeyConditions"])
 
 
 def _check_start_bounds(
