@@ -287,6 +287,46 @@ def test_database_errors_that_are_bugs_are_not_disguised(backend: PostgresBacken
         r._c.execute("SELECT * FROM no_such_table")
 
 
+def test_iterators_do_not_outlive_their_block(backend: PostgresBackend) -> None:
+    table_id = make_table(backend)
+    with backend.write() as w:
+        for i in range(150):  # more than the first chunk
+            w.put_item(table_id, 1, b"p", b"%03d" % i, b"v", 1, None)
+    with backend.read() as r:
+        rows = r.query_items(table_id, 1, b"p", SkRange(), True, None)
+        assert next(rows).sk == b"000"
+    with pytest.raises(RuntimeError, match="storage block already ended"):
+        list(rows)
+
+
+def test_servers_starting_together_migrate_once(pg_server: PgServer) -> None:
+    name = f"bare_{threading.get_ident()}"
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")  # no schema at all
+    url = pg_server.url(name)
+    opened: list[PostgresBackend] = []
+    starts = [in_thread(lambda: opened.append(PostgresBackend(url, pool_size=1)))
+              for _ in range(4)]
+    for thread, errors in starts:
+        thread.join()
+        assert errors == []
+    try:
+        with opened[0]._pool.connection() as conn:
+            versions = conn.execute("SELECT version FROM schema_version").fetchall()
+        assert versions == [(v,) for v, _ in postgres_schema()]
+    finally:
+        for store in opened:
+            store.close()
+
+
+def test_a_newer_schema_is_refused(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99)")
+    with pytest.raises(RuntimeError, match=r"database schema version 99 is newer than this "
+                       r"ddblite \(1\)"):
+        PostgresBackend(url, pool_size=1)
+
+
 # --- table fences ----------------------------------------------------------------------------
 
 

@@ -23,7 +23,14 @@ from typing import Any
 
 import psycopg
 
-from ddblite.storage.base import IndexRow, ItemRow, SkRange, StaleCatalogError, TableRow
+from ddblite.storage.base import (
+    IndexRow,
+    ItemRow,
+    SkRange,
+    StaleCatalogError,
+    StreamRow,
+    TableRow,
+)
 
 _FIRST_CHUNK = 100
 _MAX_CHUNK = 1000
@@ -134,6 +141,9 @@ class PgOps:
         self.locking = locking and writing
         self._held: set[int] = set()
         self._fences: list[tuple[psycopg.Cursor[Row], int]] = []
+        # Set when the block ends and the connection goes back to the pool: an iterator
+        # resumed after that must not run a query on a connection someone else now holds.
+        self.closed = False
 
     # --- locking and fencing (writers only) --------------------------------------------------
 
@@ -170,12 +180,16 @@ class PgOps:
                 raise StaleCatalogError(f"table changed: version {version} is not current")
 
     def _fetchone(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        if self.closed:
+            raise RuntimeError("storage block already ended")
         row = self._c.execute(sql, params, binary=True).fetchone()
         if self._fences:
             self.check_fences()
         return row
 
     def _fetchall(self, sql: str, params: list[Any]) -> list[Row]:
+        if self.closed:
+            raise RuntimeError("storage block already ended")
         rows = self._c.execute(sql, params, binary=True).fetchall()
         if self._fences:
             self.check_fences()
@@ -425,3 +439,63 @@ class PgOps:
 
     def purge_tokens(self, before: float) -> None:
         self._c.execute("DELETE FROM tokens WHERE completed_at < %s", (before,))
+
+    # --- expiry (TTL) and the stream log ---------------------------------------------------
+
+    def expiring_tables(self, now: int, oldest: int) -> list[TableRow]:
+        rows = self._fetchall(
+            "SELECT table_id, account, region, name, description, status, created_at, version"
+            " FROM tables WHERE table_id IN (SELECT DISTINCT table_id FROM items"
+            " WHERE expires_at IS NOT NULL AND expires_at >= %s AND expires_at < %s)",
+            [oldest, now],
+        )
+        return [TableRow(*row) for row in rows]
+
+    def expired_items(
+        self, table_id: int, now: int, limit: int, oldest: int = -(2**63)
+    ) -> list[ItemRow]:
+        rows = self._fetchall(
+            "SELECT pk_hash, pk, sk, body, size FROM items WHERE expires_at IS NOT NULL"
+            " AND expires_at >= %s AND expires_at < %s AND table_id = %s"
+            " ORDER BY expires_at LIMIT %s",
+            [oldest, now, table_id, limit],
+        )
+        return [ItemRow(*row) for row in rows]
+
+    def last_stream_seq(self, table_id: int, shard: int) -> int:
+        # Writers of one stream take turns from here to COMMIT, so sequence numbers are
+        # handed out without gaps or duplicates (SERIALIZABLE mode: the database detects it).
+        if self.locking:
+            self._lock(_lock_id(b"stream", table_id.to_bytes(8, "big"), shard.to_bytes(4, "big")))
+        row = self._fetchone(
+            "SELECT max(seq) FROM stream_log WHERE table_id = %s AND shard = %s",
+            (table_id, shard),
+        )
+        return int(row[0] or 0) if row else 0
+
+    def read_stream(
+        self, table_id: int, shard: int, after_seq: int, limit: int
+    ) -> list[StreamRow]:
+        rows = self._fetchall(
+            "SELECT seq, created_at, record FROM stream_log WHERE table_id = %s AND shard = %s"
+            " AND seq > %s ORDER BY seq LIMIT %s",
+            [table_id, shard, after_seq, limit],
+        )
+        return [StreamRow(int(r[0]), float(r[1]), bytes(r[2])) for r in rows]
+
+    def append_stream_record(
+        self, table_id: int, shard: int, seq: int, created_at: float, record: bytes
+    ) -> None:
+        self._c.execute(
+            "INSERT INTO stream_log (table_id, shard, seq, created_at, record)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (table_id, shard, seq, created_at, record),
+        )
+
+    def trim_stream_log(self, created_before: float) -> int:
+        row = self._fetchone(
+            "WITH gone AS (DELETE FROM stream_log WHERE created_at < %s RETURNING 1)"
+            " SELECT count(*) FROM gone",
+            (created_before,),
+        )
+        return int(row[0]) if row else 0

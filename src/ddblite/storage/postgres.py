@@ -211,6 +211,7 @@ class PostgresBackend:
         except psycopg.Error as error:
             raise self._translate(error, getattr(local, "retrying", False)) from error
         finally:
+            ops.closed = True
             local.ops = outer
             self._pool.putconn(conn)
 
@@ -230,6 +231,7 @@ class PostgresBackend:
         except psycopg.Error as error:
             raise self._translate(error, False) from error
         finally:
+            ops.closed = True
             self._local.ops = None
             self._pool.putconn(conn)
 
