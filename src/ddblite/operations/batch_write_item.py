@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddblite.engine import indexes, reads
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import ValidationException
 from ddblite.limits import MAX_BATCH_WRITE_REQUESTS
 from ddblite.model import capacity
-from ddblite.model.keycodec import pk_hash
+from ddblite.model.keycodec import encode
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key
 from ddblite.model.values import MANY_TYPES, Item, check_item, item_size
 
@@ -24,7 +25,6 @@ TOO_MANY = "Too many items requested for the BatchWriteItem call"
 DUPLICATES = "Provided list of item keys contains duplicates"
 KEY_MISMATCH = "The provided key element does not match the schema"
 ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
-GIGABYTE = 1024**3
 
 
 @dataclass(slots=True)
@@ -39,6 +39,7 @@ class _Usage:
     """Write units and touched partitions of one table."""
 
     units: float = 0.0
+    index_units: dict[str, tuple[bool, float]] = field(default_factory=dict)
     partitions: dict[bytes, Item] = field(default_factory=dict)
 
 
@@ -54,7 +55,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     mode = request.get("ReturnConsumedCapacity")
     if mode is not None and mode != "NONE":
         out["ConsumedCapacity"] = [
-            _consumed(mode, tables[name], usage[name].units) for name in requests
+            _consumed(mode, tables[name], usage[name]) for name in requests
         ]
     if request.get("ReturnItemCollectionMetrics") == "SIZE":
         metrics = _collection_metrics(db, tables, usage)
@@ -113,43 +114,43 @@ def _check_put_key(table: TableSchema, item: Item) -> None:
         if name is not None and kind not in item.get(name, {}):
             raise ValidationException(KEY_MISMATCH)
     check_item_key(keys, item)
+    indexes.check_index_keys(table, item)
 
 
 def _apply(db: Database, write: _Write, usage: _Usage) -> None:
     new = write.item if write.put else None
     result = db.write_item(write.table, write.item, lambda old: new)
     usage.units += capacity.write_units(max(result.old_size, result.new_size))
-    if any(not index.is_global for index in write.table.indexes):
-        hash_name = write.table.keys.hash_name
-        ek = encode_key(write.table.keys, write.item)
-        usage.partitions.setdefault(ek.pk, {hash_name: write.item[hash_name]})
+    table = write.table
+    if table.indexes:
+        for name, (is_global, units) in indexes.write_units(table, result.old, result.new).items():
+            _, total = usage.index_units.get(name, (is_global, 0.0))
+            usage.index_units[name] = (is_global, total + units)
+    if indexes.has_lsi(table):
+        hash_name = table.keys.hash_name
+        pk = encode(write.item[hash_name])
+        usage.partitions.setdefault(pk, {hash_name: write.item[hash_name]})
 
 
-def _consumed(mode: str, table: TableSchema, units: float) -> dict[str, Any] | None:
-    index_units = (
-        {index.name: (index.is_global, units) for index in table.indexes}
-        if table.indexes
-        else None
-    )
-    return capacity.consumed(mode, table.name, units, index_units=index_units)
+def _consumed(mode: str, table: TableSchema, usage: _Usage) -> dict[str, Any] | None:
+    """One table's entry: its write units and, as for PutItem, those of each index whose
+    entries the batch changed."""
+    index_units = usage.index_units if table.indexes else None
+    return capacity.consumed(mode, table.name, usage.units, index_units=index_units)
 
 
 def _collection_metrics(
     db: Database, tables: dict[str, TableSchema], usage: dict[str, _Usage]
 ) -> dict[str, list[dict[str, Any]]]:
     """ItemCollectionMetrics: one entry per partition written, for tables with an LSI (only
-    they have item collections). The size estimate is the collection's size in whole
-    gigabytes, as a [lower, upper] range."""
+    they have item collections)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    with db.backend.read() as r:
-        for name, used in usage.items():
-            if not used.partitions:
-                continue
-            table = tables[name]
-            entries = []
-            for pk, key in used.partitions.items():
-                size = r.collection_size(table.table_id, pk_hash(pk), pk)
-                low = float(size // GIGABYTE)
-                entries.append({"ItemCollectionKey": key, "SizeEstimateRangeGB": [low, low + 1]})
-            out[name] = entries
+    for name, used in usage.items():
+        if not used.partitions:
+            continue
+        table = tables[name]
+        out[name] = [
+            indexes.collection_metrics(table, key, reads.collection_size(db.backend, table, key))
+            for key in used.partitions.values()
+        ]
     return out
