@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 import orjson
 
@@ -23,6 +23,7 @@ from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_k
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
     FencedWriter,
+    Reader,
     SharedBackend,
     StaleCatalogError,
     StorageBackend,
@@ -187,6 +188,127 @@ class Database:
             if table.indexes and (old is not None or new is not None):
                 self.sync_indexes(w, table, ek, old, new)
         return WriteResult(old, new, old_size, new_size)
+
+    # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
+
+    def write_items(
+        self,
+        tables: Sequence[TableSchema],
+        keys: Sequence[Item | None],
+        body: Callable[[ItemBlock], _T],
+    ) -> _T:
+        """Run ``body`` in one storage write block over the items ``keys[i]`` of
+        ``tables[i]`` (None: no item, a placeholder target): everything it stores commits
+        together, and if it raises nothing does. ``body`` reads and writes through the
+        ``ItemBlock`` it is given, and only the targets it names.
+
+        On a backend several servers share, every table is fenced on its cached version and
+        every key locked in sorted order before the first read (so the block is serializable
+        against single-item writes); the block re-runs with reloaded schemas (in
+        ``ItemBlock.tables``) if another server changed a table, and on serialization
+        failures."""
+        if self._shared is None:
+            return self._write_items(tables, keys, body, False)
+        current = list(tables)
+        for _ in range(3):
+            try:
+                return self._shared.run_write(
+                    functools.partial(self._write_items, current, keys, body, True)
+                )
+            except StaleCatalogError:
+                fresh: dict[int, TableSchema] = {}
+                for table in current:
+                    if table.table_id not in fresh:
+                        fresh[table.table_id] = self._reloaded(table)
+                current = [fresh[table.table_id] for table in current]
+        raise InternalServerError()  # the tables changed three times during one write
+
+    def _write_items(
+        self,
+        tables: Sequence[TableSchema],
+        keys: Sequence[Item | None],
+        body: Callable[[ItemBlock], _T],
+        fenced: bool,
+    ) -> _T:
+        encoded = [
+            None if key is None else encode_key(table.keys, key)
+            for table, key in zip(tables, keys, strict=True)
+        ]
+        with self.backend.write() as w:
+            if fenced:
+                fw = cast(FencedWriter, w)
+                for table_id, version in {t.table_id: t.version for t in tables}.items():
+                    fw.fence_table(table_id, version)
+                fw.lock_keys(
+                    (table.table_id, ek.pk, ek.sk)
+                    for table, ek in zip(tables, encoded, strict=True)
+                    if ek is not None
+                )
+            return body(ItemBlock(self, w, list(tables), encoded))
+
+    def get_items(
+        self, tables: Sequence[TableSchema], keys: Sequence[Item]
+    ) -> list[tuple[Item | None, int]]:
+        """(item or None, its size) for each ``keys[i]`` of ``tables[i]``, all as of one
+        moment: one read block on a single-writer backend (nothing writes between its
+        statements); on a shared backend a write block that locks every key first."""
+        if self._shared is None:
+            with self.backend.read() as r:
+                return [_read_item(r, table, key) for table, key in zip(tables, keys, strict=True)]
+        return self.write_items(
+            tables, keys, lambda block: [_sized(block.get(i)) for i in range(len(keys))]
+        )
+
+
+_T = TypeVar("_T")
+
+
+def _read_item(r: Reader, table: TableSchema, key: Item) -> tuple[Item | None, int]:
+    ek = encode_key(table.keys, key)
+    body = r.get_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
+    return _sized(orjson.loads(body) if body is not None else None)
+
+
+def _sized(item: Item | None) -> tuple[Item | None, int]:
+    return item, (item_size(item) if item is not None else 0)
+
+
+class ItemBlock:
+    """The targets of one ``Database.write_items`` block: target ``i`` is one item of
+    ``tables[i]``. Reads see the block's own writes."""
+
+    __slots__ = ("_db", "_keys", "tables", "writer")
+
+    def __init__(
+        self, db: Database, writer: Writer, tables: list[TableSchema],
+        keys: list[EncodedKey | None],
+    ) -> None:
+        self._db = db
+        self.writer = writer
+        self.tables = tables
+        self._keys = keys
+
+    def get(self, i: int) -> Item | None:
+        ek = self._keys[i]
+        if ek is None:
+            return None
+        body = self.writer.get_item(self.tables[i].table_id, ek.pk_hash, ek.pk, ek.sk)
+        return orjson.loads(body) if body is not None else None
+
+    def store(self, i: int, old: Item | None, new: Item | None, new_size: int) -> None:
+        """Replace target ``i``'s item ``old`` by ``new`` (None deletes it) and keep the
+        indexes in step; index upkeep may refuse (the LSI size limits) by raising."""
+        table, ek = self.tables[i], self._keys[i]
+        assert ek is not None
+        w = self.writer
+        if new is not None:
+            w.put_item(
+                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size, None
+            )
+        elif old is not None:
+            w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
+        if table.indexes and (old is not None or new is not None):
+            self._db.sync_indexes(w, table, ek, old, new)
 
 
 def schema_of(row: TableRow) -> TableSchema:
