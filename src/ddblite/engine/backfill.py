@@ -165,7 +165,6 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
             return
         if index.status != "CREATING":
             return
-        plan = next(p for p in indexes.plans(current) if p.index_id == index_id)
         with db.backend.write() as w:
             scan = w.scan_items(current.table_id, *_ALL, after)
             try:
@@ -176,7 +175,8 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
                     close()
             for row in rows:
                 entry = indexes.index_row(
-                    plan, orjson.loads(row.body), EncodedKey(row.pk_hash, row.pk, row.sk)
+                    current, index, orjson.loads(row.body),
+                    EncodedKey(row.pk_hash, row.pk, row.sk),
                 )
                 if entry is not None:
                     w.put_index_row(index_id, entry)

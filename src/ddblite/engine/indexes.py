@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -43,46 +42,6 @@ GB = 1024 * 1024 * 1024
 _ALL = segment_bounds(0, 1)  # the whole pk_hash space
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What one index needs on the hot path, worked out once per table version."""
-
-    index: IndexSchema
-    index_id: int
-    is_global: bool
-    hash_name: str
-    hash_type: str
-    range_name: str | None
-    range_type: str | None
-    attrs: frozenset[str] | None  # projected names; None for ALL
-
-
-_plans: dict[tuple[int, int], tuple[Plan, ...]] = {}
-
-
-def plans(table: TableSchema) -> tuple[Plan, ...]:
-    cache_key = (table.table_id, table.version)
-    found = _plans.get(cache_key)
-    if found is None:
-        if len(_plans) > 4096:
-            _plans.clear()
-        found = _plans[cache_key] = tuple(_plan(table, index) for index in table.indexes)
-    return found
-
-
-def _plan(table: TableSchema, index: IndexSchema) -> Plan:
-    keys = index.keys
-    attrs = None
-    if index.projection_type != "ALL":
-        attrs = frozenset(
-            (*table.keys.names, *keys.names, *index.non_key_attributes)
-        )
-    return Plan(
-        index, index.index_id, index.is_global, keys.hash_name, keys.hash_type,
-        keys.range_name, keys.range_type, attrs,
-    )
-
-
 # --- membership and projection ------------------------------------------------------------
 
 
@@ -96,33 +55,45 @@ def _key_bytes(value: Value | None, declared: str | None) -> bytes | None:
     return encode(value)
 
 
-def entry_key(plan: Plan, item: Item) -> tuple[bytes, bytes] | None:
+def entry_key(index: IndexSchema, item: Item) -> tuple[bytes, bytes] | None:
     """(ix_pk, ix_sk) of the item's entry in the index, or None: not in this (sparse) index."""
-    ix_pk = _key_bytes(item.get(plan.hash_name), plan.hash_type)
+    keys = index.keys
+    ix_pk = _key_bytes(item.get(keys.hash_name), keys.hash_type)
     if ix_pk is None:
         return None
-    if plan.range_name is None:
+    if keys.range_name is None:
         return ix_pk, b""
-    ix_sk = _key_bytes(item.get(plan.range_name), plan.range_type)
+    ix_sk = _key_bytes(item.get(keys.range_name), keys.range_type)
     if ix_sk is None:
         return None
     return ix_pk, ix_sk
 
 
-def project(plan: Plan, item: Item) -> Item:
+def projected_names(table: TableSchema, index: IndexSchema) -> frozenset[str] | None:
+    """The names an entry of ``index`` holds; None for ALL."""
+    if index.projection_type == "ALL":
+        return None
+    if index.projected is not None:
+        return index.projected
+    return frozenset((*table.keys.names, *index.keys.names, *index.non_key_attributes))
+
+
+def project(table: TableSchema, index: IndexSchema, item: Item) -> Item:
     """The item as the index stores it."""
-    if plan.attrs is None:
+    if index.projection_type == "ALL":
         return item
-    attrs = plan.attrs
+    attrs = index.projected or projected_names(table, index) or frozenset()
     return {name: value for name, value in item.items() if name in attrs}
 
 
-def index_row(plan: Plan, item: Item, ek: EncodedKey) -> IndexRow | None:
+def index_row(
+    table: TableSchema, index: IndexSchema, item: Item, ek: EncodedKey
+) -> IndexRow | None:
     """The index row for a stored item (used by the backfill)."""
-    key = entry_key(plan, item)
+    key = entry_key(index, item)
     if key is None:
         return None
-    projected = project(plan, item)
+    projected = project(table, index, item)
     return IndexRow(
         pk_hash(key[0]), key[0], key[1], ek.pk, ek.sk, orjson.dumps(projected),
         item_size(projected),
@@ -143,23 +114,24 @@ def check_index_keys(table: TableSchema, item: Item, before: Item | None = None)
     if not table.indexes:
         return
     found: tuple[str, str] | None = None
-    for plan in plans(table):
-        if found is not None and plan.index.name >= found[0]:
+    for index in table.indexes:
+        if found is not None and index.name >= found[0]:
             continue
-        message = _index_problem(plan, item, before)
+        message = _index_problem(index, item, before)
         if message is not None:
-            found = (plan.index.name, message)
+            found = (index.name, message)
     if found is not None:
         raise ValidationException(found[1])
 
 
-def _index_problem(plan: Plan, item: Item, before: Item | None) -> str | None:
+def _index_problem(index: IndexSchema, item: Item, before: Item | None) -> str | None:
+    keys = index.keys
     elements: list[tuple[str, str | None, int]] = []
-    if plan.is_global:
-        elements.append((plan.hash_name, plan.hash_type, MAX_HASH_KEY_BYTES))
-    if plan.range_name is not None:
-        elements.append((plan.range_name, plan.range_type, MAX_RANGE_KEY_BYTES))
-    name = plan.index.name
+    if index.is_global:  # an LSI's hash key is the table's, checked as a table key
+        elements.append((keys.hash_name, keys.hash_type, MAX_HASH_KEY_BYTES))
+    if keys.range_name is not None:
+        elements.append((keys.range_name, keys.range_type, MAX_RANGE_KEY_BYTES))
+    name = index.name
     for attr, declared, limit in elements:
         value = item.get(attr)
         if value is None or (before is not None and before.get(attr) == value):
@@ -216,22 +188,22 @@ def sync(
     entries) and the item collection size limit; raising rolls the whole write back."""
     lsi_bytes = 0
     has_lsi = False
-    for plan in plans(table):
-        old_key = entry_key(plan, old) if old is not None else None
-        new_key = entry_key(plan, new) if new is not None else None
+    for index in table.indexes:
+        old_key = entry_key(index, old) if old is not None else None
+        new_key = entry_key(index, new) if new is not None else None
         if old_key is not None and old_key != new_key:
             w.delete_index_row(
-                plan.index_id, pk_hash(old_key[0]), old_key[0], old_key[1], ek.pk, ek.sk
+                index.index_id, pk_hash(old_key[0]), old_key[0], old_key[1], ek.pk, ek.sk
             )
         if new_key is None or new is None:
             continue
-        projected = project(plan, new)
+        projected = project(table, index, new)
         size = -1
-        if not plan.is_global:
+        if not index.is_global:
             has_lsi = True
             size = item_size(projected)
             lsi_bytes += size
-        if old_key == new_key and old is not None and project(plan, old) == projected:
+        if old_key == new_key and old is not None and project(table, index, old) == projected:
             continue
         if size < 0:
             size = item_size(projected)
@@ -239,7 +211,7 @@ def sync(
             pk_hash(new_key[0]), new_key[0], new_key[1], ek.pk, ek.sk, orjson.dumps(projected),
             size,
         )
-        w.put_index_row(plan.index_id, row)
+        w.put_index_row(index.index_id, row)
     if has_lsi and new is not None:
         new_size = item_size(new)
         if new_size + lsi_bytes > max_item_bytes:
@@ -302,20 +274,22 @@ def write_units(
     larger of the two, a moved key both (a delete and a put); an entry that does not change
     costs nothing and is absent from the result. Sizes are those of the projected entries."""
     out: dict[str, tuple[bool, float]] = {}
-    for plan in plans(table):
-        before = _entry(plan, old)
-        after = _entry(plan, new)
+    for index in table.indexes:
+        before = _entry(table, index, old)
+        after = _entry(table, index, new)
         units = _units(before, after)
         if units:
-            out[plan.index.name] = (plan.is_global, units)
+            out[index.name] = (index.is_global, units)
     return out
 
 
-def _entry(plan: Plan, item: Item | None) -> tuple[tuple[bytes, bytes], Item] | None:
+def _entry(
+    table: TableSchema, index: IndexSchema, item: Item | None
+) -> tuple[tuple[bytes, bytes], Item] | None:
     if item is None:
         return None
-    key = entry_key(plan, item)
-    return None if key is None else (key, project(plan, item))
+    key = entry_key(index, item)
+    return None if key is None else (key, project(table, index, item))
 
 
 def _units(

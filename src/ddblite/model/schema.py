@@ -63,6 +63,9 @@ class IndexSchema:
     projection_type: str  # ALL | KEYS_ONLY | INCLUDE
     non_key_attributes: tuple[str, ...] = ()
     status: str = "ACTIVE"
+    # The attribute names an entry holds (table keys, index keys, NonKeyAttributes); None for
+    # ALL. Worked out once by ``TableSchema.load`` for the write path.
+    projected: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +104,31 @@ class TableSchema:
         wire = stored["wire"]
         types = {d["AttributeName"]: d["AttributeType"] for d in wire["AttributeDefinitions"]}
         index_ids: dict[str, int] = stored.get("indexes", {})
+        table_keys = KeySchema.from_wire(wire["KeySchema"], types)
         indexes = []
         for kind, is_global in (("GlobalSecondaryIndexes", True), ("LocalSecondaryIndexes", False)):
             for ix in wire.get(kind, ()):
                 projection = ix["Projection"]
+                keys = KeySchema.from_wire(ix["KeySchema"], types)
+                projection_type = projection.get("ProjectionType", "ALL")
+                non_key = tuple(projection.get("NonKeyAttributes", ()))
+                projected = None
+                if projection_type != "ALL":
+                    projected = frozenset((*table_keys.names, *keys.names, *non_key))
                 indexes.append(
                     IndexSchema(
                         ix["IndexName"],
                         is_global,
                         index_ids[ix["IndexName"]],
-                        KeySchema.from_wire(ix["KeySchema"], types),
-                        projection.get("ProjectionType", "ALL"),
-                        tuple(projection.get("NonKeyAttributes", ())),
+                        keys,
+                        projection_type,
+                        non_key,
                         ix.get("IndexStatus", "ACTIVE"),
+                        projected,
                     )
                 )
         return cls(
-            table_id, account, region, name, KeySchema.from_wire(wire["KeySchema"], types),
+            table_id, account, region, name, table_keys,
             status, version, created_at, stored, tuple(indexes),
         )
 
