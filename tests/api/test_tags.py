@@ -54,13 +54,34 @@ def test_tag_merge_and_untag(ddb: Any, create_table: TableFactory) -> None:
     assert tags_of(ddb, arn) == []
 
 
-# An empty value is a value; the same key twice in one request keeps the last one.
-def test_empty_value_and_repeated_key(ddb: Any, create_table: TableFactory) -> None:
+# An empty value is a value; keys and values allow letters, digits, spaces and _.:/=+-@.
+def test_value_and_key_characters(ddb: Any, create_table: TableFactory) -> None:
     arn = arn_of(ddb, create_table())
-    ddb.tag_resource(ResourceArn=arn, Tags=[
-        {"Key": "k", "Value": "first"}, {"Key": "k", "Value": ""},
-    ])
-    assert tags_of(ddb, arn) == [{"Key": "k", "Value": ""}]
+    tags = [{"Key": "k", "Value": ""}, {"Key": "Ünïcode 9 _.:/=+-@", "Value": "ok ß 7 @"}]
+    ddb.tag_resource(ResourceArn=arn, Tags=tags)
+    assert tags_of(ddb, arn) == tags
+
+
+# Refused tags: a character outside the set, the reserved aws: prefix, a key given twice.
+def test_refused_tags(ddb: Any, create_table: TableFactory) -> None:
+    arn = arn_of(ddb, create_table())
+    cases = [
+        ([{"Key": "a*b", "Value": "v"}], "The Tag Key provided is invalid, Key: a*b"),
+        ([{"Key": "k", "Value": "v#"}], "The Tag Value provided is invalid, Value: v#"),
+        (
+            [{"Key": "aws:cost", "Value": "v"}],
+            "Tag Key cannot be prefixed with aws:, Key: aws:cost",
+        ),
+        (
+            [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}],
+            "Duplicate Tag Keys provided as input: Duplicate Tag Key found k",
+        ),
+    ]
+    for tags, message in cases:
+        assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=tags) == (
+            "ValidationException", message
+        )
+    assert tags_of(ddb, arn) == []
 
 
 # Tags do not change the table's description.
@@ -83,7 +104,7 @@ def test_fifty_tag_limit(ddb: Any, create_table: TableFactory) -> None:
     one_more = [{"Key": "one-more", "Value": "v"}]
     assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=one_more) == (
         "ValidationException",
-        "One or more parameter values were invalid: Too many tags: tag limit is 50",
+        "Number of Tags exceed the current limit for the provided ResourceArn",
     )
     assert len(tags_of(ddb, arn)) == 50  # nothing of the refused request was kept
 
@@ -110,20 +131,37 @@ def test_key_and_value_lengths(ddb: Any, raw: Any, create_table: TableFactory) -
     )
 
 
-# The ARN must be a table ARN: anything else (another service, an index, a name under three
-# characters, a missing account) is refused before the table is looked up.
-@pytest.mark.parametrize("arn", [
-    "not-a-valid-arn",
-    "a:b:c:d:e:f/g",
-    "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
-    "arn:aws:dynamodb:us-east-1::table/abc",
-    "arn:aws:s3:us-east-1:000000000000:table/abc",
-    "arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
+INVALID = "One or more parameter values were invalid: "
+
+
+# The ARN is checked in DynamoDB's order: an ARN at all, DynamoDB's, a table (or stream) ARN,
+# this region, a valid table name; before the table is looked up.
+@pytest.mark.parametrize(("arn", "message"), [
+    ("not-a-valid-arn", INVALID + "ARNs must start with 'arn:': not-a-valid-arn"),
+    ("a:b:c:d:e:f/g", INVALID + "ARNs must start with 'arn:': a:b:c:d:e:f/g"),
+    (
+        "arn:aws:s3:us-east-1:000000000000:table/abc",
+        INVALID + "Provided Arn is not a DynamoDB resource arn: "
+        "arn:aws:s3:us-east-1:000000000000:table/abc",
+    ),
+    (
+        "arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
+        INVALID + "Invalid resource arn provided, only table or stream is accepted. Provided "
+        "resource arn: arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
+    ),
+    (
+        "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
+        "Invalid TableArn: Invalid ResourceArn provided as input "
+        "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
+    ),
+    (
+        "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
+        "Invalid TableArn: Invalid ResourceArn provided as input "
+        "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
+    ),
 ])
-def test_invalid_arn(ddb: Any, arn: str) -> None:
-    expected = (
-        "ValidationException", f"Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-    )
+def test_invalid_arn(ddb: Any, arn: str, message: str) -> None:
+    expected = ("ValidationException", message)
     tags = [{"Key": "a", "Value": "b"}]
     assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=tags) == expected
     assert error_of(ddb.untag_resource, ResourceArn=arn, TagKeys=["a"]) == expected
@@ -139,7 +177,9 @@ def test_empty_tags_and_keys(ddb: Any) -> None:
     assert error_of(ddb.untag_resource, ResourceArn=arn, TagKeys=[]) == (
         "ValidationException", "Atleast one Tag Key needs to be provided as Input."
     )
-    assert error_of(ddb.tag_resource, ResourceArn="bad", Tags=[])[1].startswith("Invalid TableArn")
+    assert error_of(ddb.tag_resource, ResourceArn="bad", Tags=[])[1] == (
+        INVALID + "ARNs must start with 'arn:': bad"
+    )
 
 
 # A table that does not exist: each operation says so in its own way (ListTagsOfResource as
@@ -159,14 +199,19 @@ def test_missing_table(ddb: Any) -> None:
     )
 
 
-# An ARN naming the table in another region or account names nothing this endpoint holds.
-def test_other_region_or_account(ddb: Any, create_table: TableFactory) -> None:
-    name = create_table()
-    for arn in (
-        f"arn:aws:dynamodb:eu-west-1:000000000000:table/{name}",
-        f"arn:aws:dynamodb:us-east-1:111111111111:table/{name}",
-    ):
-        assert error_of(ddb.list_tags_of_resource, ResourceArn=arn)[0] == "AccessDeniedException"
+# An ARN naming the table in another account names nothing this caller may see.
+def test_other_account(ddb: Any, create_table: TableFactory) -> None:
+    arn = f"arn:aws:dynamodb:us-east-1:111111111111:table/{create_table()}"
+    assert error_of(ddb.list_tags_of_resource, ResourceArn=arn)[0] == "AccessDeniedException"
+    tags = [{"Key": "a", "Value": "b"}]
+    assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=tags)[0] == "ResourceNotFoundException"
+
+
+# A stream ARN names its table.
+def test_stream_arn_names_the_table(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table(Tags=[{"Key": "a", "Value": "b"}])
+    arn = arn_of(ddb, name) + "/stream/2024-01-01T00:00:00.000"
+    assert tags_of(ddb, arn) == [{"Key": "a", "Value": "b"}]
 
 
 # A deleted table's tags go with it: a new table of the same name starts untagged.

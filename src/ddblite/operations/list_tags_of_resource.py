@@ -11,7 +11,7 @@ from ddblite.operations.tag_resource import find_table, parse_table_arn
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     arn = request["ResourceArn"]
-    parse_table_arn(arn)
+    parse_table_arn(arn, caller)
     table = find_table(db, caller, arn)
     if table is None:
         # DynamoDB authorizes before it looks: a table that does not exist is one the caller

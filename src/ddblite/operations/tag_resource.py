@@ -1,9 +1,9 @@
 """TagResource, and the table-ARN parsing the three tag operations share.
 
 A tag operation names its table by ARN, ``arn:aws:dynamodb:<region>:<account>:table/<name>``.
-DynamoDB checks, in order: the ARN's form (ValidationException "Invalid TableArn: ..."), the
-request's own rules (at least one tag), then the table (each operation words its absence
-differently: see ``missing``), then the 50-tag limit on the merged set.
+DynamoDB checks, in order: the ARN's form (``parse_table_arn``), the request's own rules (at
+least one tag; each tag's characters), then the table (each operation words its absence
+differently), then the 50-tag limit on the merged set.
 """
 
 from __future__ import annotations
@@ -18,39 +18,73 @@ from ddblite.errors import ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_TAGS
 from ddblite.model.schema import TableSchema
 
-# The partition may be aws, aws-cn, aws-us-gov, ...; the account is digits; the table name is
-# a valid table name with nothing after it (an index or stream ARN is not taggable).
-_TABLE_ARN = re.compile(
-    r"arn:aws[a-z-]*:dynamodb:(?P<region>[^:]+):(?P<account>\d+):table/"
-    r"(?P<name>[A-Za-z0-9_.-]{3,255})"
-)
+INVALID = "One or more parameter values were invalid: "
 NO_TAGS = "Atleast one Tag needs to be provided as Input."
-TOO_MANY = f"One or more parameter values were invalid: Too many tags: tag limit is {MAX_TAGS}"
+TOO_MANY = "Number of Tags exceed the current limit for the provided ResourceArn"
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+# Tag keys and values: letters, digits, white space and _ . : / = + - @ (Unicode classes).
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
 
 
-def parse_table_arn(arn: str) -> tuple[str, str, str]:
-    """(region, account, table name) of a table ARN, or DynamoDB's ValidationException."""
-    match = _TABLE_ARN.fullmatch(arn)
-    if match is None:
+def parse_table_arn(arn: str, caller: Caller) -> str:
+    """The table name a tag operation's ARN names, or the ValidationException DynamoDB gives,
+    in its order: not an ARN, not DynamoDB's, not a table (or stream), not this region."""
+    if not arn.startswith("arn:"):
+        raise ValidationException(INVALID + f"ARNs must start with 'arn:': {arn}")
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != "dynamodb" or not parts[1].startswith("aws"):
+        raise ValidationException(INVALID + f"Provided Arn is not a DynamoDB resource arn: {arn}")
+    region, resource = parts[3], parts[5]
+    kind, _, rest = resource.partition("/")
+    name, _, tail = rest.partition("/")
+    if kind != "table" or (tail and not tail.startswith("stream/")):
+        raise ValidationException(
+            INVALID + "Invalid resource arn provided, only table or stream is accepted. "
+            f"Provided resource arn: {arn}"
+        )
+    if region != caller.region or not parts[4].isdigit() or not _TABLE_NAME.fullmatch(name):
         raise ValidationException(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-    return match["region"], match["account"], match["name"]
+    return name
 
 
 def find_table(db: Database, caller: Caller, arn: str) -> TableSchema | None:
-    """The table an already parsed ARN names, looked up in the caller's account and region
-    (an ARN naming another account or region names no table this endpoint holds)."""
-    region, account, name = parse_table_arn(arn)
-    if (region, account) != (caller.region, caller.account):
+    """The table an ARN names; None when it is not in the caller's account (a stream ARN
+    names its table)."""
+    name = parse_table_arn(arn, caller)
+    if arn.split(":", 5)[4] != caller.account:
         return None
     return db.find_table(caller, name)
 
 
+def _valid_text(text: str) -> bool:
+    return all(c.isalnum() or c.isspace() or c in _TAG_SYMBOLS for c in text)
+
+
+def check_tags(tags: list[dict[str, str]]) -> None:
+    """Each tag's characters and prefix, and no key twice (CreateTable's Tags too)."""
+    seen: set[str] = set()
+    for tag in tags:
+        key, value = tag["Key"], tag["Value"]
+        if not _valid_text(key):
+            raise ValidationException(f"The Tag Key provided is invalid, Key: {key}")
+        if not _valid_text(value):
+            raise ValidationException(f"The Tag Value provided is invalid, Value: {value}")
+        if key.startswith("aws:"):
+            raise ValidationException(f"Tag Key cannot be prefixed with aws:, Key: {key}")
+        if key in seen:
+            raise ValidationException(
+                f"Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"
+            )
+        seen.add(key)
+
+
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     arn = request["ResourceArn"]
-    parse_table_arn(arn)
+    parse_table_arn(arn, caller)
     tags: list[dict[str, str]] = request["Tags"]
     if not tags:
         raise ValidationException(NO_TAGS)
+    check_tags(tags)
     table = find_table(db, caller, arn)
     if table is None:
         raise ResourceNotFoundException(
@@ -58,7 +92,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         )
     stored = copy.deepcopy(table.stored)
     merged = {tag["Key"]: tag["Value"] for tag in stored.get("tags") or ()}
-    for tag in tags:  # a key given again replaces its value, in place
+    for tag in tags:  # a key the table carries takes the new value, in place
         merged[tag["Key"]] = tag["Value"]
     if len(merged) > MAX_TAGS:
         raise ValidationException(TOO_MANY)

@@ -15,7 +15,7 @@ NO_KEYS = "Atleast one Tag Key needs to be provided as Input."
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     arn = request["ResourceArn"]
-    parse_table_arn(arn)
+    parse_table_arn(arn, caller)
     keys = set(request["TagKeys"])
     if not keys:
         raise ValidationException(NO_KEYS)
