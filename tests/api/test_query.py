@@ -352,3 +352,135 @@ def test_missing_table_and_unused_values(ddb: Any, create_table: TableFactory) -
         ExpressionAttributeValues={":p": {"S": "p"}, ":x": {"S": "x"}},
     ) == ("ValidationException",
           "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}")
+
+
+# --- secondary indexes ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def indexed(ddb: Any, create_table: TableFactory) -> str:
+    """Table (pk, sk) with GSI by_g (g, n; INCLUDE v), GSI keys_g (g; KEYS_ONLY) and
+    LSI by_n (pk, n; KEYS_ONLY); 12 items, 4 of them without n (sparse indexes)."""
+    name = create_table(
+        range_key=("sk", "S"),
+        extra_definitions=[{"AttributeName": "g", "AttributeType": "S"},
+                           {"AttributeName": "n", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[
+            {"IndexName": "by_g",
+             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                           {"AttributeName": "n", "KeyType": "RANGE"}],
+             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}},
+            {"IndexName": "keys_g",
+             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+        ],
+        LocalSecondaryIndexes=[
+            {"IndexName": "by_n",
+             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                           {"AttributeName": "n", "KeyType": "RANGE"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+        ],
+    )
+    for i in range(12):
+        item = {"pk": {"S": f"p{i % 2}"}, "sk": {"S": f"s{i:02}"}, "g": {"S": "G"},
+                "v": {"S": f"v{i}"}, "w": {"S": "not projected"}}
+        if i % 3:
+            item["n"] = {"N": str(i % 4)}  # repeated index sort keys: ties broken by table key
+        ddb.put_item(TableName=name, Item=item)
+    return name
+
+
+def expected_index_order(ddb: Any, name: str, forward: bool) -> list[tuple[int, str, str]]:
+    items = ddb.scan(TableName=name, ConsistentRead=True)["Items"]
+    rows = sorted((int(i["n"]["N"]), i["pk"]["S"], i["sk"]["S"]) for i in items if "n" in i)
+    return rows if forward else rows[::-1]
+
+
+# A GSI Query walks the index key order; items sharing an index key come in table-key order,
+# and paging with a LastEvaluatedKey that carries the index key and the table key returns
+# each one exactly once.
+@pytest.mark.parametrize("forward", [True, False])
+def test_gsi_query_pages_through_ties(ddb: Any, indexed: str, forward: bool) -> None:
+    base = {"TableName": indexed, "IndexName": "by_g", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": "G"}}, "ScanIndexForward": forward}
+    whole = ddb.query(**base)["Items"]
+    assert [(int(i["n"]["N"]), i["pk"]["S"], i["sk"]["S"]) for i in whole] == \
+        expected_index_order(ddb, indexed, forward)
+    # INCLUDE: table keys, index keys and v; never w.
+    assert all(set(i) == {"pk", "sk", "g", "n", "v"} for i in whole)
+    for limit in (1, 2, 3):
+        items, pages = query_all(ddb, **base, Limit=limit)
+        assert items == whole
+        last = pages[0]["LastEvaluatedKey"]
+        assert set(last) == {"pk", "sk", "g", "n"}
+
+
+def test_hash_only_gsi_pages_through_equal_keys(ddb: Any, indexed: str) -> None:
+    base = {"TableName": indexed, "IndexName": "keys_g", "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": "G"}}}
+    whole = ddb.query(**base)["Items"]
+    assert len(whole) == 12
+    assert all(set(i) == {"pk", "sk", "g"} for i in whole)
+    items, pages = query_all(ddb, **base, Limit=5)
+    assert items == whole
+    assert set(pages[0]["LastEvaluatedKey"]) == {"pk", "sk", "g"}
+
+
+# An LSI holds only items with its sort key. Select=ALL_ATTRIBUTES (or an attribute the LSI
+# does not project) reads the item from the table and bills both; a GSI cannot do that.
+def test_lsi_reads_unprojected_attributes_from_the_table(ddb: Any, indexed: str) -> None:
+    base = {"TableName": indexed, "IndexName": "by_n", "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": "p1"}}}
+    projected = ddb.query(**base, ReturnConsumedCapacity="INDEXES")
+    assert all(set(i) == {"pk", "sk", "n"} for i in projected["Items"])
+    assert [i["n"]["N"] for i in projected["Items"]] == ["1", "1", "3", "3"]
+    assert projected["ConsumedCapacity"]["Table"] == {"CapacityUnits": 0.0}
+    assert projected["ConsumedCapacity"]["LocalSecondaryIndexes"] == {
+        "by_n": {"CapacityUnits": 0.5}
+    }
+    full = ddb.query(**base, Select="ALL_ATTRIBUTES", ConsistentRead=True,
+                     ReturnConsumedCapacity="INDEXES")
+    assert all(set(i) == {"pk", "sk", "g", "n", "v", "w"} for i in full["Items"])
+    assert full["ConsumedCapacity"] == {
+        "TableName": indexed, "CapacityUnits": 2.0, "Table": {"CapacityUnits": 1.0},
+        "LocalSecondaryIndexes": {"by_n": {"CapacityUnits": 1.0}},
+    }
+    some = ddb.query(**base, ProjectionExpression="w, n")
+    assert all(set(i) == {"w", "n"} for i in some["Items"])
+    filtered = ddb.query(**{**base, "FilterExpression": "v = :v",
+                            "ExpressionAttributeValues": {":p": {"S": "p1"}, ":v": {"S": "v5"}}})
+    assert filtered["Items"] == [{"pk": {"S": "p1"}, "sk": {"S": "s05"}, "n": {"N": "1"}}]
+    assert (filtered["Count"], filtered["ScannedCount"]) == (1, 4)
+
+
+def test_index_errors(ddb: Any, indexed: str) -> None:
+    base = {"TableName": indexed, "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": "G"}}}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"IndexName": "by_g", "ConsistentRead": True},
+         "Consistent reads are not supported on global secondary indexes"),
+        ({"IndexName": "by_g", "Select": "ALL_ATTRIBUTES"},
+         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+         "supported for global secondary index by_g because its projection type is not ALL"),
+        ({"IndexName": "by_g", "FilterExpression": "n = :g"},
+         "Filter Expression can only contain non-primary key attributes: Primary key "
+         "attribute: n"),
+        ({"IndexName": "by_n"}, "Query condition missed key schema element: pk"),
+        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"N": "1"}}},
+         "The provided starting key is invalid"),
+        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"S": "1"},
+                                                     "pk": {"S": "p"}, "sk": {"S": "s"}}},
+         "The provided key element does not match the schema"),
+        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"N": "1"},
+                                                     "pk": {"N": "1"}, "sk": {"S": "s"}}},
+         "The provided starting key is invalid: The provided key element does not match the "
+         "schema"),
+        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "H"}, "n": {"N": "1"},
+                                                     "pk": {"S": "p"}, "sk": {"S": "s"}}},
+         "The provided starting key is outside query boundaries based on provided conditions"),
+        ({"ProjectionExpression": "g.x", "IndexName": "by_g"},
+         "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+         "allowed: IndexKey: g"),
+    ]
+    for extra, message in cases:
+        assert error_of(ddb.query, **base, **extra) == ("ValidationException", message), extra

@@ -192,3 +192,57 @@ def test_start_key_from_another_segment(ddb: Any, filled: tuple[str, list[Item]]
     assert error_of(ddb.scan, TableName="no_such_table_s") == (
         "ResourceNotFoundException", "Requested resource not found"
     )
+
+
+# A Scan of an index returns each of its entries once (sparse: only items with the index
+# keys), across pages and parallel segments, with LastEvaluatedKeys carrying index and table
+# keys.
+def test_index_scan_pages_and_segments(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table(
+        range_key=("sk", "N"),
+        extra_definitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }],
+        LocalSecondaryIndexes=[{
+            "IndexName": "by_g_local",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "g", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
+        }],
+    )
+    wanted = []
+    for n in range(40):
+        item = {"pk": {"S": f"p{n % 5}"}, "sk": {"N": str(n)}, "v": {"N": str(n)},
+                "w": {"S": "w"}}
+        if n % 4:
+            item["g"] = {"S": f"g{n % 3}"}
+            wanted.append((item["pk"]["S"], n))
+        ddb.put_item(TableName=name, Item=item)
+    shapes = (("by_g", {"pk", "sk", "g"}), ("by_g_local", {"pk", "sk", "g", "v"}))
+    for index, attributes in shapes:
+        items, pages = scan_all(ddb, TableName=name, IndexName=index, Limit=4)
+        assert sorted(map(key, items)) == sorted(wanted), index
+        assert all(set(i) == attributes for i in items), index
+        assert set(pages[0]["LastEvaluatedKey"]) == {"pk", "sk", "g"}
+        seen: list[tuple[str, int]] = []
+        for segment in range(3):
+            got, _ = scan_all(ddb, TableName=name, IndexName=index, Segment=segment,
+                              TotalSegments=3, Limit=5)
+            seen.extend(map(key, got))
+        assert sorted(seen) == sorted(wanted), index
+    full = ddb.scan(TableName=name, IndexName="by_g_local", Select="ALL_ATTRIBUTES")
+    assert all("w" in i for i in full["Items"])
+    assert error_of(ddb.scan, TableName=name, IndexName="by_g", Select="ALL_ATTRIBUTES") == (
+        "ValidationException",
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+        "supported for global secondary index by_g because its projection type is not ALL",
+    )
+    assert error_of(ddb.scan, TableName=name, IndexName="by_g", ConsistentRead=True) == (
+        "ValidationException", "Consistent reads are not supported on global secondary indexes"
+    )
+    assert error_of(ddb.scan, TableName=name, IndexName="by_g",
+                    ExclusiveStartKey={"pk": {"S": "p1"}, "sk": {"N": "1"}}) == (
+        "ValidationException", "The provided starting key is invalid"
+    )
