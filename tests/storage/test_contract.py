@@ -459,6 +459,30 @@ def test_scan_index_walks_hash_order(
     assert after == everything[4:]
 
 
+# --- ClientRequestToken rows --------------------------------------------------------------
+
+
+def test_tokens_record_replace_and_purge(backend: StorageBackend) -> None:
+    with backend.write() as w:
+        assert w.get_token("tok-1") is None
+        w.put_token("tok-1", b"hash1", 100.5, b'{"r": 1}')
+        w.put_token("tok-2", b"hash2", 200.0, b"{}")
+        assert w.get_token("tok-1") == (b"hash1", 100.5, b'{"r": 1}')  # the block's own write
+    with backend.write() as w:
+        w.put_token("tok-1", b"hash3", 300.0, b"\x00")  # a later record replaces it
+    with backend.write() as w:
+        assert w.get_token("tok-1") == (b"hash3", 300.0, b"\x00")
+        w.purge_tokens(250.0)
+    with backend.write() as w:
+        assert w.get_token("tok-2") is None
+        assert w.get_token("tok-1") == (b"hash3", 300.0, b"\x00")
+    with pytest.raises(RuntimeError), backend.write() as w:
+        w.put_token("tok-3", b"h", 1.0, b"")
+        raise RuntimeError("rolled back")
+    with backend.write() as w:
+        assert w.get_token("tok-3") is None
+
+
 # --- lifecycle ---------------------------------------------------------------------------
 
 

@@ -260,6 +260,29 @@ def test_blind_writes_and_lock_keys_take_the_same_locks(backend: PostgresBackend
         assert r.table_stats(table_id) == (0, 0)
 
 
+def test_a_token_is_locked_like_an_item_key(backend: PostgresBackend) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with backend.write() as w:
+            assert w.get_token("tok") is None
+            holding.set()
+            release.wait(10)
+            w.put_token("tok", b"h", 1.0, b"first")
+
+    thread, errors = in_thread(hold)
+    assert holding.wait(10)
+    try:
+        with pytest.raises(TransactionConflictException), backend.write() as w:
+            w.get_token("tok")
+    finally:
+        release.set()
+        thread.join()
+    assert errors == []
+    with backend.write() as w:
+        assert w.get_token("tok") == (b"h", 1.0, b"first")
+
+
 def test_connection_lost_before_commit_is_a_500_and_the_pool_recovers(
     backend: PostgresBackend, url: str
 ) -> None:
