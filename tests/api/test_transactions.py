@@ -448,7 +448,7 @@ def test_write_capacity_is_doubled_for_the_table_only(
         {"ConditionCheck": {"TableName": other, "Key": key("chk"),
                             "ConditionExpression": "attribute_exists(pk)"}},
     ])
-    expected = [
+    expected: list[dict[str, Any]] = [
         {"TableName": table, "CapacityUnits": 7.0, "WriteCapacityUnits": 7.0,
          "Table": {"CapacityUnits": 6.0, "WriteCapacityUnits": 6.0},
          "GlobalSecondaryIndexes": {"byg": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}},
