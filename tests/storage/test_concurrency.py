@@ -157,6 +157,32 @@ def test_creating_one_table_from_many_threads_succeeds_once(
         assert losers == {"ResourceInUseException"}
 
 
+def test_transactions_never_let_write_skew_through(db: Database) -> None:
+    """Through TransactWriteItems: each writer puts its own item only if a ConditionCheck
+    finds the other's absent."""
+    table = make_table(db, "skew")
+    for r in range(8):
+        keys = [{"pk": {"S": f"a{r}"}}, {"pk": {"S": f"b{r}"}}]
+        start = threading.Barrier(2, timeout=20)
+        outcomes: list[str] = []
+
+        def writer(n: int, keys: list[dict[str, Any]] = keys,
+                   start: threading.Barrier = start, outcomes: list[str] = outcomes) -> None:
+            start.wait()
+            status, body = call(db, "TransactWriteItems", TransactItems=[
+                {"ConditionCheck": {"TableName": table, "Key": keys[1 - n],
+                                    "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": table, "Item": keys[n]}},
+            ])
+            outcomes.append("ok" if status == 200 else error_type(body))
+
+        run_threads(2, writer)
+        present = [k for k in keys
+                   if "Item" in ok(db, "GetItem", TableName=table, Key=k, ConsistentRead=True)]
+        assert len(present) == 1, (r, present, outcomes)
+        assert sorted(outcomes) == ["TransactionCanceledException", "ok"]
+
+
 @pytest.mark.parametrize("locking", ["sorted", "lazy"])
 def test_write_skew_never_lets_both_writers_through(
     backend: StorageBackend, locking: str
