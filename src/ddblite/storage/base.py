@@ -52,6 +52,15 @@ class IndexRow:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamRow:
+    """One change record of a table's stream log; ``record`` is opaque bytes."""
+
+    seq: int
+    created_at: float
+    record: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class SkRange:
     """Sort-key bounds of a Query; ``None`` means unbounded (begins_with arrives as a range)."""
 
@@ -124,6 +133,30 @@ class Reader(Protocol):
         """Bytes of every item sharing one partition key (an LSI item collection)."""
         ...
 
+    # --- expiry (TTL) and the stream log ---------------------------------------------------
+
+    def expiring_tables(self, now: int, oldest: int) -> list[TableRow]:
+        """Catalog rows of the tables holding an item with ``oldest <= expires_at < now``."""
+        ...
+
+    def expired_items(
+        self, table_id: int, now: int, limit: int, oldest: int = -(2**63)
+    ) -> list[ItemRow]:
+        """Up to ``limit`` items of the table with ``oldest <= expires_at < now``, soonest
+        expired first."""
+        ...
+
+    def last_stream_seq(self, table_id: int, shard: int) -> int:
+        """The highest sequence number in the stream log of (table, shard), 0 if none. Inside
+        a write block a backend with concurrent writers serializes appenders here."""
+        ...
+
+    def read_stream(
+        self, table_id: int, shard: int, after_seq: int, limit: int
+    ) -> list[StreamRow]:
+        """Up to ``limit`` records of (table, shard) with ``seq > after_seq``, in order."""
+        ...
+
 
 class Writer(Reader, Protocol):
     """Reads plus writes, valid inside ``write()``."""
@@ -155,6 +188,14 @@ class Writer(Reader, Protocol):
     def delete_index_row(
         self, index_id: int, ix_hash: int, ix_pk: bytes, ix_sk: bytes, pk: bytes, sk: bytes
     ) -> None: ...
+
+    def append_stream_record(
+        self, table_id: int, shard: int, seq: int, created_at: float, record: bytes
+    ) -> None: ...
+
+    def trim_stream_log(self, created_before: float) -> int:
+        """Drop every stream record older than ``created_before``; the number dropped."""
+        ...
 
     # ClientRequestToken idempotency rows (``tokens``), written in the same block as the items.
 

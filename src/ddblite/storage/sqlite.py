@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from ddblite.storage.base import IndexRow, ItemRow, SkRange, TableRow
+from ddblite.storage.base import IndexRow, ItemRow, SkRange, StreamRow, TableRow
 from ddblite.storage.schema import SCHEMA_VERSION, sqlite_schema
 
 _MEMORY = ":memory:"
@@ -364,3 +364,55 @@ class _SqliteOps:
 
     def purge_tokens(self, before: float) -> None:
         self._c.execute("DELETE FROM tokens WHERE completed_at < ?", (before,))
+
+    # --- expiry (TTL) and the stream log ---------------------------------------------------
+
+    def expiring_tables(self, now: int, oldest: int) -> list[TableRow]:
+        rows = self._c.execute(
+            "SELECT table_id, account, region, name, description, status, created_at, version"
+            " FROM tables WHERE table_id IN (SELECT DISTINCT table_id FROM items"
+            " WHERE expires_at IS NOT NULL AND expires_at >= ? AND expires_at < ?)",
+            (oldest, now),
+        ).fetchall()
+        return [TableRow(*row) for row in rows]
+
+    def expired_items(
+        self, table_id: int, now: int, limit: int, oldest: int = -(2**63)
+    ) -> list[ItemRow]:
+        rows = self._c.execute(
+            "SELECT pk_hash, pk, sk, body, size FROM items INDEXED BY items_expiry"
+            " WHERE expires_at IS NOT NULL AND expires_at >= ? AND expires_at < ?"
+            " AND table_id = ? ORDER BY expires_at LIMIT ?",
+            (oldest, now, table_id, limit),
+        ).fetchall()
+        return [ItemRow(*row) for row in rows]
+
+    def last_stream_seq(self, table_id: int, shard: int) -> int:
+        row = self._c.execute(
+            "SELECT max(seq) FROM stream_log WHERE table_id = ? AND shard = ?",
+            (table_id, shard),
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def read_stream(
+        self, table_id: int, shard: int, after_seq: int, limit: int
+    ) -> list[StreamRow]:
+        rows = self._c.execute(
+            "SELECT seq, created_at, record FROM stream_log WHERE table_id = ? AND shard = ?"
+            " AND seq > ? ORDER BY seq LIMIT ?",
+            (table_id, shard, after_seq, limit),
+        ).fetchall()
+        return [StreamRow(*row) for row in rows]
+
+    def append_stream_record(
+        self, table_id: int, shard: int, seq: int, created_at: float, record: bytes
+    ) -> None:
+        self._c.execute(
+            "INSERT INTO stream_log (table_id, shard, seq, created_at, record)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (table_id, shard, seq, created_at, record),
+        )
+
+    def trim_stream_log(self, created_before: float) -> int:
+        cur = self._c.execute("DELETE FROM stream_log WHERE created_at < ?", (created_before,))
+        return cur.rowcount
