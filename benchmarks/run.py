@@ -91,17 +91,21 @@ def _label(name: str, server: Server | None) -> str:
     return base
 
 
-def _throughput(
-    args: argparse.Namespace,
-    url: str,
-    report: TargetReport,
-    server: Server | None,
-    measure: bool,
-) -> None:
-    """Run each workload; `measure=False` is the unmeasured pass (JIT, caches, tables)."""
+@dataclass
+class _Live:
+    """A target being measured: its report, and the server when we started it."""
+
+    report: TargetReport
+    url: str
+    server: Server | None
+
+
+def _throughput(args: argparse.Namespace, live: _Live, names: list[str], measure: bool) -> None:
+    """Run the workloads; `measure=False` is the unmeasured pass (JIT, caches, tables)."""
+    url, report = live.url, live.report
     client = Client(url)
     try:
-        for name in args.workloads:
+        for name in names:
             workload = WORKLOADS[name]
             try:
                 if args.no_setup:
@@ -110,7 +114,7 @@ def _throughput(
                     body = workload.prepare(url, client, args.connections)
             except (SetupError, OSError) as exc:
                 report.failures.append(f"{name}: {exc}")
-                print(f"  {name}: setup failed: {exc}", file=sys.stderr)
+                print(f"  [{report.label}] {name}: setup failed: {exc}", file=sys.stderr)
                 continue
             plan = Plan(
                 workload.operation,
@@ -123,25 +127,28 @@ def _throughput(
             if not measure:
                 result = run(plan, url)
                 if result.errors:
-                    print(f"  {name} warm-up: {result.errors} errors", file=sys.stderr)
+                    print(
+                        f"  [{report.label}] {name} warm-up: {result.errors} errors",
+                        file=sys.stderr,
+                    )
                 continue
-            report.throughput[name] = _measure(args, name, plan, url, server)
+            report.throughput[name] = _measure(args, name, plan, live)
     finally:
         client.close()
 
 
-def _measure(
-    args: argparse.Namespace, name: str, plan: Plan, url: str, server: Server | None
-) -> Throughput:
+def _measure(args: argparse.Namespace, name: str, plan: Plan, live: _Live) -> Throughput:
     """Run `plan`, again (up to --noise-retries times) while other processes disturb it;
     keep the least disturbed run."""
     best: Throughput | None = None
     for attempt in range(1 + max(args.noise_retries, 0)):
-        _wait_quiet(server, args.quiet_wait)
-        measured, samples = _measure_once(plan, url, server, WORKLOADS[name].items_per_request)
+        _wait_quiet(live.server, args.quiet_wait)
+        per_request = WORKLOADS[name].items_per_request
+        measured, samples = _measure_once(plan, live.url, live.server, per_request)
         print(
-            f"  {name:9} {measured.rate:>10,.0f}/s  p50 {measured.p50_ms:7.2f} ms"
-            f"  p99 {measured.p99_ms:7.2f} ms  errors {measured.errors}"
+            f"  [{live.report.label}] {name:9} {measured.rate:>10,.0f}/s"
+            f"  p50 {measured.p50_ms:7.2f} ms  p99 {measured.p99_ms:7.2f} ms"
+            f"  errors {measured.errors}"
             f"  cores: generator {measured.generator_cpu:.2f}"
             + ("" if measured.server_cpu is None else f" server {measured.server_cpu:.2f}")
             + f" other {measured.background_cpu:.2f}"
@@ -277,51 +284,90 @@ class _PeakSampler:
         self.peak_mb = max(self._sampled_kb, high_water) / 1024.0
 
 
-def bench_target(args: argparse.Namespace, name: str) -> TargetReport:
-    target = TARGETS[name]
-    report = TargetReport(name, target.label)
-    print(f"== {target.label}", file=sys.stderr)
+def _launch(args: argparse.Namespace, name: str) -> tuple[TargetReport, Server | None]:
+    report = TargetReport(name, TARGETS[name].label)
     try:
-        server = target.launch()
+        server = TARGETS[name].launch()
     except (RuntimeError, OSError) as exc:
         lines = [line for line in str(exc).splitlines() if line.strip()]
         report.failures.append(f"launch failed: {lines[-1] if lines else exc}")
-        print(f"  launch failed: {exc}", file=sys.stderr)
-        return report
+        print(f"== {report.label}: launch failed: {exc}", file=sys.stderr)
+        return report, None
+    report.label = _label(name, server)
+    print(f"== {report.label} on {server.url}", file=sys.stderr)
+    return report, server
+
+
+def _phases(args: argparse.Namespace, targets: list[_Live]) -> None:
+    """Workload by workload, every target in turn: when the shared machine gets busier or
+    quieter, all targets see it alike, so their ratios stay meaningful."""
+    if args.server_warmup > 0:
+        for live in targets:
+            print(f"== warm-up pass: {live.report.label}", file=sys.stderr)
+            _throughput(args, live, args.workloads, measure=False)
+    for name in args.workloads:
+        for live in targets:
+            _throughput(args, live, [name], measure=True)
+    if "scan" in args.extra:
+        for live in targets:
+            _scan(args, live.url, live.report, live.server)
+
+
+def bench_targets(args: argparse.Namespace, names: list[str]) -> list[TargetReport]:
+    """Start every target (each on its own port), measure them side by side, stop them."""
+    reports: list[TargetReport] = []
+    targets: list[_Live] = []
     try:
-        report.label = _label(name, server)
-        if "idle" in args.extra:
+        for name in names:
+            report, server = _launch(args, name)
+            reports.append(report)
+            if server is not None:
+                targets.append(_Live(report, server.url, server))
+        if "idle" in args.extra and targets:
             time.sleep(args.idle_wait)
-            report.idle_mb = server.rss_mb()
-            print(f"  idle RSS {report.idle_mb:.0f} MB", file=sys.stderr)
-        if args.server_warmup > 0:
-            _throughput(args, server.url, report, server, measure=False)
-        _throughput(args, server.url, report, server, measure=True)
-        if "scan" in args.extra:
-            _scan(args, server.url, report, server)
+            for live in targets:
+                assert live.server is not None
+                live.report.idle_mb = live.server.rss_mb()
+                print(
+                    f"  [{live.report.label}] idle RSS {live.report.idle_mb:.0f} MB",
+                    file=sys.stderr,
+                )
+        _phases(args, targets)
     finally:
-        server.stop()
+        for live in targets:
+            assert live.server is not None
+            live.server.stop()
     if "coldstart" in args.extra:
-        runs = []
-        for _ in range(args.cold_runs):
+        _cold_starts(args, [r for r in reports if not r.failures or r.throughput])
+    return reports
+
+
+def _cold_starts(args: argparse.Namespace, reports: list[TargetReport]) -> None:
+    """Fresh launches, the targets interleaved run by run; the median per target."""
+    for _ in range(args.cold_runs):
+        for report in reports:
             _wait_quiet(None, args.quiet_wait)
-            fresh = target.launch()
-            runs.append(fresh.ready_after * 1000.0)
+            try:
+                fresh = TARGETS[report.name].launch()
+            except (RuntimeError, OSError) as exc:
+                report.failures.append(f"cold start: {str(exc).splitlines()[0]}")
+                continue
+            report.coldstart_runs.append(fresh.ready_after * 1000.0)
             fresh.stop()
-        report.coldstart_runs = runs
-        report.coldstart_ms = statistics.median(runs)
-        print(f"  cold start {report.coldstart_ms:.0f} ms (median of {runs})", file=sys.stderr)
-    return report
+    for report in reports:
+        if report.coldstart_runs:
+            report.coldstart_ms = statistics.median(report.coldstart_runs)
+            runs = ", ".join(f"{ms:.0f}" for ms in report.coldstart_runs)
+            print(
+                f"  [{report.label}] cold start {report.coldstart_ms:.0f} ms (runs: {runs})",
+                file=sys.stderr,
+            )
 
 
 def bench_url(args: argparse.Namespace) -> TargetReport:
     report = TargetReport("url", args.url)
     print(f"== {args.url}", file=sys.stderr)
-    if args.server_warmup > 0:
-        _throughput(args, args.url, report, None, measure=False)
-    _throughput(args, args.url, report, None, measure=True)
-    if "scan" in args.extra:
-        _scan(args, args.url, report, None)
+    _phases(args, [_Live(report, args.url, None)])
     return report
 
 
@@ -531,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ddblite serve is not runnable yet: skipping the ddblite targets", file=sys.stderr
             )
             targets = [t for t in targets if not t.startswith("ddblite")]
-        reports = [bench_target(args, name) for name in targets]
+        reports = bench_targets(args, targets)
     table = markdown(reports, args)
     print(table)
     if args.markdown:
