@@ -28,7 +28,6 @@ import http.client
 import json
 import math
 import multiprocessing
-import os
 import resource
 import time
 from collections.abc import Callable
@@ -547,5 +546,4 @@ def _cli() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     _cli()
