@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 
 from ddblite.engine import indexes
 from ddblite.engine.backfill import BackgroundWork
+from ddblite.engine.streams import record_change, serve_trim
+from ddblite.engine.ttl import expires_at, serve_sweeper
 from ddblite.errors import InternalServerError, ResourceNotFoundException, ValidationException
 from ddblite.limits import LSI_COLLECTION_BYTES
 from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_key
@@ -53,6 +56,8 @@ class WriteResult:
 
 Mutation = Callable[[Item | None], Item | None]
 IndexSync = Callable[[Writer, TableSchema, EncodedKey, Item | None, Item | None], None]
+# A coroutine the server runs for its lifetime, given (commit, executor).
+BackgroundTask = Callable[[Callable[[], None], Executor | None], Coroutine[Any, Any, None]]
 
 
 def _no_indexes(
@@ -70,6 +75,11 @@ class Database:
         # observe it. The item path pays nothing for tables without indexes.
         self.sync_indexes: IndexSync = self._sync_indexes
         self.max_item_bytes = 400 * 1024
+        # What the server runs beside requests (protocol.app starts them): the TTL sweeper
+        # and the stream trimmer. Append yours.
+        self.tasks: list[BackgroundTask] = [
+            functools.partial(serve_sweeper, self), functools.partial(serve_trim, self),
+        ]
         # LSI item collection limit (10 GB); tests lower it.
         self.lsi_collection_limit = LSI_COLLECTION_BYTES
         # Chunked background jobs (GSI backfill, dropping a deleted index's rows); the app's
@@ -179,14 +189,18 @@ class Database:
                 new_size = item_size(new)
                 if new_size > self.max_item_bytes:
                     raise ValidationException(ITEM_TOO_LARGE)
+                ttl = table.stored.get("ttl")  # TTL tables index their expiry (engine.ttl)
                 w.put_item(
                     table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
-                    None,
+                    None if ttl is None else expires_at(new, ttl),
                 )
             elif old is not None:
                 w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
             if table.indexes and (old is not None or new is not None):
                 self.sync_indexes(w, table, ek, old, new)
+            stream = table.stored.get("stream")  # one change record per change (engine.streams)
+            if stream is not None and old != new:
+                record_change(w, table, stream, old, new, self.clock())
         return WriteResult(old, new, old_size, new_size)
 
     # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
@@ -302,13 +316,18 @@ class ItemBlock:
         assert ek is not None
         w = self.writer
         if new is not None:
+            ttl = table.stored.get("ttl")
             w.put_item(
-                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size, None
+                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
+                None if ttl is None else expires_at(new, ttl),
             )
         elif old is not None:
             w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
         if table.indexes and (old is not None or new is not None):
             self._db.sync_indexes(w, table, ek, old, new)
+        stream = table.stored.get("stream")
+        if stream is not None and old != new:
+            record_change(w, table, stream, old, new, self._db.clock())
 
 
 def schema_of(row: TableRow) -> TableSchema:

@@ -19,6 +19,7 @@ from ddblite.operations import (
     describe_endpoints,
     describe_limits,
     describe_table,
+    describe_time_to_live,
     get_item,
     list_tables,
     list_tags_of_resource,
@@ -31,6 +32,7 @@ from ddblite.operations import (
     untag_resource,
     update_item,
     update_table,
+    update_time_to_live,
 )
 
 Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
@@ -44,6 +46,7 @@ REGISTRY: dict[str, Handler] = {
     "DescribeEndpoints": describe_endpoints.handle,
     "DescribeLimits": describe_limits.handle,
     "DescribeTable": describe_table.handle,
+    "DescribeTimeToLive": describe_time_to_live.handle,
     "GetItem": get_item.handle,
     "ListTables": list_tables.handle,
     "ListTagsOfResource": list_tags_of_resource.handle,
@@ -56,4 +59,5 @@ REGISTRY: dict[str, Handler] = {
     "UntagResource": untag_resource.handle,
     "UpdateItem": update_item.handle,
     "UpdateTable": update_table.handle,
+    "UpdateTimeToLive": update_time_to_live.handle,
 }

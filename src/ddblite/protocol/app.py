@@ -72,20 +72,22 @@ class DynamoDBApp:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
-        background: asyncio.Task[None] | None = None
+        background: list[asyncio.Task[None]] = []
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # Chunked background jobs (GSI backfill, index drops) between requests.
-                background = asyncio.create_task(
-                    self.db.background.serve(self.db.backend.commit, self._executor)
-                )
+                # Chunked background jobs (GSI backfill, index drops) between requests, and the
+                # database's own tasks (Database.tasks: TTL sweeper, stream trimmer).
+                background = [
+                    asyncio.create_task(task(self.db.backend.commit, self._executor))
+                    for task in (self.db.background.serve, *self.db.tasks)
+                ]
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if background is not None:
-                    background.cancel()
+                for task in background:
+                    task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await background
+                        await task
                 self.db.backend.close()
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)

@@ -1,0 +1,390 @@
+"""DynamoDB Streams: the change log of a table, and reading it back.
+
+Writing: every item write of a table with an enabled stream appends one record to
+``stream_log`` inside the write's own storage transaction (``record_change``, called by
+``Database._write_item``), so a record exists exactly when its write committed, in per-item
+order. A write that changes nothing (old == new) appends nothing. Tables without a stream pay
+one dict lookup. A record is stored without the fields that only depend on the stream or the
+table (SequenceNumber, eventVersion, eventSource, awsRegion); ``read`` adds them.
+
+Identity: one ``stream_log`` shard per table (shard 0) with sequence numbers 1, 2, 3, ... that
+every stream of the table shares. A stream is the slice from its ``start`` (the next number
+when it was enabled) up to its ``end`` (the last number when it was disabled); that keeps
+records apart even when a dropped table's id is reused. A stream is described in the table's
+catalog entry: ``stored["stream"]`` while enabled, ``stored["closed_streams"]`` for the ones
+disabled in the last 24 hours (still readable, as in DynamoDB). Each stream has one shard.
+
+Reading: a shard iterator is an opaque token holding the stream ARN, the shard id, the
+position (the last sequence number already read) and when it was issued; it expires after 15
+minutes. Records older than 24 hours are skipped as trimmed, and dropped from storage by the
+background trimmer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextvars
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ddblite.errors import (
+    ExpiredIteratorException,
+    ResourceNotFoundException,
+    TrimmedDataAccessException,
+    ValidationException,
+)
+from ddblite.model.schema import TableSchema, key_of
+from ddblite.model.values import Item, item_size
+from ddblite.storage.base import Writer
+
+if TYPE_CHECKING:
+    from ddblite.engine.database import Database
+
+log = logging.getLogger("ddblite")
+
+SHARD = 0
+RETENTION_SECONDS = 24 * 3600
+ITERATOR_SECONDS = 15 * 60
+MAX_RECORDS = 1000
+MAX_RESPONSE_BYTES = 1024 * 1024
+TRIM_INTERVAL = 60.0
+VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+_WITH_NEW = frozenset({"NEW_IMAGE", "NEW_AND_OLD_IMAGES"})
+_WITH_OLD = frozenset({"OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
+INVALID = "One or more parameter values were invalid: "
+
+# Who made the change, when it was not the caller: TTL deletions are the service's own.
+_identity: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "ddblite_stream_identity", default=None
+)
+SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+
+@contextmanager
+def service_identity() -> Iterator[None]:
+    """Records appended inside the block carry DynamoDB's own userIdentity (TTL deletes)."""
+    token = _identity.set(SERVICE_IDENTITY)
+    try:
+        yield
+    finally:
+        _identity.reset(token)
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def record_change(
+    w: Writer, table: TableSchema, stream: dict[str, Any], old: Item | None, new: Item | None,
+    now: float,
+) -> None:
+    """Append the record of one item change (``old != new``) to the table's stream log."""
+    view: str = stream["view"]
+    keys = key_of(table.keys, new if new is not None else old)  # type: ignore[arg-type]
+    size = item_size(keys)
+    change: dict[str, Any] = {"ApproximateCreationDateTime": float(int(now)), "Keys": keys}
+    if new is not None and view in _WITH_NEW:
+        change["NewImage"] = new
+        size += item_size(new)
+    if old is not None and view in _WITH_OLD:
+        change["OldImage"] = old
+        size += item_size(old)
+    change["SizeBytes"] = size
+    change["StreamViewType"] = view
+    record: dict[str, Any] = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "INSERT" if old is None else "REMOVE" if new is None else "MODIFY",
+        "dynamodb": change,
+    }
+    identity = _identity.get()
+    if identity is not None:
+        record["userIdentity"] = identity
+    seq = max(w.last_stream_seq(table.table_id, SHARD), stream["start"] - 1) + 1
+    w.append_stream_record(table.table_id, SHARD, seq, now, orjson.dumps(record))
+
+
+# --- enabling and disabling (CreateTable, UpdateTable) --------------------------------------------
+
+
+def check_create(spec: dict[str, Any] | None) -> None:
+    """CreateTable's StreamSpecification rules (before the table exists)."""
+    if spec is None:
+        return
+    if spec.get("StreamEnabled") and "StreamViewType" not in spec:
+        raise ValidationException(
+            INVALID + "Table is being created with a stream enabled, UpdateViewType is required"
+        )
+    if not spec.get("StreamEnabled") and "StreamViewType" in spec:
+        raise ValidationException(
+            INVALID + "Table is being created with a stream disabled, UpdateViewType should "
+            "not be specified"
+        )
+
+
+def update(db: Database, table: TableSchema, stored: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """Apply an UpdateTable (or CreateTable) StreamSpecification to ``stored``; True if it
+    changed anything. Raises DynamoDB's ValidationException for a request that would not."""
+    enabled = bool(spec.get("StreamEnabled"))
+    if enabled and "StreamViewType" not in spec:
+        raise ValidationException(
+            INVALID + "If stream is being enabled then UpdateViewType is required"
+        )
+    if not enabled and "StreamViewType" in spec:
+        raise ValidationException(
+            INVALID + "If stream is being disabled, then UpdateViewType must not be specified"
+        )
+    current = stored.get("stream")
+    if enabled and current is not None:
+        raise ValidationException(f"Table already has an enabled stream: TableName: {table.name}")
+    if not enabled and current is None:
+        raise ValidationException(f"Table has no stream to disable: TableName: {table.name}")
+    now = db.clock()
+    with db.backend.read() as r:
+        last = r.last_stream_seq(table.table_id, SHARD)
+    closed = [s for s in stored.get("closed_streams", ()) if s["closed"] > now - RETENTION_SECONDS]
+    wire = stored["wire"]
+    if enabled:
+        label = _label(now, {s["label"] for s in closed})
+        arn = f"{wire['TableArn']}/stream/{label}"
+        stored["stream"] = {
+            "arn": arn, "label": label, "view": spec["StreamViewType"], "created": now,
+            "start": last + 1,
+        }
+        wire["StreamSpecification"] = {
+            "StreamEnabled": True, "StreamViewType": spec["StreamViewType"],
+        }
+        wire["LatestStreamLabel"] = label
+        wire["LatestStreamArn"] = arn
+    else:
+        assert current is not None
+        closed.append({**current, "end": last, "closed": now})
+        del stored["stream"]
+        wire.pop("StreamSpecification", None)
+    stored["closed_streams"] = closed
+    return True
+
+
+def _label(now: float, taken: set[str]) -> str:
+    """The stream label: the creation time in ISO 8601 with milliseconds (UTC), moved on by a
+    millisecond if a stream of the table still readable has it (a clock standing still)."""
+    millis = int(now * 1000)
+    while True:
+        at = datetime.fromtimestamp(millis / 1000, UTC)
+        label = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}"
+        if label not in taken:
+            return label
+        millis += 1
+
+
+# --- finding streams ------------------------------------------------------------------------------
+
+
+def streams_of(table: TableSchema) -> list[dict[str, Any]]:
+    """The table's readable streams, the enabled one (if any) first."""
+    out = [table.stored["stream"]] if "stream" in table.stored else []
+    out.extend(reversed(table.stored.get("closed_streams", ())))
+    return out
+
+
+def table_of_arn(arn: str) -> tuple[str, str, str] | None:
+    """(region, account, table name) of a stream ARN ``arn:aws:dynamodb:<region>:<account>:
+    table/<name>/stream/<label>``, None if it is not one."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "dynamodb":
+        return None
+    kind, _, rest = parts[5].partition("/")
+    name, _, tail = rest.partition("/")
+    if kind != "table" or not name or not tail.startswith("stream/"):
+        return None
+    return parts[3], parts[4], name
+
+
+def stream_of(table: TableSchema | None, arn: str) -> dict[str, Any]:
+    for stream in streams_of(table) if table is not None else ():
+        if stream["arn"] == arn:
+            return stream
+    raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
+
+
+def shard_id(stream: dict[str, Any]) -> str:
+    digest = hashlib.sha1(stream["arn"].encode()).hexdigest()[:8]
+    return f"shardId-{stream['start']:020d}-{digest}"
+
+
+def sequence_number(seq: int) -> str:
+    return f"{seq:021d}"
+
+
+def summary(table: TableSchema, stream: dict[str, Any]) -> dict[str, Any]:
+    return {"StreamArn": stream["arn"], "TableName": table.name, "StreamLabel": stream["label"]}
+
+
+def describe(db: Database, table: TableSchema, stream: dict[str, Any]) -> dict[str, Any]:
+    """The StreamDescription: one shard, closed (with an ending number) once disabled."""
+    numbers: dict[str, str] = {"StartingSequenceNumber": sequence_number(stream["start"])}
+    if "end" in stream:
+        numbers["EndingSequenceNumber"] = sequence_number(max(stream["end"], stream["start"]))
+    return {
+        "StreamArn": stream["arn"],
+        "StreamLabel": stream["label"],
+        "StreamStatus": "DISABLED" if "end" in stream else "ENABLED",
+        "StreamViewType": stream["view"],
+        "CreationRequestDateTime": stream["created"],
+        "TableName": table.name,
+        "KeySchema": table.wire["KeySchema"],
+        "Shards": [{"ShardId": shard_id(stream), "SequenceNumberRange": numbers}],
+    }
+
+
+# --- iterators and records ------------------------------------------------------------------------
+
+
+def iterator(
+    db: Database, table: TableSchema, stream: dict[str, Any], shard: str, kind: str,
+    sequence: str | None,
+) -> str:
+    """GetShardIterator: a token positioned just before the first record to return."""
+    if shard != shard_id(stream):
+        raise ResourceNotFoundException(
+            f"Requested resource not found: Shard does not exist: {shard}"
+        )
+    with db.backend.read() as r:
+        last = r.last_stream_seq(table.table_id, SHARD)
+    last = min(last, stream.get("end", last))
+    start = stream["start"]
+    if kind == "TRIM_HORIZON":
+        position = start - 1
+    elif kind == "LATEST":
+        position = max(last, start - 1)
+    else:
+        if sequence is None:
+            raise ValidationException(
+                f"SequenceNumber is required for ShardIteratorType {kind}"
+            )
+        seq = _parse_sequence(sequence)
+        if seq < start or seq > max(last, start):
+            raise ValidationException(
+                f"Invalid SequenceNumber {sequence} for shard {shard} in stream {stream['arn']}"
+            )
+        position = seq - 1 if kind == "AT_SEQUENCE_NUMBER" else seq
+        _check_retained(db, table, position)
+    return _token(stream["arn"], shard, position, db.clock())
+
+
+def _parse_sequence(text: str) -> int:
+    if not text.isdigit():
+        raise ValidationException(f"Invalid SequenceNumber: {text}")
+    return int(text)
+
+
+def _check_retained(db: Database, table: TableSchema, position: int) -> None:
+    """A position whose next record is past the 24-hour window is trimmed data."""
+    with db.backend.read() as r:
+        rows = r.read_stream(table.table_id, SHARD, position, 1)
+    if rows and rows[0].seq == position + 1 and rows[0].created_at < db.clock() - RETENTION_SECONDS:
+        raise TrimmedDataAccessException(
+            "The operation attempted to read past the oldest stream record in a shard."
+        )
+
+
+def _token(arn: str, shard: str, position: int, issued: float) -> str:
+    raw = orjson.dumps({"a": arn, "s": shard, "p": position, "t": issued})
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def parse_iterator(token: str, now: float) -> tuple[str, str, int]:
+    """(stream ARN, shard id, position) of a shard iterator; DynamoDB's errors for a token
+    that is not one of ours or is older than 15 minutes."""
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        arn, shard, position, issued = data["a"], data["s"], data["p"], data["t"]
+    except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+        raise ValidationException("Invalid ShardIterator") from None
+    if not (isinstance(arn, str) and isinstance(shard, str) and isinstance(position, int)):
+        raise ValidationException("Invalid ShardIterator")
+    if now - float(issued) > ITERATOR_SECONDS:
+        raise ExpiredIteratorException("Iterator expired. The iterator was created more than "
+                                       "15 minutes ago.")
+    return arn, shard, position
+
+
+def read(
+    db: Database, table: TableSchema, stream: dict[str, Any], position: int, limit: int
+) -> dict[str, Any]:
+    """GetRecords from ``position``: up to ``limit`` records and 1 MB, and the next
+    iterator (none once a disabled stream's shard has been read to its end)."""
+    now = db.clock()
+    oldest = now - RETENTION_SECONDS
+    end = stream.get("end")
+    position = max(position, stream["start"] - 1)
+    with db.backend.read() as r:
+        rows = r.read_stream(table.table_id, SHARD, position, limit)
+    records: list[dict[str, Any]] = []
+    budget = MAX_RESPONSE_BYTES
+    for row in rows:
+        if end is not None and row.seq > end:
+            break
+        if row.created_at < oldest:  # trimmed: skipped, as if already gone
+            position = row.seq
+            continue
+        if records and len(row.record) > budget:
+            break
+        budget -= len(row.record)
+        records.append(_full_record(row.record, row.seq, table.region))
+        position = row.seq
+    out: dict[str, Any] = {"Records": records}
+    if end is None or position < end:
+        out["NextShardIterator"] = _token(stream["arn"], shard_id(stream), position, now)
+    return out
+
+
+def _full_record(raw: bytes, seq: int, region: str) -> dict[str, Any]:
+    stored = orjson.loads(raw)
+    stored["dynamodb"]["SequenceNumber"] = sequence_number(seq)
+    record: dict[str, Any] = {
+        "eventID": stored["eventID"],
+        "eventName": stored["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": stored["dynamodb"],
+    }
+    if "userIdentity" in stored:
+        record["userIdentity"] = stored["userIdentity"]
+    return record
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+
+def trim(db: Database, now: float | None = None) -> int:
+    """Drop stream records older than 24 hours; the number dropped."""
+    now = db.clock() if now is None else now
+    with db.backend.write() as w:
+        return w.trim_stream_log(now - RETENTION_SECONDS)
+
+
+async def serve_trim(
+    db: Database, commit: Callable[[], None], executor: Executor | None
+) -> None:
+    """The server's trimmer: once a minute."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(TRIM_INTERVAL)
+        try:
+            if executor is None:
+                trim(db)
+            else:
+                await loop.run_in_executor(executor, trim, db)
+            commit()
+        except Exception:
+            log.exception("stream trim failed")

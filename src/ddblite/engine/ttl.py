@@ -1,0 +1,184 @@
+"""Time to Live: which items have expired, and the sweeper that deletes them.
+
+A table with TTL enabled names one attribute (``stored["ttl"]``). An item has expired when that
+attribute is a Number of epoch seconds below the current time and not more than five years in
+the past (DynamoDB ignores older values, and values of any other type). DynamoDB deletes
+expired items in the background, "typically within a few days"; until then they still appear
+in every read. We delete them within about a second, and tests can call ``sweep`` directly.
+
+Finding expired items without scanning: every item write of a TTL table stores
+``expires_at = floor(value)`` in the item row (``expires_at``), which has an index; a write
+of any other table stores NULL and pays nothing. ``floor`` makes the column a superset: an
+item whose row says ``expires_at < ceil(now)`` is a candidate, and the sweeper checks the
+exact value before deleting. Deletion goes through ``Database.write_item``, the path every
+delete takes, so indexes stay in step and a stream gets its REMOVE record, marked as the
+service's doing (``streams.service_identity``).
+
+Enabling TTL on a table that already holds items fills the column for them (``backfill``);
+disabling it leaves stale values, which the sweeper clears the first time it meets them (it
+rewrites an item it finds not expired, and the rewrite stores the current answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from itertools import islice
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ddblite.engine import streams
+from ddblite.model.keycodec import HASH_SPACE
+from ddblite.model.schema import TableSchema, key_of
+from ddblite.model.values import Item
+from ddblite.storage.base import TableRow
+
+if TYPE_CHECKING:
+    from ddblite.engine.database import Database
+
+log = logging.getLogger("ddblite")
+
+# "Items with a TTL more than five years in the past are not expired" (Developer Guide).
+FIVE_YEARS = 5 * 365 * 86400 + 2 * 86400
+SWEEP_INTERVAL = 1.0
+# Deletions per sweep of one table by the server's sweeper; a larger backlog is worked off in
+# several turns of the event loop, so requests keep flowing.
+SERVER_BUDGET = 500
+_BATCH = 256
+_HASH_TOP = HASH_SPACE - 1  # the scan bound every backend takes (as engine.reads)
+_MAX_EXPIRES_AT = 2**62  # beyond any plausible epoch second; keeps the column in BIGINT
+
+
+def expires_at(item: Item, attribute: str) -> int | None:
+    """The item row's ``expires_at`` for a table whose TTL attribute is ``attribute``."""
+    value = item.get(attribute)
+    if value is None:
+        return None
+    text = value.get("N")
+    if text is None:
+        return None
+    seconds = Decimal(text)
+    if not 0 <= seconds < _MAX_EXPIRES_AT:
+        return None
+    return int(seconds)  # floor, for a non-negative number
+
+
+def is_expired(item: Item, attribute: str, now: float) -> bool:
+    """DynamoDB's rule: a Number below ``now`` and at most five years below it."""
+    value = item.get(attribute)
+    if value is None or "N" not in value:
+        return False
+    try:
+        seconds = Decimal(value["N"])
+        current = Decimal(repr(now))
+    except InvalidOperation:
+        return False
+    return current - FIVE_YEARS <= seconds < current
+
+
+class _Gone(Exception):
+    """The candidate was deleted or rewritten meanwhile: nothing to do."""
+
+
+def _expire_mutation(attribute: str | None, now: float) -> Callable[[Item | None], Item | None]:
+    def mutate(old: Item | None) -> Item | None:
+        if old is None:
+            raise _Gone
+        if attribute is not None and is_expired(old, attribute, now):
+            return None
+        # Not expired after all (changed since, TTL now off, or a fraction of a second to
+        # go): storing it again refreshes its expires_at; the stream sees no change.
+        return old
+
+    return mutate
+
+
+def sweep(db: Database, now: float | None = None, budget: int | None = None) -> int:
+    """Delete the items expired at ``now`` (default: the database's clock); the number
+    deleted. ``budget`` caps the candidates looked at per table (default: no cap)."""
+    now = db.clock() if now is None else now
+    high = math.ceil(now)
+    low = math.floor(now - FIVE_YEARS)
+    with db.backend.read() as r:
+        rows = r.expiring_tables(high, low)
+    deleted = 0
+    with streams.service_identity():
+        for row in rows:
+            deleted += _sweep_table(db, _schema(row), now, high, low, budget)
+    return deleted
+
+
+def _schema(row: TableRow) -> TableSchema:
+    return TableSchema.load(
+        row.table_id, row.account, row.region, row.name, row.description, row.status,
+        row.version, row.created_at,
+    )
+
+
+def _sweep_table(
+    db: Database, table: TableSchema, now: float, high: int, low: int, budget: int | None
+) -> int:
+    mutate = _expire_mutation(table.stored.get("ttl"), now)
+    deleted = seen = 0
+    while budget is None or seen < budget:
+        batch = _BATCH if budget is None else min(_BATCH, budget - seen)
+        with db.backend.read() as r:
+            candidates = r.expired_items(table.table_id, high, batch, low)
+        removed = 0
+        for candidate in candidates:
+            key = key_of(table.keys, orjson.loads(candidate.body))
+            try:
+                result = db.write_item(table, key, mutate)
+            except _Gone:
+                continue
+            if result.new is None:
+                removed += 1
+        deleted += removed
+        seen += len(candidates)
+        # A batch that deleted nothing holds only items a fraction of a second from expiry:
+        # the next sweep gets them.
+        if len(candidates) < batch or not removed:
+            break
+    return deleted
+
+
+def backfill(db: Database, table: TableSchema, attribute: str | None) -> Iterator[None]:
+    """Store every item's ``expires_at`` for a table whose TTL attribute became
+    ``attribute`` (None: TTL disabled), one chunk per step, each in its own write block."""
+    after: tuple[int, bytes, bytes] | None = None
+    while True:
+        with db.backend.write() as w:
+            rows = list(islice(w.scan_items(table.table_id, 0, _HASH_TOP, after), _BATCH))
+            for row in rows:
+                at = None if attribute is None else expires_at(orjson.loads(row.body), attribute)
+                w.put_item(table.table_id, row.pk_hash, row.pk, row.sk, row.body, row.size, at)
+        if len(rows) < _BATCH:
+            return
+        last = rows[-1]
+        after = (last.pk_hash, last.pk, last.sk)
+        yield
+
+
+async def serve_sweeper(
+    db: Database, commit: Callable[[], None], executor: Executor | None
+) -> None:
+    """The server's sweeper: a sweep every second (at once again while a backlog remains)."""
+    loop = asyncio.get_running_loop()
+    run = partial(sweep, db, None, SERVER_BUDGET)
+    while True:
+        try:
+            if executor is None:
+                deleted = run()
+            else:
+                deleted = await loop.run_in_executor(executor, run)
+            commit()
+        except Exception:
+            log.exception("TTL sweep failed")
+            deleted = 0
+        await asyncio.sleep(0 if deleted >= SERVER_BUDGET else SWEEP_INTERVAL)
