@@ -213,8 +213,14 @@ def scan_table(
     start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
 ) -> Page:
     low, high = segment_bounds(segment, total)
+    after = start_after_table(table.keys, start)
+    if after is not None:
+        # Start the range at the start key's partition: SQLite seeks on the lower pk_hash
+        # bound, not on the row value, so a bound at the segment's start would make every
+        # page re-walk the segment from its beginning (quadratic over a whole Scan).
+        low = max(low, after[0])
     with backend.read() as r:
-        rows = r.scan_items(table.table_id, low, high, start_after_table(table.keys, start))
+        rows = r.scan_items(table.table_id, low, high, after)
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
 
@@ -224,8 +230,11 @@ def scan_index(
     fetch: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
+    after = start_after_index(table, index, start)
+    if after is not None:
+        low = max(low, after[0])  # as in scan_table
     with backend.read() as r:
-        rows = r.scan_index(index.index_id, low, high, start_after_index(table, index, start))
+        rows = r.scan_index(index.index_id, low, high, after)
         return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 
 
