@@ -48,7 +48,7 @@ from ddblite.model.values import Item, item_size
 from ddblite.storage.base import Writer
 
 if TYPE_CHECKING:
-    from ddblite.engine.database import Database
+    from ddblite.engine.database import Caller, Database
 
 log = logging.getLogger("ddblite")
 
@@ -213,6 +213,18 @@ def stream_of(table: TableSchema | None, arn: str) -> dict[str, Any]:
         if stream["arn"] == arn:
             return stream
     raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
+
+
+def find(db: Database, caller: Caller, arn: str) -> tuple[TableSchema, dict[str, Any]]:
+    """The table and stream a stream ARN names, in the caller's account and region, or
+    ResourceNotFoundException."""
+    parsed = table_of_arn(arn)
+    table = None
+    if parsed is not None and parsed[:2] == (caller.region, caller.account):
+        table = db.find_table(caller, parsed[2])
+    stream = stream_of(table, arn)
+    assert table is not None
+    return table, stream
 
 
 def shard_id(stream: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ddblite.engine import backfill, catalog
+from ddblite.engine import backfill, catalog, streams
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import LimitExceededException, ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_GSIS
@@ -87,6 +87,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if "TableClass" in request:
         wire["TableClassSummary"] = {"TableClass": request["TableClass"]}
         changed = True
+    if "StreamSpecification" in request:
+        changed = streams.update(db, table, stored, request["StreamSpecification"]) or changed
     if updates:
         gsi_changes.apply(updates)
         changed = True

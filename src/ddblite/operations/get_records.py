@@ -1,0 +1,19 @@
+"""GetRecords (DynamoDB Streams): up to Limit (1000) records or 1 MB from a shard iterator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite.engine import streams
+from ddblite.engine.database import Caller, Database
+from ddblite.errors import ResourceNotFoundException
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    arn, shard, position = streams.parse_iterator(request["ShardIterator"], db.clock())
+    table, stream = streams.find(db, caller, arn)
+    if shard != streams.shard_id(stream):
+        raise ResourceNotFoundException(
+            f"Requested resource not found: Shard does not exist: {shard}"
+        )
+    return streams.read(db, table, stream, position, request.get("Limit", streams.MAX_RECORDS))
