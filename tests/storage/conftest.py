@@ -17,7 +17,9 @@ from tests.pg_server import PgServer, pg_server
 
 __all__ = ["pg_server"]
 
-BACKENDS = ["sqlite_memory", "sqlite_file", "postgres"]
+# postgres_pipeline: the same server through psycopg's pipeline mode, which the backend
+# uses by default for a database on another machine (tests run over loopback).
+BACKENDS = ["sqlite_memory", "sqlite_file", "postgres", "postgres_pipeline"]
 
 Opener = Callable[[], StorageBackend]
 
@@ -39,6 +41,8 @@ def opener(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
 
     if kind == "postgres_serializable":
         return lambda: PostgresBackend(url, pool_size=8, isolation="serializable")
+    if kind == "postgres_pipeline":
+        return lambda: PostgresBackend(url, pool_size=8, pipeline=True)
     return lambda: PostgresBackend(url, pool_size=8)
 
 

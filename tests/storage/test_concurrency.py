@@ -32,7 +32,7 @@ THREADS = 8
 ROUNDS = 12
 
 
-@pytest.fixture(params=["sqlite_file", "postgres", "postgres_serializable"])
+@pytest.fixture(params=["sqlite_file", "postgres", "postgres_pipeline", "postgres_serializable"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
     store = opener(request.param, request, tmp_path)()
     yield store

@@ -14,7 +14,7 @@ import pytest
 from ddblite.errors import InternalServerError, TransactionConflictException
 from ddblite.storage.base import SkRange, StaleCatalogError
 from ddblite.storage.pg_ops import _GET, PgOps, _range_sql
-from ddblite.storage.postgres import PgSettings, PostgresBackend, parse_url
+from ddblite.storage.postgres import PgSettings, PostgresBackend, is_local, parse_url
 from ddblite.storage.schema import postgres_schema, sqlite_schema
 from tests.pg_server import PgServer
 
@@ -63,10 +63,12 @@ def test_url_parameters_are_ddblites_own(monkeypatch: pytest.MonkeyPatch) -> Non
     conninfo, settings = parse_url(
         "postgresql://u@h:5/db?sslmode=disable&ddblite_isolation=serializable"
         "&ddblite_lock_timeout_ms=250&ddblite_pool_size=3&ddblite_retries=4&ddblite_prepare=0"
+        "&ddblite_pipeline=0"
     )
     assert conninfo == "postgresql://u@h:5/db?sslmode=disable"
     assert settings == PgSettings(
-        isolation="serializable", lock_timeout_ms=250, pool_size=3, retries=4, prepare=False
+        isolation="serializable", lock_timeout_ms=250, pool_size=3, retries=4, prepare=False,
+        pipeline=False,
     )
     assert parse_url("postgresql://u@h/db") == ("postgresql://u@h/db", PgSettings())
     monkeypatch.setenv("DDBLITE_PG_ISOLATION", "SERIALIZABLE")
@@ -77,6 +79,15 @@ def test_url_parameters_are_ddblites_own(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ValueError, match="ddblite_isolation must be read_committed or "
                        "serializable, not 'snapshot'"):
         parse_url("postgresql://u@h/db?ddblite_isolation=snapshot")
+
+
+def test_pipeline_mode_by_default_only_for_a_remote_database() -> None:
+    assert is_local("postgresql://u@127.0.0.1:5432/db")
+    assert is_local("postgresql://u@localhost/db")
+    assert is_local("postgresql:///db")  # the default Unix socket
+    assert is_local("postgresql:///db?host=/var/run/postgresql")
+    assert not is_local("postgresql://u@db.internal/db")
+    assert not is_local("postgresql://u@localhost,db2.internal/db")
 
 
 # --- layout ----------------------------------------------------------------------------------
