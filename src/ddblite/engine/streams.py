@@ -188,10 +188,12 @@ def _label(now: float, taken: set[str]) -> str:
 # --- finding streams ------------------------------------------------------------------------------
 
 
-def streams_of(table: TableSchema) -> list[dict[str, Any]]:
-    """The table's readable streams, the enabled one (if any) first."""
+def streams_of(table: TableSchema, now: float) -> list[dict[str, Any]]:
+    """The table's readable streams, the enabled one (if any) first, then the ones disabled
+    in the last 24 hours, newest first."""
     out = [table.stored["stream"]] if "stream" in table.stored else []
-    out.extend(reversed(table.stored.get("closed_streams", ())))
+    closed = table.stored.get("closed_streams", ())
+    out.extend(s for s in reversed(closed) if s["closed"] > now - RETENTION_SECONDS)
     return out
 
 
@@ -208,8 +210,8 @@ def table_of_arn(arn: str) -> tuple[str, str, str] | None:
     return parts[3], parts[4], name
 
 
-def stream_of(table: TableSchema | None, arn: str) -> dict[str, Any]:
-    for stream in streams_of(table) if table is not None else ():
+def stream_of(table: TableSchema | None, arn: str, now: float) -> dict[str, Any]:
+    for stream in streams_of(table, now) if table is not None else ():
         if stream["arn"] == arn:
             return stream
     raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
@@ -222,7 +224,7 @@ def find(db: Database, caller: Caller, arn: str) -> tuple[TableSchema, dict[str,
     table = None
     if parsed is not None and parsed[:2] == (caller.region, caller.account):
         table = db.find_table(caller, parsed[2])
-    stream = stream_of(table, arn)
+    stream = stream_of(table, arn, db.clock())
     assert table is not None
     return table, stream
 

@@ -20,10 +20,11 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         with db.backend.read() as r:
             names = r.list_tables(caller.account, caller.region, None, 2**31)
     found: list[dict[str, Any]] = []
+    now = db.clock()
     for name in names:
         table = db.find_table(caller, name)
         if table is not None:
-            found.extend(streams.summary(table, s) for s in streams.streams_of(table))
+            found.extend(streams.summary(table, s) for s in streams.streams_of(table, now))
     if start is not None:
         arns = [summary["StreamArn"] for summary in found]
         found = found[arns.index(start) + 1:] if start in arns else []
