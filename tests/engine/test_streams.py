@@ -70,7 +70,7 @@ def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
 def error(db: Database, operation: str, **request: Any) -> tuple[str, str]:
     status, body = call(db, operation, **request)
     assert status == 400, body
-    return body["__type"].rsplit("#", 1)[1], body.get("message", body.get("Message"))
+    return str(body["__type"]).rsplit("#", 1)[1], str(body.get("message", body.get("Message")))
 
 
 def make_table(db: Database, name: str = "streamed", view: str = "NEW_AND_OLD_IMAGES") -> str:
