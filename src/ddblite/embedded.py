@@ -25,6 +25,7 @@ from __future__ import annotations
 import configparser
 import functools
 import inspect
+import logging
 import os
 import socket
 import threading
@@ -48,6 +49,8 @@ from ddblite.protocol.wire import render_error
 
 if TYPE_CHECKING:
     from ddblite.engine.database import Database
+
+log = logging.getLogger("ddblite")
 
 __all__ = ["EmbeddedServer", "Engine", "Mock", "mock", "route"]
 
@@ -96,9 +99,28 @@ class Engine:
         self.database.clock = self._now
         self._backend = self.database.backend
         self._closed = False
+        self._last_sweep = self._next_sweep = self._next_trim = float("-inf")
 
     def _now(self) -> float:
         return self.clock.now()
+
+    # --- the server's background work, without a background ---------------------------------
+
+    def tick(self) -> None:
+        """Do now, at the engine's time, what the server does in the background: delete the
+        items whose TTL has passed and drop stream records older than 24 hours."""
+        self._sweep(self._now(), trim=True)
+
+    def _sweep(self, now: float, trim: bool) -> None:
+        from ddblite.engine import streams, ttl
+
+        self._last_sweep, self._next_sweep = now, now + ttl.SWEEP_INTERVAL
+        ttl.sweep(self.database, now)
+        if trim or now >= self._next_trim:
+            self._next_trim = now + streams.TRIM_INTERVAL
+            streams.trim(self.database, now)
+        if self._backend.pending_commit():
+            self._backend.commit()
 
     # --- requests -------------------------------------------------------------------------
 
@@ -108,6 +130,15 @@ class Engine:
         """(HTTP status, body) for one request: the server's code path, minus the socket."""
         if len(body) > MAX_REQUEST_BYTES:
             return render_error(RequestEntityTooLarge())
+        # The server sweeps every second from a background task; here the first request of
+        # each second does it first, so a request never sees what the server would already
+        # have expired, and a ManualClock moved by a day takes effect at the next request.
+        now = self._now()
+        if not self._last_sweep <= now < self._next_sweep:
+            try:
+                self._sweep(now, trim=False)
+            except Exception:  # as in the server: the request goes on, the log says why
+                log.exception("TTL sweep or stream trim failed")
         result = self._dispatch(self.database, target, authorization, body)
         backend = self._backend
         if backend.pending_commit():  # a file database groups commits; one request, one commit

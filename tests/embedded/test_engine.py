@@ -90,6 +90,65 @@ def test_the_engine_reads_the_time_from_its_clock() -> None:
     ]
 
 
+def test_ttl_expiry_and_stream_retention_follow_the_clock() -> None:
+    # The server sweeps every second in the background; in-process, the first request after
+    # the clock moves does the sweeping the server would have done meanwhile.
+    clock = ManualClock(1_700_000_000.0)
+    with Engine(clock=clock) as engine:
+        client = engine.client()
+        client.create_table(
+            TableName="items", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+        )
+        client.update_time_to_live(
+            TableName="items",
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+        )
+        key = {"pk": {"S": "a"}}
+        client.put_item(TableName="items", Item={**key, "expires": {"N": "1700000100"}})
+        clock.advance(100)  # expires at 1700000100: still there at that second
+        assert "Item" in client.get_item(TableName="items", Key=key)
+        clock.advance(1)
+        assert "Item" not in client.get_item(TableName="items", Key=key)
+
+        streams = engine.streams()
+
+        def events() -> list[str]:
+            arn = client.describe_table(TableName="items")["Table"]["LatestStreamArn"]
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+            iterator = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            return [r["eventName"] for r in streams.get_records(ShardIterator=iterator)["Records"]]
+
+        assert events() == ["INSERT", "REMOVE"]
+        clock.advance(24 * 3600 - 102)  # the INSERT is 24 hours old less a second
+        assert events() == ["INSERT", "REMOVE"]
+        clock.advance(2)
+        assert events() == ["REMOVE"]
+        clock.advance(24 * 3600)
+        assert events() == []
+
+
+def test_tick_sweeps_between_the_seconds() -> None:
+    clock = ManualClock(1_700_000_000.5)
+    with Engine(clock=clock) as engine:
+        client = engine.client()
+        create_table(client)
+        client.update_time_to_live(
+            TableName="items",
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+        )
+        key = {"pk": {"S": "a"}}
+        client.put_item(TableName="items", Item={**key, "expires": {"N": "1700000001"}})
+        clock.advance(0.6)  # expired, but the last sweep was less than a second ago
+        assert "Item" in client.get_item(TableName="items", Key=key)
+        engine.tick()
+        assert "Item" not in client.get_item(TableName="items", Key=key)
+
+
 def test_a_body_over_16_mib_is_refused_before_parsing() -> None:
     with Engine() as engine:
         status, body = engine.handle(
