@@ -224,3 +224,24 @@ def test_recreated_table_is_untagged(ddb: Any, create_table: TableFactory) -> No
         BillingMode="PAY_PER_REQUEST",
     )
     assert tags_of(ddb, arn_of(ddb, name)) == []
+
+
+# CreateTable's Tags follow the same rules, before the table is created.
+def test_create_table_tag_rules(ddb: Any, table_name: str) -> None:
+    base = {
+        "TableName": table_name, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    }
+    too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    assert error_of(ddb.create_table, **base, Tags=too_many) == (
+        "ValidationException",
+        "Number of Tags exceed the current limit for the provided ResourceArn",
+    )
+    assert error_of(ddb.create_table, **base, Tags=[{"Key": "aws:x", "Value": "v"}]) == (
+        "ValidationException", "Tag Key cannot be prefixed with aws:, Key: aws:x"
+    )
+    assert table_name not in ddb.list_tables()["TableNames"]
+    ddb.create_table(**base, Tags=too_many[:50])
+    assert len(tags_of(ddb, arn_of(ddb, table_name))) == 50
+    ddb.delete_table(TableName=table_name)

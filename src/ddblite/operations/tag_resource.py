@@ -62,6 +62,8 @@ def _valid_text(text: str) -> bool:
 
 def check_tags(tags: list[dict[str, str]]) -> None:
     """Each tag's characters and prefix, and no key twice (CreateTable's Tags too)."""
+    if len(tags) > MAX_TAGS:
+        raise ValidationException(TOO_MANY)
     seen: set[str] = set()
     for tag in tags:
         key, value = tag["Key"], tag["Value"]
