@@ -26,7 +26,13 @@ from ddblite.pytest_plugin import DdbliteServer
 
 # No retries, and no client-side parameter checks: the server-side checks are the point.
 NO_RETRIES = Config(retries={"max_attempts": 1}, parameter_validation=False)
-Scenario = Callable[[Any, str], list[Any]]
+Scenario = Callable[[Any, Any, str], list[Any]]
+# Differ between two databases by nature (times, generated ids, positions in a shared log).
+MASKED = frozenset({
+    "TableId", "LatestStreamLabel", "LatestStreamArn", "StreamArn", "StreamLabel",
+    "SequenceNumber", "StartingSequenceNumber", "EndingSequenceNumber", "ShardIterator",
+    "NextShardIterator", "ShardId", "eventID", "LastEvaluatedShardId",
+})
 _names = itertools.count()
 
 
@@ -48,10 +54,7 @@ def normalize(value: Any) -> Any:
     if isinstance(value, datetime):
         return "<time>"
     if isinstance(value, dict):
-        return {
-            k: "<id>" if k in ("TableId", "LatestStreamLabel", "LatestStreamArn") else normalize(v)
-            for k, v in value.items()
-        }
+        return {k: "<id>" if k in MASKED else normalize(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalize(v) for v in value]
     return value
@@ -70,7 +73,7 @@ def keys(hash_type: str = "S", range_type: str | None = None) -> dict[str, Any]:
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-def table_lifecycle(c: Any, name: str) -> list[Any]:
+def table_lifecycle(c: Any, streams: Any, name: str) -> list[Any]:
     return [
         outcome(c.create_table, TableName=name, **keys("S", "N")),
         outcome(c.create_table, TableName=name, **keys()),
@@ -83,7 +86,7 @@ def table_lifecycle(c: Any, name: str) -> list[Any]:
     ]
 
 
-def table_validation(c: Any, name: str) -> list[Any]:
+def table_validation(c: Any, streams: Any, name: str) -> list[Any]:
     return [
         outcome(c.create_table, TableName="ab", **keys()),
         outcome(c.create_table, TableName=name + "!", **keys()),
@@ -97,7 +100,7 @@ def table_validation(c: Any, name: str) -> list[Any]:
     ]
 
 
-def items(c: Any, name: str) -> list[Any]:
+def items(c: Any, streams: Any, name: str) -> list[Any]:
     item = {"pk": {"S": "a"}, "sk": {"N": "1.50"}, "b": {"B": base64.b64decode("AAE=")},
             "set": {"NS": ["3", "1", "2"]}, "nested": {"M": {"l": {"L": [{"NULL": True}]}}}}
     key = {"pk": {"S": "a"}, "sk": {"N": "1.5"}}
@@ -119,7 +122,7 @@ def items(c: Any, name: str) -> list[Any]:
     ]
 
 
-def item_validation(c: Any, name: str) -> list[Any]:
+def item_validation(c: Any, streams: Any, name: str) -> list[Any]:
     return [
         outcome(c.create_table, TableName=name, **keys("S", "N")),
         outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}}),
@@ -139,7 +142,7 @@ def item_validation(c: Any, name: str) -> list[Any]:
     ]
 
 
-def batches(c: Any, name: str) -> list[Any]:
+def batches(c: Any, streams: Any, name: str) -> list[Any]:
     puts = [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "v": {"N": str(i)}}}}
             for i in range(5)]
     wanted = [{"pk": {"S": f"k{i}"}} for i in range(0, 7, 2)]
@@ -154,7 +157,121 @@ def batches(c: Any, name: str) -> list[Any]:
     ]
 
 
-SCENARIOS: list[Scenario] = [table_lifecycle, table_validation, items, item_validation, batches]
+def updates(c: Any, streams: Any, name: str) -> list[Any]:
+    key = {"pk": {"S": "a"}}
+    return [
+        outcome(c.create_table, TableName=name, **keys()),
+        outcome(c.update_item, TableName=name, Key=key,
+                UpdateExpression="SET n = :one, l = :list ADD s :set",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":list": {"L": [{"S": "x"}]},
+                                           ":set": {"SS": ["b", "a"]}},
+                ReturnValues="ALL_NEW"),
+        outcome(c.update_item, TableName=name, Key=key,
+                UpdateExpression="SET n = n + :one REMOVE l[0] DELETE s :gone",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":gone": {"SS": ["a"]}},
+                ConditionExpression="n = :one", ReturnValues="UPDATED_NEW"),
+        outcome(c.update_item, TableName=name, Key=key, UpdateExpression="SET n = :v",
+                ConditionExpression="n = :v", ExpressionAttributeValues={":v": {"N": "9"}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD"),
+        outcome(c.update_item, TableName=name, Key=key, UpdateExpression="SET n = n +"),
+        outcome(c.update_item, TableName=name, Key=key, UpdateExpression="SET #a = :v",
+                ExpressionAttributeValues={":v": {"N": "1"}}),
+        outcome(c.update_item, TableName=name, Key=key, UpdateExpression="SET n = :v, n = :v",
+                ExpressionAttributeValues={":v": {"N": "1"}}),
+        outcome(c.update_item, TableName=name, Key=key, UpdateExpression="SET pk = :v",
+                ExpressionAttributeValues={":v": {"S": "b"}}),
+    ]
+
+
+def reads(c: Any, streams: Any, name: str) -> list[Any]:
+    out = [outcome(c.create_table, TableName=name, **keys("S", "N"))]
+    for i in range(12):
+        c.put_item(TableName=name, Item={"pk": {"S": f"p{i % 3}"}, "sk": {"N": str(i)},
+                                          "odd": {"BOOL": i % 2 == 1}})
+    p1 = {":p": {"S": "p1"}}
+    return [
+        *out,
+        outcome(c.query, TableName=name, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues=p1),
+        outcome(c.query, TableName=name, KeyConditionExpression="pk = :p AND sk > :s",
+                FilterExpression="odd = :t", ScanIndexForward=False, Limit=2,
+                ExpressionAttributeValues={**p1, ":s": {"N": "1"}, ":t": {"BOOL": True}}),
+        outcome(c.query, TableName=name, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues=p1, Select="COUNT", ReturnConsumedCapacity="TOTAL"),
+        outcome(c.query, TableName=name, KeyConditionExpression="sk = :s",
+                ExpressionAttributeValues={":s": {"N": "1"}}),
+        outcome(c.query, TableName=name, KeyConditionExpression="pk = :p OR pk = :p",
+                ExpressionAttributeValues=p1),
+        outcome(c.scan, TableName=name, Limit=5),
+        outcome(c.scan, TableName=name, Segment=1, TotalSegments=3,
+                FilterExpression="attribute_exists(odd) AND sk < :s",
+                ExpressionAttributeValues={":s": {"N": "6"}}),
+        outcome(c.scan, TableName=name, Segment=3, TotalSegments=3),
+    ]
+
+
+def transactions(c: Any, streams: Any, name: str) -> list[Any]:
+    a, b = {"pk": {"S": "a"}}, {"pk": {"S": "b"}}
+    return [
+        outcome(c.create_table, TableName=name, **keys()),
+        outcome(c.transact_write_items, TransactItems=[
+            {"Put": {"TableName": name, "Item": {**a, "n": {"N": "1"}}}},
+            {"Put": {"TableName": name, "Item": b}},
+        ]),
+        outcome(c.transact_write_items, TransactItems=[
+            {"Update": {"TableName": name, "Key": a, "UpdateExpression": "SET n = n + :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": b,
+                                "ConditionExpression": "attribute_exists(n)",
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ]),
+        outcome(c.transact_write_items, TransactItems=[
+            {"Delete": {"TableName": name, "Key": a}}, {"Delete": {"TableName": name, "Key": a}},
+        ]),
+        outcome(c.transact_get_items, TransactItems=[
+            {"Get": {"TableName": name, "Key": a}}, {"Get": {"TableName": name, "Key": b}},
+        ]),
+    ]
+
+
+def ttl_tags_and_streams(c: Any, streams: Any, name: str) -> list[Any]:
+    out = [
+        outcome(c.create_table, TableName=name, **keys(), StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}),
+        outcome(c.update_time_to_live, TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "expires"}),
+        outcome(c.describe_time_to_live, TableName=name),
+        outcome(c.update_time_to_live, TableName=name, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "expires"}),
+    ]
+    arn = c.describe_table(TableName=name)["Table"]["TableArn"]
+    out += [
+        outcome(c.tag_resource, ResourceArn=arn, Tags=[{"Key": "team", "Value": "db"}]),
+        outcome(c.list_tags_of_resource, ResourceArn=arn),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}}),
+        outcome(c.put_item, TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "2"}}),
+        outcome(c.delete_item, TableName=name, Key={"pk": {"S": "a"}}),
+    ]
+    stream_arn = c.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    described = streams.describe_stream(StreamArn=stream_arn)
+    shard = described["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return [
+        *out,
+        normalize(described["StreamDescription"]),
+        outcome(streams.get_records, ShardIterator=iterator),
+        outcome(streams.get_shard_iterator, StreamArn=stream_arn, ShardId=shard,
+                ShardIteratorType="AT_SEQUENCE_NUMBER"),
+        outcome(streams.get_records, ShardIterator="not-an-iterator"),
+    ]
+
+
+SCENARIOS: list[Scenario] = [
+    table_lifecycle, table_validation, items, item_validation, batches, updates, reads,
+    transactions, ttl_tags_and_streams,
+]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
@@ -163,8 +280,14 @@ def test_in_process_and_server_answer_alike(
 ) -> None:
     name = f"parity-{scenario.__name__}-{next(_names)}"
     with ddblite.mock():
-        in_process = scenario(boto3.client("dynamodb", config=NO_RETRIES), name)
-    over_http = scenario(ddblite_server.client(config=NO_RETRIES), name)
+        in_process = scenario(
+            boto3.client("dynamodb", config=NO_RETRIES),
+            boto3.client("dynamodbstreams", config=NO_RETRIES), name,
+        )
+    over_http = scenario(
+        ddblite_server.client(config=NO_RETRIES),
+        ddblite_server.client("dynamodbstreams", config=NO_RETRIES), name,
+    )
     assert len(in_process) == len(over_http)
     for step, (mine, theirs) in enumerate(zip(in_process, over_http, strict=True)):
         assert mine == theirs, f"step {step} of {scenario.__name__}"
