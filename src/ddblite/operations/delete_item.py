@@ -9,7 +9,12 @@ from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_key
 from ddblite.model.values import Item, check_item
 from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import check_return_values, consumed_write, old_image
+from ddblite.operations.common import (
+    check_return_values,
+    collection_metrics,
+    consumed_write,
+    old_image,
+)
 from ddblite.operations.conditions import compile_condition
 
 
@@ -33,5 +38,6 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     result = db.write_item(table, key, mutate)
     return {
         **old_image(return_values, result.old),
-        **consumed_write(request, table, result.old_size),
+        **consumed_write(request, table, result.old_size, (result.old, result.new)),
+        **collection_metrics(db, request, table, key),
     }
