@@ -106,11 +106,20 @@ def test_clock(ddb, ddb_clock, ddblite_engine):
     created = ddb.describe_table(TableName="items")["Table"]["CreationDateTime"]
     assert created == datetime.fromtimestamp(1_700_086_400, timezone.utc)
 
+def test_ttl_follows_the_clock(ddb, ddb_clock):
+    make_table(ddb)
+    ddb.update_time_to_live(TableName="items", TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": "expires"})
+    expires = str(int(ddb_clock.now()) + 60)
+    ddb.put_item(TableName="items", Item={"pk": {"S": "a"}, "expires": {"N": expires}})
+    ddb_clock.advance(61)
+    assert "Item" not in ddb.get_item(TableName="items", Key={"pk": {"S": "a"}})
+
 def test_the_clock_is_put_back(ddblite_engine):
     assert type(ddblite_engine.clock).__name__ == "SystemClock"
 """)
     result = run(pytester)
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
 
 
 SHARED = TABLE + """
