@@ -111,6 +111,17 @@ class Engine:
         items whose TTL has passed and drop stream records older than 24 hours."""
         self._sweep(self._now(), trim=True)
 
+    def maintain(self) -> None:
+        """The server sweeps every second from a background task; here the first request of
+        each second does it first, so a request never sees what the server would already have
+        expired, and a ManualClock moved by a day takes effect at the next request."""
+        now = self._now()
+        if not self._last_sweep <= now < self._next_sweep:
+            try:
+                self._sweep(now, trim=False)
+            except Exception:  # as in the server: the request goes on, the log says why
+                log.exception("TTL sweep or stream trim failed")
+
     def _sweep(self, now: float, trim: bool) -> None:
         from ddblite.engine import streams, ttl
 
@@ -130,15 +141,7 @@ class Engine:
         """(HTTP status, body) for one request: the server's code path, minus the socket."""
         if len(body) > MAX_REQUEST_BYTES:
             return render_error(RequestEntityTooLarge())
-        # The server sweeps every second from a background task; here the first request of
-        # each second does it first, so a request never sees what the server would already
-        # have expired, and a ManualClock moved by a day takes effect at the next request.
-        now = self._now()
-        if not self._last_sweep <= now < self._next_sweep:
-            try:
-                self._sweep(now, trim=False)
-            except Exception:  # as in the server: the request goes on, the log says why
-                log.exception("TTL sweep or stream trim failed")
+        self.maintain()
         result = self._dispatch(self.database, target, authorization, body)
         backend = self._backend
         if backend.pending_commit():  # a file database groups commits; one request, one commit
@@ -589,8 +592,16 @@ class EmbeddedServer:
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         self.endpoint_url = f"http://{host}:{self.port}"
+        app = DynamoDBApp(engine.database)
+
+        async def maintained(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            # No lifespan, so none of the app's background tasks: the engine's own upkeep runs
+            # before each request instead, as for in-process requests.
+            engine.maintain()
+            await app(scope, receive, send)
+
         config = uvicorn.Config(
-            DynamoDBApp(engine.database),
+            maintained,
             lifespan="off",  # the app's shutdown would close the engine's database
             log_level="warning",
             access_log=False,

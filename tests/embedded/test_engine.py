@@ -167,8 +167,16 @@ def test_serve_shares_the_engines_database() -> None:
             assert remote.meta.endpoint_url == server.endpoint_url
             assert remote.list_tables()["TableNames"] == ["items"]
             remote.put_item(TableName="items", Item={"pk": {"S": "over http"}})
-        item = engine.client().get_item(TableName="items", Key={"pk": {"S": "over http"}})
-        assert item["Item"] == {"pk": {"S": "over http"}}
+            item = engine.client().get_item(TableName="items", Key={"pk": {"S": "over http"}})
+            assert item["Item"] == {"pk": {"S": "over http"}}
+            # The engine's upkeep (TTL) runs for requests over HTTP too.
+            remote.update_time_to_live(TableName="items", TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": "expires"})
+            now = int(engine.clock.now())
+            remote.put_item(TableName="items", Item={
+                "pk": {"S": "old"}, "expires": {"N": str(now + 1)}})
+            engine.clock = ManualClock(now + 3)
+            assert "Item" not in remote.get_item(TableName="items", Key={"pk": {"S": "old"}})
 
 
 def test_pynamodb_models_are_routed() -> None:
