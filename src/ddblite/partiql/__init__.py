@@ -1,0 +1,1 @@
+"""DynamoDB's PartiQL subset: parse a statement, then run it through the JSON operations."""
