@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ddblite.engine import indexes
 from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
@@ -245,9 +244,3 @@ def _collect_index(
     page = Page()
     source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)
     return collect(source, limit, keep, project, index_last_key(table, index), page)
-
-
-def collection_size(backend: StorageBackend, table: TableSchema, key: Item) -> int:
-    """Bytes of the item collection (items and their LSI entries) of ``key``'s partition."""
-    with backend.read() as r:
-        return indexes.collection_size(r, table, key)

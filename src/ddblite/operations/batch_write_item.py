@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddblite.engine import indexes, reads
+from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import ValidationException
 from ddblite.limits import MAX_BATCH_WRITE_REQUESTS
@@ -145,12 +145,13 @@ def _collection_metrics(
     """ItemCollectionMetrics: one entry per partition written, for tables with an LSI (only
     they have item collections)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, used in usage.items():
-        if not used.partitions:
-            continue
-        table = tables[name]
-        out[name] = [
-            indexes.collection_metrics(table, key, reads.collection_size(db.backend, table, key))
-            for key in used.partitions.values()
-        ]
+    with db.backend.read() as r:
+        for name, used in usage.items():
+            table = tables.get(name)
+            if table is None or not used.partitions:
+                continue
+            out[name] = [
+                indexes.collection_metrics(table, key, indexes.collection_size(r, table, key))
+                for key in used.partitions.values()
+            ]
     return out
