@@ -11,6 +11,7 @@ from typing import Any
 
 from ddblite.engine.database import Caller, Database
 from ddblite.operations import (
+    batch_execute_statement,
     batch_get_item,
     batch_write_item,
     create_table,
@@ -21,6 +22,8 @@ from ddblite.operations import (
     describe_stream,
     describe_table,
     describe_time_to_live,
+    execute_statement,
+    execute_transaction,
     get_item,
     get_records,
     get_shard_iterator,
@@ -42,6 +45,7 @@ from ddblite.operations import (
 Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
 
 REGISTRY: dict[str, Handler] = {
+    "BatchExecuteStatement": batch_execute_statement.handle,
     "BatchGetItem": batch_get_item.handle,
     "BatchWriteItem": batch_write_item.handle,
     "CreateTable": create_table.handle,
@@ -52,6 +56,8 @@ REGISTRY: dict[str, Handler] = {
     "DescribeStream": describe_stream.handle,
     "DescribeTable": describe_table.handle,
     "DescribeTimeToLive": describe_time_to_live.handle,
+    "ExecuteStatement": execute_statement.handle,
+    "ExecuteTransaction": execute_transaction.handle,
     "GetItem": get_item.handle,
     "GetRecords": get_records.handle,
     "GetShardIterator": get_shard_iterator.handle,
