@@ -408,6 +408,13 @@ _CREDENTIAL_ENV = (
     "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
+_ENDPOINT_ENV = (
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+)
+_AWS_ENDPOINTS = {
+    "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.us-east-1.amazonaws.com",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "https://streams.dynamodb.us-east-1.amazonaws.com",
+}
 _CREDENTIAL_KEYS = frozenset({
     "aws_access_key_id", "credential_process", "role_arn", "sso_session", "sso_start_url",
     "web_identity_token_file", "credential_source",
@@ -417,7 +424,8 @@ _CREDENTIAL_KEYS = frozenset({
 class _Environment:
     """Fake credentials and a region in ``os.environ`` while any mock is active, only where the
     user configured none (so botocore never walks to the instance-metadata endpoint, and real
-    credentials keep working for the other services); restored when the last mock ends."""
+    credentials keep working for the other services), and DynamoDB's endpoint variables
+    overridden if some endpoint is configured there; restored when the last mock ends."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -458,6 +466,13 @@ def _missing_settings() -> dict[str, str]:
             out["AWS_SESSION_TOKEN"] = ""
     if _configured_region() is None:
         out["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+    # An endpoint configured in the environment (LocalStack, DynamoDB Local) would take
+    # DynamoDB's calls elsewhere; the service-specific variables win over the global one, so
+    # pointing them at AWS's hosts (which are never reached) keeps DynamoDB in process and
+    # leaves every other service's endpoint as configured.
+    env = os.environ
+    if any(env.get(name) for name in _ENDPOINT_ENV):
+        out.update(_AWS_ENDPOINTS)
     return out
 
 

@@ -171,6 +171,27 @@ def test_an_explicit_endpoint_url_is_left_alone(seen: list[Any]) -> None:
     assert seen == []
 
 
+@pytest.mark.parametrize(
+    ("variable", "s3_endpoint"),
+    [("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+     ("AWS_ENDPOINT_URL_DYNAMODB", "https://s3.amazonaws.com")],
+)
+def test_an_endpoint_in_the_environment_does_not_take_dynamodb_away(
+    variable: str, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    with ddblite.mock():
+        create_table(boto3.client("dynamodb"))
+        assert table_names() == ["items"]
+        assert boto3.client("dynamodbstreams").list_streams()["Streams"] == []
+        # Other services keep the configured endpoint.
+        assert boto3.client("s3").meta.endpoint_url == s3_endpoint
+    assert os.environ[variable] == "http://127.0.0.1:9"
+    assert "AWS_ENDPOINT_URL_DYNAMODB_STREAMS" not in os.environ
+    after = boto3.client("dynamodb", region_name="us-east-1")
+    assert after.meta.endpoint_url == "http://127.0.0.1:9"
+
+
 def test_other_services_are_left_alone(seen: list[Any]) -> None:
     with ddblite.mock():
         sts = boto3.client("sts")
