@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.api.conftest import TableFactory, error_of, make_client
 from tests.servers import RunningServer

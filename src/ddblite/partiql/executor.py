@@ -160,41 +160,7 @@ def write_request(db: Database, caller: Caller, stmt: p.Statement) -> tuple[str,
             {"TableName": stmt.table, "Item": stmt.item, "ConditionExpression": cond}
         )
     if isinstance(stmt, p.Update):
-        key, rest = split_key(keys, stmt.where)
-        if key is None:
-            raise ValidationException(KEY_MISSING)
-        sets: list[str] = []
-        adds: list[str] = []
-        deletes: list[str] = []
-        for path, value in stmt.sets:
-            if isinstance(value, p.Call) and value.name in ("set_add", "set_delete"):
-                if len(value.args) != 2:
-                    raise ValidationException(p.SYNTAX + f"Wrong number of arguments: {value.name}")
-                target = (adds if value.name == "set_add" else deletes)
-                target.append(f"{b.path(path)} {b.operand(value.args[1])}")
-            else:
-                sets.append(f"{b.path(path)} = {b.operand(value)}")
-        parts = []
-        if sets:
-            parts.append("SET " + ", ".join(sets))
-        if stmt.removes:
-            parts.append("REMOVE " + ", ".join(b.path(r) for r in stmt.removes))
-        if adds:
-            parts.append("ADD " + ", ".join(adds))
-        if deletes:
-            parts.append("DELETE " + ", ".join(deletes))
-        cond = f"attribute_exists({b.name(keys.hash_name)})"
-        extra = _and(rest)
-        if extra is not None:
-            cond += " AND " + b.condition(extra)
-        return "UpdateItem", b.attach(
-            {
-                "TableName": stmt.table,
-                "Key": key,
-                "UpdateExpression": " ".join(parts),
-                "ConditionExpression": cond,
-            }
-        )
+        return "UpdateItem", _update(b, keys, stmt)
     if isinstance(stmt, p.Delete):
         key, rest = split_key(keys, stmt.where)
         if key is None:
@@ -207,12 +173,51 @@ def write_request(db: Database, caller: Caller, stmt: p.Statement) -> tuple[str,
     raise ValidationException("Unsupported statement")
 
 
+def _update(b: Builder, keys: KeySchema, stmt: p.Update) -> dict[str, Any]:
+    key, rest = split_key(keys, stmt.where)
+    if key is None:
+        raise ValidationException(KEY_MISSING)
+    sets: list[str] = []
+    adds: list[str] = []
+    deletes: list[str] = []
+    for path, value in stmt.sets:
+        if isinstance(value, p.Call) and value.name in ("set_add", "set_delete"):
+            if len(value.args) != 2:
+                raise ValidationException(p.SYNTAX + f"Wrong number of arguments: {value.name}")
+            target = (adds if value.name == "set_add" else deletes)
+            target.append(f"{b.path(path)} {b.operand(value.args[1])}")
+        else:
+            sets.append(f"{b.path(path)} = {b.operand(value)}")
+    parts = []
+    if sets:
+        parts.append("SET " + ", ".join(sets))
+    if stmt.removes:
+        parts.append("REMOVE " + ", ".join(b.path(r) for r in stmt.removes))
+    if adds:
+        parts.append("ADD " + ", ".join(adds))
+    if deletes:
+        parts.append("DELETE " + ", ".join(deletes))
+    cond = f"attribute_exists({b.name(keys.hash_name)})"
+    extra = _and(rest)
+    if extra is not None:
+        cond += " AND " + b.condition(extra)
+    return b.attach(
+        {
+            "TableName": stmt.table,
+            "Key": key,
+            "UpdateExpression": " ".join(parts),
+            "ConditionExpression": cond,
+        }
+    )
+
+
 def project(item: dict[str, Any], projection: list[p.Path] | None) -> dict[str, Any]:
     if projection is None:
         return item
     out: dict[str, Any] = {}
     for path in projection:
-        value: Any = item.get(path[0]) if isinstance(path[0], str) else None
+        head = path[0]
+        value: Any = item.get(head) if isinstance(head, str) else None
         for part in path[1:]:
             if value is None:
                 break
@@ -224,7 +229,7 @@ def project(item: dict[str, Any], projection: list[p.Path] | None) -> dict[str, 
                 value = members.get(part) if members is not None else None
         if value is not None:
             last = path[-1]
-            out[str(last) if isinstance(last, str) else path[0]] = value
+            out[last if isinstance(last, str) else str(head)] = value
     return out
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from ddblite.errors import ValidationException
 from ddblite.model import numbers
 
 SYNTAX = "Statement wasn't well formed, can't be processed: "
 
-Path = tuple[Union[str, int], ...]
+Path = tuple[str | int, ...]
 Value = dict[str, Any]
 
 
@@ -81,7 +81,7 @@ class Arith:
     right: Expr
 
 
-Expr = Union[Lit, Ref, Compare, Between, In, Call, Missing, Logic, Not, Arith]
+Expr: TypeAlias = Lit | Ref | Compare | Between | In | Call | Missing | Logic | Not | Arith
 
 
 @dataclass
@@ -112,7 +112,7 @@ class Delete:
     where: Expr | None
 
 
-Statement = Union[Select, Insert, Update, Delete]
+Statement: TypeAlias = Select | Insert | Update | Delete
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -315,7 +315,7 @@ class _Parser:
             self.next()
             return Compare("<>" if t == "!=" else t, left, self.operand())
         negated = False
-        if self.at("kw", "NOT") and self.peek(1)[0] == "kw" and self.peek(1)[1] in ("IN", "BETWEEN"):
+        if self.at("kw", "NOT") and self.peek(1) in (("kw", "IN"), ("kw", "BETWEEN")):
             self.next()
             negated = True
         if self.accept("kw", "BETWEEN"):
@@ -409,38 +409,38 @@ class _Parser:
             return {"BOOL": t == "TRUE"}
         if k == "kw" and t == "NULL":
             return {"NULL": True}
-        if k == "op" and t == "[":
-            items: list[Value] = []
-            if not self.accept("op", "]"):
-                items.append(self.literal())
-                while self.accept("op", ","):
-                    items.append(self.literal())
-                self.expect("op", "]")
-            return {"L": items}
-        if k == "op" and t == "{":
-            entries: dict[str, Value] = {}
-            if not self.accept("op", "}"):
-                while True:
-                    kk, key = self.next()
-                    if kk != "str":
-                        self.pos -= 1
-                        raise self.error()
-                    self.expect("op", ":")
-                    entries[key] = self.literal()
-                    if not self.accept("op", ","):
-                        break
-                self.expect("op", "}")
-            return {"M": entries}
-        if k == "op" and t == "<<":
-            members: list[Value] = []
-            if not self.accept("op", ">>"):
-                members.append(self.literal())
-                while self.accept("op", ","):
-                    members.append(self.literal())
-                self.expect("op", ">>")
-            return _make_set(members)
+        if k == "op" and t in ("[", "{", "<<"):
+            return self.collection(t)
         self.pos -= 1
         raise self.error()
+
+    def sequence(self, closing: str) -> list[Value]:
+        values: list[Value] = []
+        if not self.accept("op", closing):
+            values.append(self.literal())
+            while self.accept("op", ","):
+                values.append(self.literal())
+            self.expect("op", closing)
+        return values
+
+    def collection(self, opening: str) -> Value:
+        if opening == "[":
+            return {"L": self.sequence("]")}
+        if opening == "<<":
+            return _make_set(self.sequence(">>"))
+        entries: dict[str, Value] = {}
+        if not self.accept("op", "}"):
+            while True:
+                kk, key = self.next()
+                if kk != "str":
+                    self.pos -= 1
+                    raise self.error()
+                self.expect("op", ":")
+                entries[key] = self.literal()
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", "}")
+        return {"M": entries}
 
 
 def _make_set(members: list[Value]) -> Value:
@@ -448,7 +448,9 @@ def _make_set(members: list[Value]) -> Value:
         raise ValidationException(SYNTAX + "Empty set is not supported")
     kinds = {next(iter(m)) for m in members}
     if len(kinds) != 1 or next(iter(kinds)) not in ("S", "N", "B"):
-        raise ValidationException("Unsupported set: members must all be strings, numbers or binaries")
+        raise ValidationException(
+            "Unsupported set: members must all be strings, numbers or binaries"
+        )
     kind = next(iter(kinds))
     return {kind + "S": [m[kind] for m in members]}
 
