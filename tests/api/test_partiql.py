@@ -205,3 +205,22 @@ def test_transaction(ddb: Any, raw: Any, create_table: TableFactory) -> None:
     assert reads == [{"Item": {"d": {"S": "after"}}}, {}]
     code, _ = error_of(raw.execute_transaction, TransactStatements=[])
     assert code == "ValidationException"
+
+
+def test_update_sets_and_missing_item(ddb: Any, create_table: TableFactory) -> None:
+    t = create_table()
+    ddb.put_item(TableName=t, Item={"pk": {"S": "s"}, "tags": {"SS": ["a"]}})
+    run(ddb, f"UPDATE \"{t}\" SET tags = set_add(tags, <<'b'>>) WHERE pk = 's'")
+    assert sorted(get(ddb, t, pk="s")["tags"]["SS"]) == ["a", "b"]
+    run(ddb, f"UPDATE \"{t}\" SET tags = set_delete(tags, <<'a'>>) WHERE pk = 's'")
+    assert get(ddb, t, pk="s")["tags"] == {"SS": ["b"]}
+    code, _ = error_of(
+        ddb.execute_statement, Statement=f"UPDATE \"{t}\" SET a = 1 WHERE pk = 'none'"
+    )
+    assert code == "ConditionalCheckFailedException"
+    assert get(ddb, t, pk="none") is None
+    code, _ = error_of(
+        ddb.execute_statement, Statement=f"DELETE FROM \"{t}\" WHERE pk = 's' AND x = 1"
+    )
+    assert code == "ConditionalCheckFailedException"
+    run(ddb, f"DELETE FROM \"{t}\" WHERE pk = 'absent'")

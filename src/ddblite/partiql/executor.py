@@ -246,7 +246,7 @@ def read_request(
     hash_term = next(
         (t for t in terms if (_key_equality(t) or ("", None))[0] == keys.hash_name), None
     )
-    if stmt.where is not None and hash_term is not None and not _has_or_at_top(stmt.where):
+    if stmt.where is not None and hash_term is not None:
         rest = [t for t in terms if t is not hash_term]
         key_conditions = [b.condition(hash_term)]
         if keys.range_name is not None:
@@ -263,10 +263,6 @@ def read_request(
     if stmt.where is not None:
         request["FilterExpression"] = b.condition(stmt.where)
     return "Scan", b.attach(request)
-
-
-def _has_or_at_top(expr: p.Expr) -> bool:
-    return False
 
 
 def _is_range_condition(term: p.Expr, name: str) -> bool:

@@ -304,7 +304,7 @@ class _Parser:
         return self.predicate()
 
     def predicate(self) -> Expr:
-        if self.at("op", "(") and not self._is_value_paren():
+        if self.at("op", "("):
             self.next()
             inner = self.disjunction()
             self.expect("op", ")")
@@ -341,9 +341,6 @@ class _Parser:
         if isinstance(left, Call):
             return left
         raise self.error()
-
-    def _is_value_paren(self) -> bool:
-        return False
 
     def operand(self) -> Expr:
         left = self.primary()
