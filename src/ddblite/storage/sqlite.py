@@ -254,18 +254,20 @@ class _SqliteOps:
         self, table_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes] | None,
     ) -> Iterator[ItemRow]:
-        if after is None:
+        if after is None or after[0] < hash_low:
             cur = self._c.execute(
                 "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
                 " AND pk_hash >= ? AND pk_hash < ? ORDER BY pk_hash, pk, sk",
                 (table_id, hash_low, hash_high),
             )
         else:
+            # No "pk_hash >= ?" beside the row value (it is implied): with both, SQLite seeks
+            # on pk_hash alone and re-walks the start key's partition on every page.
             cur = self._c.execute(
                 "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
-                " AND pk_hash >= ? AND pk_hash < ? AND (pk_hash, pk, sk) > (?, ?, ?)"
+                " AND (pk_hash, pk, sk) > (?, ?, ?) AND pk_hash < ?"
                 " ORDER BY pk_hash, pk, sk",
-                (table_id, hash_low, hash_high, *after),
+                (table_id, *after, hash_high),
             )
         for row in cur:
             yield ItemRow(*row)
@@ -323,17 +325,19 @@ class _SqliteOps:
         self, index_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
-        base = (
-            "SELECT ix_hash, ix_pk, ix_sk, pk, sk, body, size FROM index_rows WHERE index_id = ?"
-            " AND ix_hash >= ? AND ix_hash < ?"
-        )
+        columns = "SELECT ix_hash, ix_pk, ix_sk, pk, sk, body, size FROM index_rows"
         order = " ORDER BY ix_hash, ix_pk, ix_sk, pk, sk"
-        if after is None:
-            cur = self._c.execute(base + order, (index_id, hash_low, hash_high))
-        else:
+        if after is None or after[0] < hash_low:
             cur = self._c.execute(
-                base + " AND (ix_hash, ix_pk, ix_sk, pk, sk) > (?, ?, ?, ?, ?)" + order,
-                (index_id, hash_low, hash_high, *after),
+                columns + " WHERE index_id = ? AND ix_hash >= ? AND ix_hash < ?" + order,
+                (index_id, hash_low, hash_high),
+            )
+        else:
+            # As in scan_items: the row value alone is the lower bound, so SQLite seeks to it.
+            cur = self._c.execute(
+                columns + " WHERE index_id = ? AND (ix_hash, ix_pk, ix_sk, pk, sk) >"
+                " (?, ?, ?, ?, ?) AND ix_hash < ?" + order,
+                (index_id, *after, hash_high),
             )
         for row in cur:
             yield IndexRow(*row)
