@@ -224,3 +224,6 @@ def test_update_sets_and_missing_item(ddb: Any, create_table: TableFactory) -> N
     )
     assert code == "ConditionalCheckFailedException"
     run(ddb, f"DELETE FROM \"{t}\" WHERE pk = 'absent'")
+    run(ddb, f"DELETE FROM \"{t}\" WHERE pk = 'absent' AND x = 1")
+    run(ddb, f"DELETE FROM \"{t}\" WHERE pk = 's' AND attribute_exists(tags)")
+    assert get(ddb, t, pk="s") is None

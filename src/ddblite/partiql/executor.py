@@ -168,7 +168,9 @@ def write_request(db: Database, caller: Caller, stmt: p.Statement) -> tuple[str,
         request: dict[str, Any] = {"TableName": stmt.table, "Key": key}
         extra = _and(rest)
         if extra is not None:
-            request["ConditionExpression"] = b.condition(extra)
+            # A missing item is a silent no-op; the condition only judges a present one.
+            absent = f"attribute_not_exists({b.name(keys.hash_name)})"
+            request["ConditionExpression"] = f"{absent} OR {b.condition(extra)}"
         return "DeleteItem", b.attach(request)
     raise ValidationException("Unsupported statement")
 
