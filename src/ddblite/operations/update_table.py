@@ -67,10 +67,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         )
     gsi_changes = _IndexChanges(db, table, request, stored, mode)
     gsi_changes.check(updates)
-    if "BillingMode" in request:
-        # Asking for the billing mode a table already has is an accepted no-op.
-        if mode != current:
-            _switch_billing(db, wire, mode)
+    if "BillingMode" in request and mode != current:
+        _switch_billing(db, wire, mode)
         changed = True
     if throughput is not None:
         check_throughput(throughput)
@@ -94,7 +92,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if updates:
         gsi_changes.apply(updates)
         changed = True
-    if not changed:
+    if not changed and "BillingMode" not in request:
+        # Asking for the billing mode a table already has is an accepted no-op.
         raise ValidationException(_NOTHING)
     catalog.save(db, table, stored, prepare=gsi_changes.allocate)
     fresh = catalog.require(db, caller, table.name)
