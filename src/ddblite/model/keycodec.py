@@ -87,4 +87,8 @@ def pk_hash(pk: bytes) -> int:
     """A stable 63-bit hash of the encoded partition key: Scan order, parallel-scan segments
     and the Citus distribution column. Computed here, never by a database, so every backend
     and every version agrees."""
-    return int.from_bytes(hashlib.blake2b(pk, digest_size=8).digest(), "big") >> 1
+    # Never 2**63 - 1 itself: that value is the exclusive upper bound every scan passes to
+    # storage (2**63 does not fit a signed 64-bit column), so no item may sit on it.
+    return (int.from_bytes(hashlib.blake2b(pk, digest_size=8).digest(), "big") >> 1) % (
+        HASH_SPACE - 1
+    )
