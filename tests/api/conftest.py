@@ -8,6 +8,7 @@ available, see tests/storage).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -25,7 +26,9 @@ _names = itertools.count()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     work = tmp_path_factory.mktemp(f"server-{request.param}")
     db = ":memory:" if request.param == "memory" else str(work / "data.db")
     running = start_server(db, work)
@@ -85,10 +88,8 @@ def create_table(ddb: Any) -> Iterator[TableFactory]:
 
     yield create
     for name in made:
-        try:
+        with contextlib.suppress(ddb.exceptions.ResourceNotFoundException):
             ddb.delete_table(TableName=name)
-        except ddb.exceptions.ResourceNotFoundException:
-            pass
 
 
 def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:

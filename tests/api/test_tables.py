@@ -70,7 +70,10 @@ def test_key_schema_rules(ddb: Any, table_name: str) -> None:
     )
     assert create(
         KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"}], AttributeDefinitions=DEFS
-    ) == ("ValidationException", "Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    ) == (
+        "ValidationException",
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+    )
     assert create(KeySchema=KEYS, AttributeDefinitions=[
         *DEFS, {"AttributeName": "extra", "AttributeType": "S"}
     ]) == (

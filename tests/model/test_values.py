@@ -18,7 +18,9 @@ def invalid(value: dict[str, Any]) -> str:
 
 
 def test_numbers_become_canonical_in_place() -> None:
-    item: dict[str, Any] = {"a": {"N": "01.50"}, "b": {"NS": ["1.0", "2"]}, "c": {"L": [{"N": "1e2"}]}}
+    item: dict[str, Any] = {
+        "a": {"N": "01.50"}, "b": {"NS": ["1.0", "2"]}, "c": {"L": [{"N": "1e2"}]}
+    }
     check_item(item)
     assert item == {"a": {"N": "1.5"}, "b": {"NS": ["1", "2"]}, "c": {"L": [{"N": "100"}]}}
 

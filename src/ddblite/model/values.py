@@ -67,11 +67,8 @@ def check_value(value: Value, depth: int) -> None:
         return
     if kind == "N":
         value["N"] = numbers.normalize(inner)
-    elif kind == "M":
-        for member in inner.values():
-            check_value(member, depth + 1)
-    elif kind == "L":
-        for member in inner:
+    elif kind == "M" or kind == "L":
+        for member in inner.values() if kind == "M" else inner:
             check_value(member, depth + 1)
     elif kind == "NULL":
         if inner is not True:
