@@ -4,6 +4,8 @@ dropping a deleted index, restarting interrupted work, and the background runner
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ from ddblite.engine.database import Database
 from ddblite.model.keycodec import encode, pk_hash
 from ddblite.storage.sqlite import SqliteBackend
 from tests.engine.test_indexes import CALLER, Client, definitions, gsi, key_schema, n, s
+from tests.pg_server import pg_server
+
+__all__ = ["pg_server"]  # the session fixture, for the PostgreSQL cases
 
 Item = dict[str, Any]
 
@@ -459,3 +464,61 @@ def test_index_rows_use_the_index_key_hash(client: Client) -> None:
             assert row.ix_hash == pk_hash(row.ix_pk)
             assert row.ix_pk == encode(orjson.loads(row.body)["team"])
     assert client.db.find_table(CALLER, "users") is table
+
+
+# --- backfill racing concurrent writers, on every backend ----------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres", "postgres_serializable"])
+def test_backfill_races_concurrent_writers(kind: str, request: pytest.FixtureRequest) -> None:
+    """Writer threads change items while the backfill runs chunk by chunk in another thread;
+    on PostgreSQL they really run at the same time (READ COMMITTED with key locks, or
+    SERIALIZABLE with retries). The index must end up equal to the projection of the table."""
+    if kind == "sqlite":
+        db = Database(SqliteBackend())
+    else:
+        from ddblite.storage.postgres import PostgresBackend
+        from tests.pg_server import PgServer
+
+        server: PgServer = request.getfixturevalue("pg_server")
+        url = server.fresh_database()
+        isolation = "serializable" if kind == "postgres_serializable" else "read_committed"
+        db = Database(PostgresBackend(url, pool_size=8, isolation=isolation))
+    client = Client(db)
+    client.db.background.inline = False
+    try:
+        create_users(client, 2 * CHUNK)
+        add_team_index(client, "ALL")
+        stop = threading.Event()
+        failures: list[str] = []
+
+        def writer(seed: int) -> None:
+            i = seed
+            while not stop.is_set():
+                key = f"u{(i * 31) % (2 * CHUNK + 50)}"
+                if i % 4 == 0:
+                    status, body = client.raw("DeleteItem", TableName="users", Key={"pk": s(key)})
+                else:
+                    item: Item = {"pk": s(key), "n": n(str(i))}
+                    if i % 4 != 1:
+                        item["team"] = s(f"t{i % 5}")
+                    status, body = client.raw("PutItem", TableName="users", Item=item)
+                if status != 200 and "TransactionConflict" not in str(body):
+                    failures.append(str(body))
+                i += 3
+
+        threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            while client.db.background.step():
+                time.sleep(0.001)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        assert not failures, failures[:3]
+        assert gsi_description(client, "by_team")["IndexStatus"] == "ACTIVE"
+        assert stored_rows(client, "by_team") == expected_rows(client, "by_team")
+    finally:
+        db.backend.close()

@@ -22,18 +22,21 @@ table's stored description (``"dropping"``) so a restart finishes them the same 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
 from ddblite.engine import indexes
 from ddblite.engine.reads import segment_bounds
-from ddblite.model.schema import EncodedKey, TableSchema
+from ddblite.errors import TransactionConflictException
+from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
+from ddblite.storage.base import FencedWriter, SharedBackend, StaleCatalogError
 
 if TYPE_CHECKING:
     from ddblite.engine.database import Database
@@ -157,7 +160,12 @@ def _current(db: Database, table: TableSchema) -> TableSchema | None:
 
 
 def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Job:
+    from ddblite.engine.database import Caller
+
     after: tuple[int, bytes, bytes] | None = None
+    size = CHUNK
+    shared = cast("SharedBackend | None", db.backend if getattr(db.backend, "shared", False)
+                  else None)
     while True:
         current = _current(db, table)
         index = current.index(index_name) if current is not None else None
@@ -165,26 +173,65 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
             return
         if index.status != "CREATING":
             return
-        with db.backend.write() as w:
-            scan = w.scan_items(current.table_id, *_ALL, after)
-            try:
-                rows = list(islice(scan, CHUNK))
-            finally:
-                close = getattr(scan, "close", None)
-                if close is not None:
-                    close()
-            for row in rows:
-                entry = indexes.index_row(
-                    current, index, orjson.loads(row.body),
-                    EncodedKey(row.pk_hash, row.pk, row.sk),
-                )
-                if entry is not None:
-                    w.put_index_row(index_id, entry)
-        if len(rows) < CHUNK:
+        chunk = functools.partial(
+            _backfill_chunk, db, current, index, after, size, shared is not None
+        )
+        try:
+            rows = chunk() if shared is None else shared.run_write(chunk)
+        except StaleCatalogError:  # another server changed the table: reload, then go on
+            db.forget(Caller(table.account, table.region), table.name)
+            yield
+            continue
+        except TransactionConflictException:
+            # Busy keys (a lock timeout, or SERIALIZABLE retries used up): the same range
+            # again a turn later, smaller, so that it can slip between the writers.
+            size = max(1, size // 4)
+            yield
+            continue
+        if len(rows) < size:
             break
-        after = (rows[-1].pk_hash, rows[-1].pk, rows[-1].sk)
+        after = rows[-1]
+        size = min(CHUNK, size * 2)
         yield
     _edit_stored(db, table, lambda stored: _activate(stored, index_name, index_id))
+
+
+def _backfill_chunk(
+    db: Database, table: TableSchema, index: IndexSchema, after: tuple[int, bytes, bytes] | None,
+    size: int, shared: bool,
+) -> list[tuple[int, bytes, bytes]]:
+    """Index rows for the next ``size`` items after ``after``, in one write block; returns
+    the keys it covered.
+
+    On a backend other servers write to concurrently (PostgreSQL, READ COMMITTED) an item may
+    change between the scan and the index write; so the chunk fences the table version, locks
+    the items' keys as every item write does, and builds each row from the item as it is under
+    that lock. Writes that commit later keep the row themselves."""
+    with db.backend.write() as w:
+        if shared:
+            cast(FencedWriter, w).fence_table(table.table_id, table.version)
+        scan = w.scan_items(table.table_id, *_ALL, after)
+        try:
+            rows: list[tuple[int, bytes, bytes, bytes | None]] = [
+                (row.pk_hash, row.pk, row.sk, row.body) for row in islice(scan, size)
+            ]
+        finally:
+            close = getattr(scan, "close", None)
+            if close is not None:
+                close()
+        if shared:
+            cast(FencedWriter, w).lock_keys((table.table_id, pk, sk) for _, pk, sk, _ in rows)
+            rows = [
+                (pk_hash, pk, sk, w.get_item(table.table_id, pk_hash, pk, sk))
+                for pk_hash, pk, sk, _ in rows
+            ]
+        for pk_hash, pk, sk, body in rows:
+            if body is None:
+                continue  # deleted meanwhile
+            entry = indexes.index_row(table, index, orjson.loads(body), EncodedKey(pk_hash, pk, sk))
+            if entry is not None:
+                w.put_index_row(index.index_id, entry)
+    return [(pk_hash, pk, sk) for pk_hash, pk, sk, _ in rows]
 
 
 def _activate(stored: dict[str, Any], index_name: str, index_id: int) -> None:
