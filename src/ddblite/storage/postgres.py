@@ -22,7 +22,7 @@ is the mode for CockroachDB and YugabyteDB, whose advisory locks are not cluster
 
 URL query parameters read by ddblite (removed before connecting): ``ddblite_isolation``
 (``read_committed`` | ``serializable``), ``ddblite_lock_timeout_ms`` (default 5000),
-``ddblite_pool_size`` (default 40), ``ddblite_retries`` (default 10), ``ddblite_prepare``
+``ddblite_pool_size`` (default 40), ``ddblite_retries`` (default 20), ``ddblite_prepare``
 (``0`` turns off server-side prepared statements, for PgBouncer in transaction mode),
 ``ddblite_pipeline`` (``1``/``0``; default: on unless the database is on this machine).
 """
@@ -68,7 +68,7 @@ class PgSettings:
     isolation: str = READ_COMMITTED
     lock_timeout_ms: int = 5000
     pool_size: int = 40
-    retries: int = 10
+    retries: int = 20
     prepare: bool = True
     # Pipeline mode sends a write block in two round trips instead of about seven, at the
     # price of more client CPU per block (psycopg's pipeline bookkeeping): a win when the
