@@ -67,11 +67,6 @@ def test_table_ids_are_never_reused(backend: StorageBackend, request: pytest.Fix
                                    ) -> None:
     """A recreated table must not inherit anything keyed by the old id (stream records,
     a stale cached schema on another server whose fence compares (table_id, version))."""
-    if request.node.callspec.params["open_backend"].startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(
-            reason="SQLite INTEGER PRIMARY KEY reuses the highest id once its row is deleted;"
-            " sqlite_schema needs AUTOINCREMENT (or a v2 migration)", strict=True,
-        ))
     first = make_table(backend, "a")
     with backend.write() as w:
         w.delete_table(first)
@@ -368,11 +363,6 @@ def test_scan_top_of_the_hash_space_is_open(
 ) -> None:
     """``hash_high = 2**63`` (engine backfill and index walks pass it) means "to the end",
     including an item hashed to 2**63 - 1."""
-    if request.node.callspec.params["open_backend"].startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(
-            reason="SqliteBackend binds 2**63 as a parameter: OverflowError", strict=True,
-            raises=OverflowError,
-        ))
     table_id = make_table(backend)
     with backend.write() as w:
         index_id = w.new_index_id(table_id, "gsi")

@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 
 _V1_COMMON = (
     """CREATE TABLE tables (
-        table_id {serial} PRIMARY KEY,
+        table_id {serial} PRIMARY KEY{autoincrement},
         account TEXT NOT NULL,
         region TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -30,7 +30,7 @@ _V1_COMMON = (
         version BIGINT NOT NULL,
         UNIQUE (account, region, name))""",
     """CREATE TABLE index_catalog (
-        index_id {serial} PRIMARY KEY,
+        index_id {serial} PRIMARY KEY{autoincrement},
         table_id BIGINT NOT NULL,
         name TEXT NOT NULL)""",
     """CREATE TABLE items (
@@ -69,10 +69,15 @@ _V1_COMMON = (
 
 
 def sqlite_schema() -> list[tuple[int, list[str]]]:
-    fill = {"serial": "INTEGER", "blob": "BLOB", "without_rowid": " WITHOUT ROWID"}
+    # AUTOINCREMENT: a deleted table's id is never handed out again (stream records and other
+    # servers' cached schemas are keyed by it).
+    fill = {
+        "serial": "INTEGER", "blob": "BLOB", "without_rowid": " WITHOUT ROWID",
+        "autoincrement": " AUTOINCREMENT",
+    }
     return [(1, [s.format(**fill) for s in _V1_COMMON])]
 
 
 def postgres_schema() -> list[tuple[int, list[str]]]:
-    fill = {"serial": "BIGSERIAL", "blob": "BYTEA", "without_rowid": ""}
+    fill = {"serial": "BIGSERIAL", "blob": "BYTEA", "without_rowid": "", "autoincrement": ""}
     return [(1, [s.format(**fill) for s in _V1_COMMON])]

@@ -133,6 +133,12 @@ def _range_sql(
     return f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}"
 
 
+def _last(hash_high: int) -> int:
+    """The inclusive upper hash bound for an exclusive ``hash_high``; ``2**63`` ("to the end")
+    does not fit SQLite's signed 64-bit integers, so bounds are bound inclusively."""
+    return min(hash_high, 1 << 63) - 1
+
+
 def _bounds(sk_range: SkRange) -> tuple[str, str, list[bytes]]:
     args: list[bytes] = []
     low = high = ""
@@ -257,17 +263,17 @@ class _SqliteOps:
         if after is None or after[0] < hash_low:
             cur = self._c.execute(
                 "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
-                " AND pk_hash >= ? AND pk_hash < ? ORDER BY pk_hash, pk, sk",
-                (table_id, hash_low, hash_high),
+                " AND pk_hash >= ? AND pk_hash <= ? ORDER BY pk_hash, pk, sk",
+                (table_id, hash_low, _last(hash_high)),
             )
         else:
             # No "pk_hash >= ?" beside the row value (it is implied): with both, SQLite seeks
             # on pk_hash alone and re-walks the start key's partition on every page.
             cur = self._c.execute(
                 "SELECT pk_hash, pk, sk, body, size FROM items WHERE table_id = ?"
-                " AND (pk_hash, pk, sk) > (?, ?, ?) AND pk_hash < ?"
+                " AND (pk_hash, pk, sk) > (?, ?, ?) AND pk_hash <= ?"
                 " ORDER BY pk_hash, pk, sk",
-                (table_id, *after, hash_high),
+                (table_id, *after, _last(hash_high)),
             )
         for row in cur:
             yield ItemRow(*row)
@@ -329,15 +335,15 @@ class _SqliteOps:
         order = " ORDER BY ix_hash, ix_pk, ix_sk, pk, sk"
         if after is None or after[0] < hash_low:
             cur = self._c.execute(
-                columns + " WHERE index_id = ? AND ix_hash >= ? AND ix_hash < ?" + order,
-                (index_id, hash_low, hash_high),
+                columns + " WHERE index_id = ? AND ix_hash >= ? AND ix_hash <= ?" + order,
+                (index_id, hash_low, _last(hash_high)),
             )
         else:
             # As in scan_items: the row value alone is the lower bound, so SQLite seeks to it.
             cur = self._c.execute(
                 columns + " WHERE index_id = ? AND (ix_hash, ix_pk, ix_sk, pk, sk) >"
-                " (?, ?, ?, ?, ?) AND ix_hash < ?" + order,
-                (index_id, *after, hash_high),
+                " (?, ?, ?, ?, ?) AND ix_hash <= ?" + order,
+                (index_id, *after, _last(hash_high)),
             )
         for row in cur:
             yield IndexRow(*row)
