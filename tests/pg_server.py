@@ -14,7 +14,8 @@ As root, PostgreSQL refuses to run, so the server runs as the ``postgres`` user 
 missing) through ``runuser``, and the temp dir is handed to that user.
 
 Tuned for tests, not for durability: ``fsync=off`` (a crash of the test machine loses the
-throwaway cluster, nothing else).
+throwaway cluster, nothing else). A watchdog process stops the server and removes its
+directory if the test process dies without tearing down (killed by a timeout, ^C twice).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -100,11 +102,25 @@ class PgServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def _command(self, *args: str) -> list[str]:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
         if self.as_root:
             cmd = ["runuser", "-u", SUPERUSER, "--", *cmd]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
+        return cmd
+
+    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self._command(*args), check=True, capture_output=True, text=True, timeout=timeout
+        )
+
+    def _watch(self) -> None:
+        """Stop the server if this process dies first (see the module docstring)."""
+        stop = self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop],
+            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def start(self) -> None:
         if self.as_root:
@@ -128,6 +144,7 @@ class PgServer:
         ])
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w",
                   "-t", "60", "start")
+        self._watch()
         self._prepare_template()
 
     def _prepare_template(self) -> None:
@@ -162,6 +179,20 @@ class PgServer:
             return "\n".join(self.log.read_text().splitlines()[-lines:])
         except OSError:
             return "(no server log)"
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, root, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while os.path.isdir(root):
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        subprocess.run(stop, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+        break
+    time.sleep(1)
+"""
 
 
 def start_pg() -> tuple[PgServer | None, str]:
