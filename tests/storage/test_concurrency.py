@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -139,6 +140,37 @@ def test_atomic_adds_sum_exactly(db: Database) -> None:
     run_threads(THREADS, add)
     final = ok(db, "GetItem", TableName=table, Key=key, ConsistentRead=True)
     assert final["Item"]["n"] == {"N": str(ROUNDS * sum(range(1, THREADS + 1)))}
+
+
+def test_stream_sequence_numbers_have_no_gaps_or_duplicates(backend: StorageBackend) -> None:
+    """Writers appending to one stream log at once (the engine does last_stream_seq + 1
+    inside the item's write block)."""
+    with backend.write() as w:
+        table_id = w.create_table("000000000000", "us-east-1", "log", b"{}", "ACTIVE", 0.0)
+    run_write: Callable[[Callable[[], None]], None] = getattr(
+        backend, "run_write", lambda fn: fn()
+    )
+
+    def block(n: int, i: int) -> None:
+        with backend.write() as w:
+            seq = w.last_stream_seq(table_id, 0) + 1
+            w.put_item(table_id, 1, b"k%d" % n, b"", b"%d" % i, 1, None)
+            w.append_stream_record(table_id, 0, seq, 0.0, b"%d/%d" % (n, i))
+
+    def append(n: int) -> None:
+        for i in range(ROUNDS):
+            while True:
+                try:
+                    run_write(functools.partial(block, n, i))
+                    break
+                except TransactionConflictException:
+                    continue
+
+    run_threads(THREADS, append)
+    with backend.read() as r:
+        rows = r.read_stream(table_id, 0, 0, 10 * THREADS * ROUNDS)
+    assert [row.seq for row in rows] == list(range(1, THREADS * ROUNDS + 1))
+    assert len({row.record for row in rows}) == THREADS * ROUNDS
 
 
 def test_creating_one_table_from_many_threads_succeeds_once(

@@ -449,6 +449,61 @@ def test_scan_index_walks_hash_order(
     assert after == everything[4:]
 
 
+# --- expiry (TTL) ----------------------------------------------------------------------------
+
+
+def test_expired_items_soonest_first_within_bounds(backend: StorageBackend) -> None:
+    table_id, other, quiet = make_table(backend, "a"), make_table(backend, "b"), make_table(
+        backend, "c"
+    )
+    with backend.write() as w:
+        w.put_item(table_id, 1, b"late", b"", b"x", 1, 150)
+        w.put_item(table_id, 1, b"early", b"", b"x", 1, 100)
+        w.put_item(table_id, 1, b"future", b"", b"x", 1, 500)
+        w.put_item(table_id, 1, b"never", b"", b"x", 1, None)
+        w.put_item(other, 1, b"old", b"", b"x", 1, 50)
+        w.put_item(quiet, 1, b"never", b"", b"x", 1, None)
+    with backend.read() as r:
+        assert [row.pk for row in r.expired_items(table_id, 200, 10)] == [b"early", b"late"]
+        assert [row.pk for row in r.expired_items(table_id, 200, 1)] == [b"early"]
+        assert [row.pk for row in r.expired_items(table_id, 200, 10, oldest=101)] == [b"late"]
+        assert [row.pk for row in r.expired_items(table_id, 100, 10)] == []
+        assert sorted(t.name for t in r.expiring_tables(200, 0)) == ["a", "b"]
+        assert [t.name for t in r.expiring_tables(200, 60)] == ["a"]
+        assert r.expiring_tables(50, 0) == []
+    with backend.write() as w:  # rewriting an item without expiry takes it off the list
+        w.put_item(table_id, 1, b"early", b"", b"x", 1, None)
+    with backend.read() as r:
+        assert [row.pk for row in r.expired_items(table_id, 200, 10)] == [b"late"]
+
+
+# --- stream log --------------------------------------------------------------------------
+
+
+def test_stream_log_appends_reads_in_order_and_trims(backend: StorageBackend) -> None:
+    table_id, other = make_table(backend, "a"), make_table(backend, "b")
+    with backend.write() as w:
+        assert w.last_stream_seq(table_id, 0) == 0
+        for seq in (1, 2, 3):
+            w.append_stream_record(table_id, 0, seq, 100.0 * seq, b"rec%d" % seq)
+        w.append_stream_record(table_id, 1, 7, 50.0, b"other shard")
+        w.append_stream_record(other, 0, 1, 50.0, b"other table")
+        assert w.last_stream_seq(table_id, 0) == 3
+    with backend.read() as r:
+        assert r.last_stream_seq(table_id, 1) == 7
+        assert [(x.seq, x.created_at, x.record) for x in r.read_stream(table_id, 0, 0, 10)] == [
+            (1, 100.0, b"rec1"), (2, 200.0, b"rec2"), (3, 300.0, b"rec3")
+        ]
+        assert [x.seq for x in r.read_stream(table_id, 0, 1, 1)] == [2]
+        assert r.read_stream(table_id, 0, 3, 10) == []
+    with backend.write() as w:
+        assert w.trim_stream_log(150.0) == 3  # rec1, the other shard's and other table's
+    with backend.read() as r:
+        assert [x.seq for x in r.read_stream(table_id, 0, 0, 10)] == [2, 3]
+        assert r.read_stream(other, 0, 0, 10) == []
+        assert r.last_stream_seq(table_id, 0) == 3
+
+
 # --- ClientRequestToken rows --------------------------------------------------------------
 
 
