@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from itertools import islice
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ddblite")
 
 CHUNK = 256
+_T = TypeVar("_T")
 _ALL = segment_bounds(0, 1)  # the whole pk_hash space
 Job = Iterator[None]
 
@@ -164,8 +165,7 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
 
     after: tuple[int, bytes, bytes] | None = None
     size = CHUNK
-    shared = cast("SharedBackend | None", db.backend if getattr(db.backend, "shared", False)
-                  else None)
+    shared = bool(getattr(db.backend, "shared", False))
     while True:
         current = _current(db, table)
         index = current.index(index_name) if current is not None else None
@@ -174,10 +174,10 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
         if index.status != "CREATING":
             return
         chunk = functools.partial(
-            _backfill_chunk, db, current, index, after, size, shared is not None
+            _backfill_chunk, db, current, index, after, size, shared
         )
         try:
-            rows = chunk() if shared is None else shared.run_write(chunk)
+            rows = _run(db, chunk)
         except StaleCatalogError:  # another server changed the table: reload, then go on
             db.forget(Caller(table.account, table.region), table.name)
             yield
@@ -248,22 +248,36 @@ def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
 
 
 def _drop(db: Database, table: TableSchema, index_id: int) -> Job:
-    while True:
-        with db.backend.write() as w:
-            scan = w.scan_index(index_id, *_ALL, None)
-            try:
-                rows = list(islice(scan, CHUNK))
-            finally:
-                close = getattr(scan, "close", None)
-                if close is not None:
-                    close()
-            for row in rows:
-                w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
-            if len(rows) < CHUNK:
-                w.drop_index(index_id)
-                break
+    while not _run(db, functools.partial(_drop_chunk, db, index_id)):
         yield
     _edit_stored(db, table, lambda stored: _forget_drop(stored, index_id))
+
+
+def _drop_chunk(db: Database, index_id: int) -> bool:
+    """Delete up to CHUNK rows of a dropped index; the last chunk drops the index id too.
+    True when done. Nothing else writes these rows any more, so no locking is needed."""
+    with db.backend.write() as w:
+        scan = w.scan_index(index_id, *_ALL, None)
+        try:
+            rows = list(islice(scan, CHUNK))
+        finally:
+            close = getattr(scan, "close", None)
+            if close is not None:
+                close()
+        for row in rows:
+            w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
+        if len(rows) < CHUNK:
+            w.drop_index(index_id)
+            return True
+    return False
+
+
+def _run(db: Database, fn: Callable[[], _T]) -> _T:
+    """``fn`` (one write block); on a shared backend through ``run_write``, which re-runs it
+    where the isolation level needs that."""
+    if getattr(db.backend, "shared", False):
+        return cast(SharedBackend, db.backend).run_write(fn)
+    return fn()
 
 
 def _forget_drop(stored: dict[str, Any], index_id: int) -> None:
@@ -281,12 +295,14 @@ def _edit_stored(
     may have changed since the job started; a table that is gone is left alone)."""
     from ddblite.engine.database import Caller
 
-    with db.backend.write() as w:
-        row = w.get_table(table.account, table.region, table.name)
-        if row is None or row.table_id != table.table_id:
-            return
-        stored = orjson.loads(row.description)
-        edit(stored)
-        w.update_table(row.table_id, orjson.dumps(stored), row.status)
-    db.forget(Caller(table.account, table.region), table.name)
+    def change() -> None:
+        with db.backend.write() as w:
+            row = w.get_table(table.account, table.region, table.name)
+            if row is None or row.table_id != table.table_id:
+                return
+            stored = orjson.loads(row.description)
+            edit(stored)
+            w.update_table(row.table_id, orjson.dumps(stored), row.status)
 
+    _run(db, change)
+    db.forget(Caller(table.account, table.region), table.name)
