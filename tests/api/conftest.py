@@ -2,8 +2,8 @@
 
 Every test here could run against real DynamoDB: it creates its own uniquely named tables and
 asserts DynamoDB's documented behaviour. The server fixture is parametrized over backends, so
-the whole suite runs on SQLite in memory and on a SQLite file (and on PostgreSQL where
-available, see tests/storage).
+the whole suite runs on SQLite in memory, on a SQLite file and on a throwaway PostgreSQL
+(tests/pg_server.py; skipped with the reason printed where no PostgreSQL can be had).
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.pg_server import pg_server
 from tests.servers import RunningServer, start_server
 
-BACKENDS = ["memory", "file"]
+__all__ = ["pg_server"]
+
+BACKENDS = ["memory", "file", "postgres"]
 _names = itertools.count()
 
 
@@ -30,7 +33,12 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     work = tmp_path_factory.mktemp(f"server-{request.param}")
-    db = ":memory:" if request.param == "memory" else str(work / "data.db")
+    if request.param == "postgres":
+        db = request.getfixturevalue("pg_server").fresh_database("api")
+    elif request.param == "memory":
+        db = ":memory:"
+    else:
+        db = str(work / "data.db")
     running = start_server(db, work)
     yield running
     running.stop()
