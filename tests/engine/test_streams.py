@@ -175,7 +175,7 @@ def test_ttl_removal_record(db: Database, clock: ManualClock) -> None:
     assert [r["eventName"] for r in records] == ["INSERT", "REMOVE"]
     assert "userIdentity" not in records[0]
     assert records[1]["userIdentity"] == {
-        "type": "Service", "principalId": "dynamodb.amazonaws.com"
+        "Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"
     }
     assert records[1]["dynamodb"]["OldImage"] == {
         "pk": {"S": "mortal"}, "exp": {"N": str(int(NOW) + 5)}

@@ -67,7 +67,8 @@ INVALID = "One or more parameter values were invalid: "
 _identity: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "ddblite_stream_identity", default=None
 )
-SERVICE_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# The Streams API spells the members PrincipalId and Type (Lambda events lower-case them).
+SERVICE_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
 
 
 @contextmanager
