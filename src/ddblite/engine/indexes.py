@@ -188,6 +188,7 @@ def sync(
     entries) and the item collection size limit; raising rolls the whole write back."""
     lsi_bytes = 0
     has_lsi = False
+    whole: tuple[bytes, int] | None = None  # body and size of ``new``, shared by ALL indexes
     for index in table.indexes:
         old_key = entry_key(index, old) if old is not None else None
         new_key = entry_key(index, new) if new is not None else None
@@ -198,22 +199,24 @@ def sync(
         if new_key is None or new is None:
             continue
         projected = project(table, index, new)
-        size = -1
+        if projected is new:
+            if whole is None:
+                whole = (orjson.dumps(new), item_size(new))
+            body, size = whole
+        else:
+            body, size = b"", item_size(projected)
         if not index.is_global:
             has_lsi = True
-            size = item_size(projected)
             lsi_bytes += size
         if old_key == new_key and old is not None and project(table, index, old) == projected:
             continue
-        if size < 0:
-            size = item_size(projected)
         row = IndexRow(
-            pk_hash(new_key[0]), new_key[0], new_key[1], ek.pk, ek.sk, orjson.dumps(projected),
-            size,
+            pk_hash(new_key[0]), new_key[0], new_key[1], ek.pk, ek.sk,
+            body or orjson.dumps(projected), size,
         )
         w.put_index_row(index.index_id, row)
     if has_lsi and new is not None:
-        new_size = item_size(new)
+        new_size = whole[1] if whole is not None else item_size(new)
         if new_size + lsi_bytes > max_item_bytes:
             raise ValidationException(ITEM_TOO_LARGE)
         if old is None or new_size > item_size(old):
