@@ -522,3 +522,13 @@ def test_backfill_races_concurrent_writers(kind: str, request: pytest.FixtureReq
         assert stored_rows(client, "by_team") == expected_rows(client, "by_team")
     finally:
         db.backend.close()
+
+
+def test_index_changes_do_not_combine_with_stream_changes(client: Client) -> None:
+    create_users(client, 1)
+    assert update_error(
+        client, CREATE, AttributeDefinitions=DEFS,
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    ) == ("ValidationException",
+          "One or more parameter values were invalid: You cannot create or delete index while "
+          "changing stream status")

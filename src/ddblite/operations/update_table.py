@@ -210,6 +210,8 @@ class _IndexChanges:
             raise LimitExceededException(_ONLINE_LIMIT)
         if online and self.request.get("ProvisionedThroughput") is not None:
             raise fail("You cannot create or delete index while updating table IOPS")
+        if online and self.request.get("StreamSpecification") is not None:
+            raise fail("You cannot create or delete index while changing stream status")
         for update in updates:
             if update.get("Update") is not None:
                 self._check_update(update["Update"])
