@@ -22,19 +22,15 @@ Other services never reach either handler: they are registered for DynamoDB's ev
 
 from __future__ import annotations
 
-import configparser
 import functools
 import inspect
 import logging
 import os
-import socket
 import threading
-import time
 import unittest
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -43,25 +39,31 @@ from botocore.handlers import BUILTIN_HANDLERS
 
 from ddblite.clock import Clock, SystemClock
 from ddblite.config import MEMORY, Settings
+from ddblite.embedded_env import (
+    DEFAULT_REGION,
+    FAKE_KEY,
+    FAKE_SECRET,
+    configured_region,
+    credentials_configured,
+    environment,
+)
 from ddblite.errors import RequestEntityTooLarge
 from ddblite.limits import MAX_REQUEST_BYTES
 from ddblite.protocol.wire import render_error
 
 if TYPE_CHECKING:
+    from ddblite.embedded_server import EmbeddedServer
     from ddblite.engine.database import Database
 
 log = logging.getLogger("ddblite")
 
-__all__ = ["EmbeddedServer", "Engine", "Mock", "mock", "route"]
+__all__ = ["Engine", "Mock", "mock", "route"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # botocore's hyphenized service ids: "DynamoDB" and "DynamoDB Streams".
 EVENTS = ("before-send.dynamodb", "before-send.dynamodb-streams")
 SERVICES = {"dynamodb": EVENTS[0], "dynamodbstreams": EVENTS[1]}
-DEFAULT_REGION = "us-east-1"
-FAKE_KEY = "ddblite"
-FAKE_SECRET = "ddblite"
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 
 # Hosts of every AWS partition; a request to any other host was sent to an explicit endpoint.
@@ -194,6 +196,8 @@ class Engine:
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmbeddedServer:
         """Serve this same database over HTTP from a background thread (``port=0`` picks a
         free port); for SDKs of other languages or the AWS CLI. Stop it with ``.stop()``."""
+        from ddblite.embedded_server import EmbeddedServer
+
         return EmbeddedServer(self, host, port)
 
     def close(self) -> None:
@@ -327,7 +331,7 @@ class Mock(AbstractContextManager[Engine]):
             engine, owned = self._engine, False
         else:
             engine, owned = Engine(self._db, clock=self._clock), True
-        _environment.acquire()
+        environment.acquire(_route_default_session)
         with _active_lock:
             _active.append(engine)
         self._entered.append((engine, owned))
@@ -343,7 +347,7 @@ class Mock(AbstractContextManager[Engine]):
                 if _active[i] is engine:
                     del _active[i]
                     break
-        _environment.release()
+        environment.release()
         if owned:
             engine.close()
 
@@ -402,130 +406,6 @@ def mock(db: str = MEMORY, *, engine: Engine | None = None, clock: Clock | None 
     return Mock(db, engine=engine, clock=clock)
 
 
-# --- environment: credentials and region -------------------------------------------------------
-
-_CREDENTIAL_ENV = (
-    "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
-_ENDPOINT_ENV = (
-    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
-)
-_AWS_ENDPOINTS = {
-    "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.us-east-1.amazonaws.com",
-    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "https://streams.dynamodb.us-east-1.amazonaws.com",
-}
-_CREDENTIAL_KEYS = frozenset({
-    "aws_access_key_id", "credential_process", "role_arn", "sso_session", "sso_start_url",
-    "web_identity_token_file", "credential_source",
-})
-
-
-class _Environment:
-    """Fake credentials and a region in ``os.environ`` while any mock is active, only where the
-    user configured none (so botocore never walks to the instance-metadata endpoint, and real
-    credentials keep working for the other services), and DynamoDB's endpoint variables
-    overridden if some endpoint is configured there; restored when the last mock ends."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._saved: dict[str, str | None] = {}
-
-    def acquire(self) -> None:
-        with self._lock:
-            self._depth += 1
-            if self._depth == 1:
-                self._saved = {}
-                for key, value in _missing_settings().items():
-                    self._saved[key] = os.environ.get(key)
-                    os.environ[key] = value
-                _route_default_session()
-
-    def release(self) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0:
-                for key, value in self._saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
-                self._saved = {}
-
-
-_environment = _Environment()
-
-
-def _missing_settings() -> dict[str, str]:
-    out: dict[str, str] = {}
-    if not _credentials_configured():
-        out["AWS_ACCESS_KEY_ID"] = FAKE_KEY
-        out["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET
-        if os.environ.get("AWS_SESSION_TOKEN") is not None:
-            out["AWS_SESSION_TOKEN"] = ""
-    if _configured_region() is None:
-        out["AWS_DEFAULT_REGION"] = DEFAULT_REGION
-    # An endpoint configured in the environment (LocalStack, DynamoDB Local) would take
-    # DynamoDB's calls elsewhere; the service-specific variables win over the global one, so
-    # pointing them at AWS's hosts (which are never reached) keeps DynamoDB in process and
-    # leaves every other service's endpoint as configured.
-    env = os.environ
-    if any(env.get(name) for name in _ENDPOINT_ENV):
-        out.update(_AWS_ENDPOINTS)
-    return out
-
-
-def _profile_name() -> str:
-    env = os.environ
-    return env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
-
-
-def _config() -> dict[str, str]:
-    path = os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")
-    return _profile(path, _profile_name(), config_file=True)
-
-
-def _credentials_configured() -> bool:
-    """Whether botocore would find credentials without asking the instance-metadata endpoint."""
-    env = os.environ
-    if any(env.get(key) for key in _CREDENTIAL_ENV):
-        return True
-    path = env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-    shared = _profile(path, _profile_name())
-    return bool(_CREDENTIAL_KEYS & shared.keys() or _CREDENTIAL_KEYS & _config().keys())
-
-
-def _configured_region() -> str | None:
-    # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION is other SDKs' variable.
-    return os.environ.get("AWS_DEFAULT_REGION") or _config().get("region") or None
-
-
-_profile_cache: dict[tuple[str, str, bool], tuple[int, dict[str, str]]] = {}
-
-
-def _profile(path: str, name: str, config_file: bool = False) -> dict[str, str]:
-    """The keys of one profile of an AWS config or credentials file ({} if absent)."""
-    full = Path(path).expanduser()
-    try:
-        stamp = full.stat().st_mtime_ns
-    except OSError:
-        return {}
-    cache_key = (str(full), name, config_file)
-    cached = _profile_cache.get(cache_key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(full)
-    except (configparser.Error, UnicodeDecodeError):
-        return {}
-    section = f"profile {name}" if config_file and name != "default" else name
-    found = dict(parser.items(section)) if parser.has_section(section) else {}
-    _profile_cache[cache_key] = (stamp, found)
-    return found
-
-
 def _route_default_session() -> None:
     """A ``boto3.DEFAULT_SESSION`` made before this module was imported lacks the handler."""
     import sys
@@ -578,7 +458,7 @@ def _client_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
     env = os.environ
     out = dict(kwargs)
     if "region_name" not in out:
-        out["region_name"] = _configured_region() or DEFAULT_REGION
+        out["region_name"] = configured_region() or DEFAULT_REGION
     if "aws_access_key_id" not in out:
         key, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key and secret:
@@ -586,67 +466,6 @@ def _client_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
             out["aws_access_key_id"], out["aws_secret_access_key"] = key, secret
             if env.get("AWS_SESSION_TOKEN"):
                 out.setdefault("aws_session_token", env["AWS_SESSION_TOKEN"])
-        elif not _credentials_configured():
+        elif not credentials_configured():
             out["aws_access_key_id"], out["aws_secret_access_key"] = FAKE_KEY, FAKE_SECRET
     return out
-
-
-# --- serving an engine over HTTP ---------------------------------------------------------------
-
-
-class EmbeddedServer:
-    """An engine's database served over HTTP by uvicorn in a daemon thread."""
-
-    def __init__(self, engine: Engine, host: str, port: int) -> None:
-        import uvicorn
-
-        from ddblite.protocol.app import DynamoDBApp
-
-        self.engine = engine
-        self._socket = socket.create_server((host, port))
-        self.host = host
-        self.port: int = self._socket.getsockname()[1]
-        self.endpoint_url = f"http://{host}:{self.port}"
-        app = DynamoDBApp(engine.database)
-
-        async def maintained(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            # No lifespan, so none of the app's background tasks: the engine's own upkeep runs
-            # before each request instead, as for in-process requests.
-            engine.maintain()
-            await app(scope, receive, send)
-
-        config = uvicorn.Config(
-            maintained,
-            lifespan="off",  # the app's shutdown would close the engine's database
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            date_header=False,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]},
-            name=f"ddblite-serve-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        while not self._server.started and self._thread.is_alive():
-            time.sleep(0.002)
-        if not self._server.started:
-            self._socket.close()
-            raise RuntimeError(f"ddblite could not serve on {host}:{self.port}")
-
-    def client(self, service_name: str = "dynamodb", **kwargs: Any) -> Any:
-        """A boto3 client for this server's endpoint."""
-        kwargs.setdefault("endpoint_url", self.endpoint_url)
-        return _bound_session().client(service_name, **_client_defaults(kwargs))
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
-
-    def __enter__(self) -> EmbeddedServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
