@@ -37,7 +37,6 @@ INVALID = "One or more parameter values were invalid: "
 NOT_VALID = "One or more parameter values are not valid. "
 ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
 COLLECTION_TOO_LARGE = "Collection size exceeded."
-BACKFILLING = "Cannot read from backfilling global secondary index: {}"
 GB = 1024 * 1024 * 1024
 _ALL = segment_bounds(0, 1)  # the whole pk_hash space
 
@@ -164,15 +163,6 @@ def _index_problem(index: IndexSchema, item: Item, before: Item | None) -> str |
                 f"Max Size: {limit} bytes IndexName: {name}"
             )
     return None
-
-
-def readable(table: TableSchema, name: str) -> IndexSchema | None:
-    """The index Query/Scan may read, None if the table has no such index; a GSI that is
-    still backfilling cannot be read yet."""
-    index = table.index(name)
-    if index is not None and index.status == "CREATING":
-        raise ValidationException(BACKFILLING.format(name))
-    return index
 
 
 # --- maintenance (inside the item's write block) ------------------------------------------
