@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--synchronous", choices=("FULL", "NORMAL", "OFF"), default=None,
         help="SQLite durability (default FULL: every acknowledged write survives a crash)",
     )
+    serve.add_argument(
+        "--reuse-port", action="store_true", default=None,
+        help="share the port with other ddblite processes on the same PostgreSQL database "
+        "(the kernel balances connections between them)",
+    )
     return parser
 
 
@@ -38,5 +43,6 @@ def main(argv: list[str] | None = None) -> None:
             port=args.port,
             db=MEMORY if args.in_memory else args.db,
             synchronous=args.synchronous,
+            reuse_port=args.reuse_port,
         )
         serve(settings)

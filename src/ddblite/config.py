@@ -15,6 +15,7 @@ class Settings:
     port: int = 4566
     db: str = DEFAULT_DB  # a file path, ":memory:", or a postgresql:// URL
     synchronous: str = "FULL"  # SQLite durability: FULL (default) or NORMAL/OFF when asked
+    reuse_port: bool = False  # several processes on one port (stateless servers on PostgreSQL)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

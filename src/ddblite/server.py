@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 from ddblite.config import MEMORY, Settings
@@ -30,6 +31,8 @@ def serve(settings: Settings) -> None:
 
     from ddblite.protocol.app import DynamoDBApp
 
+    if settings.reuse_port and not settings.is_postgres:
+        raise SystemExit("--reuse-port needs a shared database (--db postgresql://...)")
     db = open_database(settings)
     app = DynamoDBApp(db)
     where = "in memory" if settings.db == MEMORY else settings.db
@@ -46,9 +49,23 @@ def serve(settings: Settings) -> None:
         date_header=False,
     )
     server = uvicorn.Server(config)
+    sockets = [_reusable_socket(settings.host, settings.port)] if settings.reuse_port else None
     print(
         f"ddblite listening on http://{settings.host}:{settings.port} (data: {where})",
         file=sys.stderr,
         flush=True,
     )
-    server.run()
+    server.run(sockets=sockets)
+
+
+def _reusable_socket(host: str, port: int) -> socket.socket:
+    """A listening socket several server processes can share (SO_REUSEPORT): the kernel
+    spreads connections over them. Only sound where the data is shared, i.e. PostgreSQL."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
