@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,10 @@ class TableRow:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+# Item and index rows are NamedTuples rather than frozen dataclasses: a Query or Scan builds
+# one per row read, and a tuple is built about three times faster (no per-field
+# object.__setattr__), which is a measurable share of a Query's per-row cost.
+class ItemRow(NamedTuple):
     pk_hash: int
     pk: bytes
     sk: bytes
@@ -40,8 +42,7 @@ class ItemRow:
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class IndexRow:
+class IndexRow(NamedTuple):
     ix_hash: int
     ix_pk: bytes
     ix_sk: bytes

@@ -253,8 +253,9 @@ class _SqliteOps:
         params: list[object] = [table_id, pk_hash, pk, *args]
         if after_sk is not None:
             params.append(after_sk)
-        for row in self._c.execute(sql, params):
-            yield ItemRow(*row)
+        # A map over the cursor rather than a generator: one Python frame less per row
+        # (callers iterate at once, inside the same read block).
+        return map(ItemRow._make, self._c.execute(sql, params))
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
@@ -275,8 +276,7 @@ class _SqliteOps:
                 " ORDER BY pk_hash, pk, sk",
                 (table_id, *after, _last(hash_high)),
             )
-        for row in cur:
-            yield ItemRow(*row)
+        yield from map(ItemRow._make, cur)
 
     def table_stats(self, table_id: int) -> tuple[int, int]:
         row = self._c.execute(
@@ -324,8 +324,7 @@ class _SqliteOps:
         params: list[object] = [index_id, ix_hash, ix_pk, *args]
         if after is not None:
             params.extend(after)
-        for row in self._c.execute(sql, params):
-            yield IndexRow(*row)
+        return map(IndexRow._make, self._c.execute(sql, params))  # as in query_items
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
@@ -345,8 +344,7 @@ class _SqliteOps:
                 " (?, ?, ?, ?, ?) AND ix_hash <= ?" + order,
                 (index_id, *after, _last(hash_high)),
             )
-        for row in cur:
-            yield IndexRow(*row)
+        yield from map(IndexRow._make, cur)
 
     def index_stats(self, index_id: int) -> tuple[int, int]:
         row = self._c.execute(
