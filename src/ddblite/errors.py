@@ -200,3 +200,22 @@ class ExpiredIteratorException(DynamoDBError):
 
 class TrimmedDataAccessException(DynamoDBError):
     """DynamoDB Streams: a sequence number past the 24-hour retention window."""
+
+
+# --- added for backups -------------------------------------------------------------------------
+
+
+class TableNotFoundException(DynamoDBError):
+    """Backup operations name a missing table with this, not ResourceNotFoundException."""
+
+
+class TableAlreadyExistsException(DynamoDBError):
+    """RestoreTableFromBackup onto a table name that is taken."""
+
+
+class BackupNotFoundException(DynamoDBError):
+    pass
+
+
+class BackupInUseException(DynamoDBError):
+    """A backup still being created (or otherwise busy) cannot be restored or deleted."""

@@ -1,0 +1,12 @@
+"""DeleteBackup: answers the backup's description with BackupStatus DELETED."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ddblite.engine import backups
+from ddblite.engine.database import Caller, Database
+
+
+def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    return {"BackupDescription": backups.delete(db, caller, request["BackupArn"]).description()}
