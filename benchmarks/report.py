@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 
 from workloads import WORKLOADS
 
@@ -64,7 +67,8 @@ def _ratio_pairs(reports: list[TargetReport]) -> list[tuple[TargetReport, Target
 def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
     pairs = _ratio_pairs(reports)
     out = [
-        f"Measured on {date.today().isoformat()}, {_cores()} cores; {args.connections} connections,"
+        f"Measured on {getattr(args, 'date', date.today().isoformat())},"
+        f" {getattr(args, 'cores', _cores())} cores; {args.connections} connections,"
         f" {args.procs} generator process(es), {args.warmup:g} s warmup + {args.duration:g} s"
         " per workload.",
         "",
@@ -74,7 +78,7 @@ def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
         head = ["workload"]
         for r in reports:
             head += [f"{r.label} ops/s", "p50 ms", "p99 ms"]
-        head += [f"{a.label.split(' (')[0]}{_variant(a)} / {b.label}" for a, b in pairs]
+        head += [f"{_short(a)} / {_short(b)}" for a, b in pairs]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for name in names:
@@ -94,7 +98,7 @@ def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
     extra_rows = _extra_rows(reports, args)
     if extra_rows:
         head = ["measure"] + [r.label for r in reports]
-        head += [f"{a.label.split(' (')[0]}{_variant(a)} / {b.label}" for a, b in pairs]
+        head += [f"{_short(a)} / {_short(b)}" for a, b in pairs]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for title, getter, fmt in extra_rows:
@@ -115,10 +119,11 @@ def _notes(reports: list[TargetReport]) -> list[str]:
             loads["scan"] = r.scan_background
         if loads:
             worst = max(loads, key=lambda n: loads[n])
+            typical = statistics.median(loads.values())
             flag = " (numbers disturbed)" if loads[worst] > BUSY_MACHINE else ""
             notes.append(
-                f"- {r.label}: other processes used up to {loads[worst]:.2f} cores"
-                f" during its runs ({worst}){flag}"
+                f"- {r.label}: other processes used {typical:.2f} cores (median over its"
+                f" measurements), up to {loads[worst]:.2f} ({worst}){flag}"
             )
     for r in reports:
         errors = sum(t.errors for t in r.throughput.values())
@@ -127,8 +132,12 @@ def _notes(reports: list[TargetReport]) -> list[str]:
     return notes
 
 
-def _variant(report: TargetReport) -> str:
-    return " file" if report.name == "ddblite-file" else ""
+_SHORT = {"ddblite": "ddblite", "ddblite-file": "ddblite file", "ddblocal": "DDB Local"}
+
+
+def _short(report: TargetReport) -> str:
+    """Column names for ratios; the full labels (with versions) head the value columns."""
+    return _SHORT.get(report.name, report.name)
 
 
 Getter = Callable[[TargetReport], float | None]
@@ -167,3 +176,32 @@ def _extra_rows(
 
 def _cores() -> int:
     return len(os.sched_getaffinity(0))
+
+
+_SETTINGS = (
+    "connections",
+    "procs",
+    "warmup",
+    "duration",
+    "workloads",
+    "extra",
+    "scan_items",
+    "cold_runs",
+)
+
+
+def save(path: Path, reports: list[TargetReport], args: argparse.Namespace) -> None:
+    """Write the results and the settings that shaped them (run.py --render reads it back)."""
+    settings = {key: getattr(args, key) for key in _SETTINGS}
+    settings.update(date=date.today().isoformat(), cores=_cores())
+    document = {"settings": settings, "reports": [asdict(r) for r in reports]}
+    path.write_text(json.dumps(document, indent=2))
+
+
+def load(path: Path) -> tuple[list[TargetReport], argparse.Namespace]:
+    document = json.loads(path.read_text())
+    reports = []
+    for raw in document["reports"]:
+        throughput = {n: Throughput(**t) for n, t in raw.pop("throughput").items()}
+        reports.append(TargetReport(**raw, throughput=throughput))
+    return reports, argparse.Namespace(**document["settings"])

@@ -12,18 +12,17 @@ See benchmarks/README.md for what every number means.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from loadgen import Client, Plan, run
-from report import BUSY_MACHINE, TargetReport, Throughput, markdown
+from report import BUSY_MACHINE, TargetReport, Throughput, load, markdown, save
 from workloads import SCAN_ITEMS, WORKLOADS, SetupError, prepare_scan, timed_scan
 
 from servers import (
@@ -197,8 +196,12 @@ def _scan(args: argparse.Namespace, url: str, report: TargetReport, server: Serv
         report.scan_peak_mb = peak.peak_mb
         print(
             f"  scan: {result.items:,} items in {result.pages} pages, {result.seconds:.2f} s,"
-            f" server peak RSS {peak.peak_mb or float('nan'):.0f} MB,"
-            f" other processes {report.scan_background or 0.0:.2f} cores",
+            f" server peak RSS {peak.peak_mb or float('nan'):.0f} MB"
+            + (
+                ""
+                if report.scan_background is None
+                else f", other processes {report.scan_background:.2f} cores"
+            ),
             file=sys.stderr,
         )
         if result.items != args.scan_items:
@@ -384,6 +387,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle-wait", type=float, default=2.0, help="seconds before idle RSS")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument("--render", type=Path, help="print the table of a saved --json file")
     args = parser.parse_args(argv)
     if args.workloads is None:
         args.workloads = "get,put,batch" if args.ceiling else ",".join([*WORKLOADS, *EXTRA])
@@ -406,6 +410,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        reports, saved = load(args.render)
+        print(markdown(reports, saved))
+        return 0
     if args.url:
         reports = [bench_url(args)]
     else:
@@ -421,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(table)
     if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in reports], indent=2))
+        save(args.json, reports, args)
     return 0 if not any(r.failures for r in reports) else 1
 
 
