@@ -75,3 +75,21 @@ def test_arithmetic_is_exact_to_38_digits() -> None:
     assert numbers.subtract("1", "3") == "-2"
     with pytest.raises(ValidationException):
         numbers.add("9.9999999999999999999999999999999999999E+125", "1E+125")
+
+
+# normalize() skips the Decimal round trip for plain integers; the shortcut must answer exactly
+# what the full path does, at the edges of the pattern too.
+@pytest.mark.parametrize(
+    "text",
+    ["0", "-0", "00", "7", "-7", "100", "-100", "0100", "+5", "1٣", "٣", "1\n",
+     "9" * 38, "-" + "9" * 38, "1" * 39, "1" + "0" * 38],
+)
+def test_integer_shortcut_matches_full_path(text: str) -> None:
+    try:
+        expected = numbers.canonical(numbers.parse(text))
+    except ValidationException as error:
+        with pytest.raises(ValidationException) as raised:
+            numbers.normalize(text)
+        assert raised.value.message == error.message
+    else:
+        assert numbers.normalize(text) == expected

@@ -65,8 +65,16 @@ def canonical(value: Decimal) -> str:
     return text
 
 
+# An integer of at most 38 digits with no "+" and no leading zero is already valid and
+# canonical. Most numbers on the wire look like this, and recognising them with one regex
+# match is several times cheaper than the Decimal round trip every request would pay.
+_CANONICAL_INT = re.compile(r"-?[1-9][0-9]{0,37}\Z|0\Z")  # [0-9]: \d matches any Unicode digit
+
+
 def normalize(text: str) -> str:
     """Validate a wire number and return its canonical spelling."""
+    if _CANONICAL_INT.match(text) is not None:
+        return text
     return canonical(parse(text))
 
 
