@@ -253,7 +253,7 @@ def run_workload(args: argparse.Namespace, column: Column, name: str, meter: Met
         return
     finally:
         client.close()
-    procs = args.procs if args.procs else (2 if len(column.servers) >= 2 else 1)
+    procs = args.procs
     plan = Plan(workload.operation, body,
                 duration=args.duration if measure else args.server_warmup,
                 warmup=args.warmup if measure else 0.0,
@@ -297,7 +297,8 @@ def markdown(columns: list[Column], args: argparse.Namespace, command: str) -> s
         " columns show how throughput holds up as the same CPU is split over more processes,"
         " not how it would scale on more machines.",
         "",
-        f"{args.connections} keep-alive connections, {args.warmup:g} s warmup +"
+        f"{args.connections} keep-alive connections, {args.procs} generator process(es),"
+        f" {args.warmup:g} s warmup +"
         f" {args.duration:g} s per workload; cells are ops/s (p99 ms).",
         "",
     ]
@@ -352,8 +353,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-sqlite", action="store_true",
                         help="skip the ddblite-on-SQLite-memory column")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--procs", type=int, default=0,
-                        help="generator processes (default: 2 for columns of 2+ servers, else 1)")
+    parser.add_argument("--procs", type=int, default=1,
+                        help="generator processes (the same for every column)")
     parser.add_argument("--quiet-wait", type=float, default=60.0)
     parser.add_argument("--noise-retries", type=int, default=2)
     parser.add_argument("--markdown", type=Path, help="also write the table here")
