@@ -50,8 +50,13 @@ class Caller:
 class WriteResult:
     old: Item | None
     new: Item | None
-    old_size: int
     new_size: int
+
+    @property
+    def old_size(self) -> int:
+        # Measured on demand: only capacity reports need it, and sizing an item costs about
+        # as much as decoding it.
+        return item_size(self.old) if self.old is not None else 0
 
 
 Mutation = Callable[[Item | None], Item | None]
@@ -134,13 +139,15 @@ class Database:
     # --- items -------------------------------------------------------------------------------
 
     def get_item(self, table: TableSchema, key: Item) -> tuple[Item | None, int]:
+        """(item or None, its size)."""
+        return _sized(self.find_item(table, key))
+
+    def find_item(self, table: TableSchema, key: Item) -> Item | None:
+        """The item at ``key``, not measured (GetItem sizes it only for a capacity report)."""
         ek = encode_key(table.keys, key)
         with self.backend.read() as r:
             body = r.get_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
-        if body is None:
-            return None, 0
-        item: Item = orjson.loads(body)
-        return item, item_size(item)
+        return orjson.loads(body) if body is not None else None
 
     def write_item(self, table: TableSchema, key: Item, mutate: Mutation) -> WriteResult:
         """Read the item at ``key``, let ``mutate`` decide its new state (None deletes), store
@@ -183,7 +190,6 @@ class Database:
             body = w.get_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
             old: Item | None = orjson.loads(body) if body is not None else None
             new = mutate(old)
-            old_size = item_size(old) if old is not None else 0
             new_size = 0
             if new is not None:
                 new_size = item_size(new)
@@ -201,7 +207,7 @@ class Database:
             stream = table.stored.get("stream")  # one change record per change (engine.streams)
             if stream is not None and old != new:
                 record_change(w, table, stream, old, new, self.clock())
-        return WriteResult(old, new, old_size, new_size)
+        return WriteResult(old, new, new_size)
 
     # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
 

@@ -12,6 +12,11 @@ from ddblite.model.schema import TableSchema
 from ddblite.model.values import Item
 
 
+def wants_capacity(request: dict[str, Any]) -> bool:
+    """Whether the request asked for ConsumedCapacity: callers skip measuring items when not."""
+    return request.get("ReturnConsumedCapacity") not in (None, "NONE")
+
+
 def consumed_write(
     request: dict[str, Any],
     table: TableSchema,

@@ -15,6 +15,7 @@ from ddblite.operations.common import (
     collection_metrics,
     consumed_write,
     old_image,
+    wants_capacity,
 )
 from ddblite.operations.conditions import compile_condition
 
@@ -38,10 +39,9 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         return item
 
     result = db.write_item(table, item, mutate)
-    return {
-        **old_image(return_values, result.old),
-        **consumed_write(
-            request, table, max(result.old_size, result.new_size), (result.old, result.new)
-        ),
-        **collection_metrics(db, request, table, item),
-    }
+    out = old_image(return_values, result.old)
+    if wants_capacity(request):  # the old item is measured only for a capacity report
+        size = max(result.old_size, result.new_size)
+        out.update(consumed_write(request, table, size, (result.old, result.new)))
+    out.update(collection_metrics(db, request, table, item))
+    return out

@@ -12,7 +12,7 @@ from ddblite.limits import MAX_ITEM_BYTES
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item, item_size
 from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import collection_metrics, consumed_write
+from ddblite.operations.common import collection_metrics, consumed_write, wants_capacity
 from ddblite.operations.conditions import compile_condition
 
 TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
@@ -46,8 +46,9 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
 
     result = db.write_item(table, key, mutate)
     out = _returned(return_values, update, result.old, result.new)
-    size = max(result.old_size, result.new_size)
-    out.update(consumed_write(request, table, size, (result.old, result.new)))
+    if wants_capacity(request):  # the old item is measured only for a capacity report
+        size = max(result.old_size, result.new_size)
+        out.update(consumed_write(request, table, size, (result.old, result.new)))
     out.update(collection_metrics(db, request, table, key))
     return out
 
