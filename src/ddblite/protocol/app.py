@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -123,7 +124,8 @@ class DynamoDBApp:
             status, payload = await loop.run_in_executor(
                 self._executor, dispatch.handle, self.db, target, authorization, body
             )
-        await self.committer.durable()
+        if self.db.backend.pending_commit():  # no coroutine at all when nothing waits to commit
+            await self.committer.durable()
         await _respond(send, status, payload, CONTENT_TYPE, cors)
 
 
@@ -151,8 +153,28 @@ async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+class _RequestIds:
+    """Request ids of 52 uppercase hex digits, like DynamoDB's: a random per-process prefix
+    and a counter, unique without a getrandom() system call per request. A forked child
+    draws a new prefix, so processes never share ids."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._prefix = os.urandom(20).hex().upper()
+        self._counter = itertools.count()
+
+    def next(self) -> bytes:
+        return f"{self._prefix}{next(self._counter):012X}".encode()
+
+
+_ids = _RequestIds()
+os.register_at_fork(after_in_child=_ids.reset)
+
+
 def _request_id() -> bytes:
-    return os.urandom(26).hex().upper().encode()
+    return _ids.next()
 
 
 async def _respond(send: Any, status: int, body: bytes, content_type: bytes, cors: bool) -> None:

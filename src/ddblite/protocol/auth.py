@@ -15,7 +15,6 @@ DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
 
 
-@lru_cache(maxsize=1024)
 def caller_of(authorization: str) -> tuple[str, str]:
     """(account, region) from an Authorization header value."""
     if not authorization.startswith("AWS4-"):
@@ -27,8 +26,14 @@ def caller_of(authorization: str) -> tuple[str, str]:
             f"Authorization={authorization}"
         )
     end = authorization.find(",", start)
-    credential = authorization[start + 11 : end if end >= 0 else None].strip()
-    parts = credential.split("/")
+    return _scope_of(authorization[start + 11 : end if end >= 0 else None])
+
+
+# Cached on the credential, not on the whole header: the signature differs on every request,
+# so a cache keyed on the header never hits; the credential changes once a day per client.
+@lru_cache(maxsize=1024)
+def _scope_of(credential: str) -> tuple[str, str]:
+    parts = credential.strip().split("/")
     access_key = parts[0]
     region = parts[2] if len(parts) >= 3 and parts[2] else DEFAULT_REGION
     account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
