@@ -125,7 +125,11 @@ def _check_set(value: Value, kind: str, members: list[str]) -> None:
 
 def item_size(item: Item) -> int:
     """Bytes DynamoDB counts for an item: UTF-8 names plus value sizes."""
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+    # A plain loop, and ASCII names measured without encoding: every write sizes its item.
+    total = 0
+    for name, value in item.items():
+        total += (len(name) if name.isascii() else len(name.encode())) + value_size(value)
+    return total
 
 
 def value_size(value: Value) -> int:
