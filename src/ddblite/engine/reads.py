@@ -25,7 +25,8 @@ Project = Callable[[Item], Item]
 
 @dataclass(slots=True)
 class Page:
-    items: list[Item] = field(default_factory=list)
+    # Decoded items, or for a plain page (``collect_raw``) the stored JSON bodies as they are.
+    items: list[Item | orjson.Fragment] = field(default_factory=list)
     scanned: int = 0
     read_bytes: int = 0
     last_key: Item | None = None
@@ -111,6 +112,31 @@ def collect(
     return page
 
 
+def collect_raw(
+    rows: Iterable[ItemRow | IndexRow], limit: int | None, last_key: Callable[[Item], Item]
+) -> Page:
+    """A page with no filter and no projection: each stored body goes into the response as the
+    JSON it already is (``orjson.Fragment``), never decoded and re-encoded; only the last one is
+    decoded, for the LastEvaluatedKey. Decoding is most of a plain Query's cost per item."""
+    page = Page()
+    cap = limit if limit is not None else -1
+    last: bytes | None = None
+    stopped = False
+    fragment = orjson.Fragment
+    append = page.items.append
+    for row in rows:
+        page.scanned += 1
+        page.read_bytes += row.size
+        last = row.body
+        append(fragment(last))
+        if page.scanned == cap or page.read_bytes >= MAX_PAGE_BYTES:
+            stopped = True
+            break
+    if stopped and last is not None:
+        page.last_key = last_key(orjson.loads(last))
+    return page
+
+
 def table_rows(rows: Iterator[ItemRow]) -> Iterator[tuple[Item, int]]:
     for row in rows:
         yield orjson.loads(row.body), row.size
@@ -174,8 +200,10 @@ def start_after_index(
 def query_table(
     backend: StorageBackend, table: TableSchema, hash_value: Value,
     condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
-    keep: Filter | None, project: Project | None,
+    keep: Filter | None, project: Project | None, raw: bool = False,
 ) -> Page:
+    """``raw``: the caller sends the page straight to the wire, so a plain page may carry
+    stored bodies undecoded (``collect_raw``)."""
     pk = encode(hash_value)
     after = None
     if start is not None and table.keys.range_name is not None:
@@ -186,13 +214,15 @@ def query_table(
         )
         if start is not None and table.keys.range_name is None:
             rows = iter(())  # a hash-only partition holds one item: nothing follows it
+        if raw and keep is None and project is None:
+            return collect_raw(rows, limit, table_last_key(table.keys))
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
 
 def query_index(
     backend: StorageBackend, table: TableSchema, index: IndexSchema, hash_value: Value,
     condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
-    keep: Filter | None, project: Project | None, fetch: bool = False,
+    keep: Filter | None, project: Project | None, fetch: bool = False, raw: bool = False,
 ) -> Page:
     ix_pk = encode(hash_value)
     after = None
@@ -204,12 +234,13 @@ def query_index(
         rows = r.query_index(
             index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after
         )
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch, raw)
 
 
 def scan_table(
     backend: StorageBackend, table: TableSchema, segment: int, total: int,
     start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
+    raw: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
     after = start_after_table(table.keys, start)
@@ -220,13 +251,15 @@ def scan_table(
         low = max(low, after[0])
     with backend.read() as r:
         rows = r.scan_items(table.table_id, low, high, after)
+        if raw and keep is None and project is None:
+            return collect_raw(rows, limit, table_last_key(table.keys))
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
 
 def scan_index(
     backend: StorageBackend, table: TableSchema, index: IndexSchema, segment: int, total: int,
     start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
-    fetch: bool = False,
+    fetch: bool = False, raw: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
     after = start_after_index(table, index, start)
@@ -234,13 +267,16 @@ def scan_index(
         low = max(low, after[0])  # as in scan_table
     with backend.read() as r:
         rows = r.scan_index(index.index_id, low, high, after)
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch, raw)
 
 
 def _collect_index(
     reader: Reader, table: TableSchema, index: IndexSchema, rows: Iterator[IndexRow],
     limit: int | None, keep: Filter | None, project: Project | None, fetch: bool,
+    raw: bool = False,
 ) -> Page:
+    if raw and not fetch and keep is None and project is None:
+        return collect_raw(rows, limit, index_last_key(table, index))
     page = Page()
     source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)
     return collect(source, limit, keep, project, index_last_key(table, index), page)

@@ -68,7 +68,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         req["ExclusiveStartKey"] = ex.decode_token(token)
     if request.get("ReturnConsumedCapacity") is not None:
         req["ReturnConsumedCapacity"] = request["ReturnConsumedCapacity"]
-    result = (query.handle if operation == "Query" else scan.handle)(db, caller, req)
+    # raw=False: the items are read here (projected, paged), so they must come back decoded.
+    result = (query.handle if operation == "Query" else scan.handle)(db, caller, req, raw=False)
     out: dict[str, Any] = {
         "Items": [ex.project(item, stmt.projection) for item in result.get("Items", [])]
     }

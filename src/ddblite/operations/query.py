@@ -27,7 +27,10 @@ ONE_ROW = "The query can return at most one row and cannot be restarted"
 KEY_IN_FILTER = "{} can only contain non-primary key attributes: Primary key attribute: {}"
 
 
-def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+def handle(
+    db: Database, caller: Caller, request: dict[str, Any], raw: bool = True
+) -> dict[str, Any]:
+    """``raw=False`` for callers that read the returned items (PartiQL): they get dicts."""
     expressions.check_parameters(request, "Query")
     start = rules.check_start_values(request)
     context = expressions.ExpressionContext(
@@ -60,12 +63,12 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     limit = request.get("Limit")
     if index is None:
         page = reads.query_table(
-            db.backend, table, key.hash_value, sort, forward, start, limit, keep, project
+            db.backend, table, key.hash_value, sort, forward, start, limit, keep, project, raw
         )
     else:
         page = reads.query_index(
             db.backend, table, index, key.hash_value, sort, forward, start, limit, keep, project,
-            source.fetch,
+            source.fetch, raw,
         )
     return rules.response(request, source, page, select)
 

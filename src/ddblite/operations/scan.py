@@ -17,7 +17,10 @@ from ddblite.operations import read_rules as rules
 from ddblite.operations import request_expressions as rx
 
 
-def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+def handle(
+    db: Database, caller: Caller, request: dict[str, Any], raw: bool = True
+) -> dict[str, Any]:
+    """``raw=False`` for callers that read the returned items (PartiQL): they get dicts."""
     expressions.check_parameters(request, "Scan")
     start = rules.check_start_values(request)
     segment, total = rules.check_segments(request)
@@ -38,9 +41,12 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     project = rules.shaper(source, select, projection)
     limit = request.get("Limit")
     if index is None:
-        page = reads.scan_table(db.backend, table, segment, total, start, limit, keep, project)
+        page = reads.scan_table(
+            db.backend, table, segment, total, start, limit, keep, project, raw
+        )
     else:
         page = reads.scan_index(
-            db.backend, table, index, segment, total, start, limit, keep, project, source.fetch
+            db.backend, table, index, segment, total, start, limit, keep, project, source.fetch,
+            raw,
         )
     return rules.response(request, source, page, select)
