@@ -86,7 +86,11 @@ def markdown(reports: list[TargetReport], args: argparse.Namespace) -> str:
             for r in reports:
                 t = r.throughput.get(name)
                 row += (
-                    [_fmt_rate(t.rate), _fmt_ms(t.p50_ms), _fmt_ms(t.p99_ms)]
+                    [
+                        _fmt_rate(t.rate) + ("\\*" if t.background_cpu > BUSY_MACHINE else ""),
+                        _fmt_ms(t.p50_ms),
+                        _fmt_ms(t.p99_ms),
+                    ]
                     if t
                     else ["-", "-", "-"]
                 )
@@ -120,11 +124,15 @@ def _notes(reports: list[TargetReport]) -> list[str]:
         if loads:
             worst = max(loads, key=lambda n: loads[n])
             typical = statistics.median(loads.values())
-            flag = " (numbers disturbed)" if loads[worst] > BUSY_MACHINE else ""
             notes.append(
                 f"- {r.label}: other processes used {typical:.2f} cores (median over its"
-                f" measurements), up to {loads[worst]:.2f} ({worst}){flag}"
+                f" measurements), up to {loads[worst]:.2f} ({worst})"
             )
+    if any(t.background_cpu > BUSY_MACHINE for r in reports for t in r.throughput.values()):
+        notes.append(
+            f"- \\* other processes used more than {BUSY_MACHINE} cores during this measurement"
+            " (even after the retries): the number is low by an unknown amount"
+        )
     for r in reports:
         errors = sum(t.errors for t in r.throughput.values())
         if errors or r.failures:
