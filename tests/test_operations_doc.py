@@ -21,10 +21,26 @@ def _script() -> ModuleType:
     return module
 
 
-def test_operations_doc_is_current() -> None:
-    expected = _script().render()
+def test_operations_doc_lists_what_is_implemented() -> None:
+    """The "yes" rows are exactly the registered operations. The full page is compared only
+    for rows both sides know: a newer botocore may add operations (the page is regenerated
+    from whatever botocore is installed), which must not fail a fresh install."""
+    from ddblite.operations import REGISTRY
+
     current = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    assert current == expected, "docs/operations.md is stale: run scripts/operations_table.py"
+    implemented = {
+        line.split("|")[1].strip()
+        for line in current.splitlines()
+        if line.startswith("| ") and line.rstrip().endswith("| yes |")
+    }
+    stale = "docs/operations.md is stale: run scripts/operations_table.py"
+    assert implemented == set(REGISTRY), stale
+    expected_rows = {line for line in _script().render().splitlines() if line.startswith("| ")}
+    current_rows = {line for line in current.splitlines() if line.startswith("| ")}
+    known = {row.split("|")[1].strip() for row in current_rows}
+    assert {
+        row for row in expected_rows if row.split("|")[1].strip() in known
+    } <= current_rows, stale
 
 
 def test_every_registered_operation_is_in_the_service_model() -> None:
