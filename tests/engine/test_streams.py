@@ -23,24 +23,17 @@ from ddblite.engine import streams, ttl
 from ddblite.engine.database import Database
 from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
+from tests.engine.support import AUTH, NOW, database, ok, open_backend
 from tests.pg_server import pg_server
-from tests.storage.conftest import opener
 
 __all__ = ["pg_server"]
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20240101/us-east-1/dynamodb/aws4_request,"
-    " SignedHeaders=host, Signature=0"
-)
-NOW = 1_700_000_000.0
 DAY = 24 * 3600
 
 
 @pytest.fixture(params=["sqlite_memory", "sqlite_file", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
-    store = opener(request.param, request, tmp_path)()
-    yield store
-    store.close()
+    yield from open_backend(request, tmp_path)
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def db(backend: StorageBackend, clock: ManualClock) -> Database:
-    return Database(backend, clock=clock.now)
+    return database(backend, clock)
 
 
 def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
@@ -60,11 +53,6 @@ def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, A
     status, body = dispatch.handle(db, f"{prefix}.{operation}", AUTH, orjson.dumps(request))
     return status, orjson.loads(body)
 
-
-def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
-    status, body = call(db, operation, **request)
-    assert status == 200, body
-    return body
 
 
 def error(db: Database, operation: str, **request: Any) -> tuple[str, str]:

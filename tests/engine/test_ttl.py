@@ -15,31 +15,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from ddblite.clock import ManualClock
 from ddblite.engine import ttl
 from ddblite.engine.database import Database
-from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
+from tests.engine.support import NOW, database, ok, open_backend
 from tests.pg_server import pg_server
-from tests.storage.conftest import opener
 
 __all__ = ["pg_server"]
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20240101/us-east-1/dynamodb/aws4_request,"
-    " SignedHeaders=host, Signature=0"
-)
-NOW = 1_700_000_000.0
 
 
 @pytest.fixture(params=["sqlite_memory", "sqlite_file", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
-    store = opener(request.param, request, tmp_path)()
-    yield store
-    store.close()
+    yield from open_backend(request, tmp_path)
 
 
 @pytest.fixture
@@ -49,20 +40,9 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def db(backend: StorageBackend, clock: ManualClock) -> Database:
-    return Database(backend, clock=clock.now)
+    return database(backend, clock)
 
 
-def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
-    status, body = dispatch.handle(
-        db, f"DynamoDB_20120810.{operation}", AUTH, orjson.dumps(request)
-    )
-    return status, orjson.loads(body)
-
-
-def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
-    status, body = call(db, operation, **request)
-    assert status == 200, body
-    return body
 
 
 def make_table(db: Database, name: str = "ttl_table", **extra: Any) -> str:
