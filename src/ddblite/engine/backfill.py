@@ -27,13 +27,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 
 from ddblite.engine import indexes
-from ddblite.engine.reads import segment_bounds
+from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.errors import TransactionConflictException
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
 from ddblite.storage.base import FencedWriter, SharedBackend, StaleCatalogError
@@ -45,7 +44,7 @@ log = logging.getLogger("ddblite")
 
 CHUNK = 256
 _T = TypeVar("_T")
-_ALL = segment_bounds(0, 1)  # the whole pk_hash space
+_ALL = WHOLE_HASH_SPACE
 Job = Iterator[None]
 
 
@@ -210,15 +209,10 @@ def _backfill_chunk(
     with db.backend.write() as w:
         if shared:
             cast(FencedWriter, w).fence_table(table.table_id, table.version)
-        scan = w.scan_items(table.table_id, *_ALL, after)
-        try:
-            rows: list[tuple[int, bytes, bytes, bytes | None]] = [
-                (row.pk_hash, row.pk, row.sk, row.body) for row in islice(scan, size)
-            ]
-        finally:
-            close = getattr(scan, "close", None)
-            if close is not None:
-                close()
+        rows: list[tuple[int, bytes, bytes, bytes | None]] = [
+            (row.pk_hash, row.pk, row.sk, row.body)
+            for row in take(w.scan_items(table.table_id, *_ALL, after), size)
+        ]
         if shared:
             cast(FencedWriter, w).lock_keys((table.table_id, pk, sk) for _, pk, sk, _ in rows)
             rows = [
@@ -257,13 +251,7 @@ def _drop_chunk(db: Database, index_id: int) -> bool:
     """Delete up to CHUNK rows of a dropped index; the last chunk drops the index id too.
     True when done. Nothing else writes these rows any more, so no locking is needed."""
     with db.backend.write() as w:
-        scan = w.scan_index(index_id, *_ALL, None)
-        try:
-            rows = list(islice(scan, CHUNK))
-        finally:
-            close = getattr(scan, "close", None)
-            if close is not None:
-                close()
+        rows = take(w.scan_index(index_id, *_ALL, None), CHUNK)
         for row in rows:
             w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
         if len(rows) < CHUNK:

@@ -23,14 +23,13 @@ import functools
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, TypeVar, cast
 
 import orjson
 
 from ddblite.engine import catalog, indexes
 from ddblite.engine.database import Caller, Database
-from ddblite.engine.reads import segment_bounds
+from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.errors import (
     BackupInUseException,
     BackupNotFoundException,
@@ -41,7 +40,7 @@ from ddblite.model.schema import EncodedKey, TableSchema
 from ddblite.storage.base import ItemRow, SharedBackend, TableRow
 
 CHUNK = 500
-_ALL = segment_bounds(0, 1)  # the whole pk_hash space
+_ALL = WHOLE_HASH_SPACE
 _T = TypeVar("_T")
 
 
@@ -210,13 +209,7 @@ def _chunks(db: Database, table_id: int) -> Iterator[list[ItemRow]]:
     after: tuple[int, bytes, bytes] | None = None
     while True:
         with db.backend.read() as r:
-            scan = r.scan_items(table_id, *_ALL, after)
-            try:
-                rows = list(islice(scan, CHUNK))
-            finally:
-                close = getattr(scan, "close", None)
-                if close is not None:
-                    close()
+            rows = take(r.scan_items(table_id, *_ALL, after), CHUNK)
         if rows:
             yield rows
         if len(rows) < CHUNK:

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from ddblite.engine.reads import segment_bounds
+from ddblite.engine.reads import WHOLE_HASH_SPACE
 from ddblite.errors import ItemCollectionSizeLimitExceededException, ValidationException
 from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
 from ddblite.model import capacity
@@ -38,7 +38,7 @@ NOT_VALID = "One or more parameter values are not valid. "
 ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
 COLLECTION_TOO_LARGE = "Collection size exceeded."
 GB = 1024 * 1024 * 1024
-_ALL = segment_bounds(0, 1)  # the whole pk_hash space
+_ALL = WHOLE_HASH_SPACE
 
 
 # --- membership and projection ------------------------------------------------------------

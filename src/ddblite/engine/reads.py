@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, islice
+from typing import TypeVar
 
 import orjson
 
@@ -21,6 +22,7 @@ from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key
 from ddblite.model.values import Item, Value, item_size
 from ddblite.storage.base import IndexRow, ItemRow, Reader, SkRange, StorageBackend
 
+RowT = TypeVar("RowT")
 Filter = Callable[[Item], bool]
 Project = Callable[[Item], Item]
 
@@ -84,6 +86,20 @@ def segment_bounds(segment: int, total: int) -> tuple[int, int]:
     """Segment ``segment`` of ``total`` is one contiguous slice of the pk_hash space; the
     slices of one ``total`` tile it without gaps or overlap."""
     return segment * HASH_SPACE // total, min((segment + 1) * HASH_SPACE // total, _TOP)
+
+
+WHOLE_HASH_SPACE = segment_bounds(0, 1)  # (low, high) of a scan over every partition
+
+
+def take(rows: Iterator[RowT], count: int) -> list[RowT]:
+    """Up to ``count`` rows of a storage range read, then close it: a chunked walk (backfill,
+    backup, index drop, TTL) must not leave a half-read cursor open inside its block."""
+    try:
+        return list(islice(rows, count))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def collect(

@@ -28,13 +28,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from itertools import islice
 from typing import TYPE_CHECKING
 
 import orjson
 
 from ddblite.engine import streams
-from ddblite.model.keycodec import HASH_SPACE
+from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item
 from ddblite.storage.base import TableRow
@@ -51,7 +50,6 @@ SWEEP_INTERVAL = 1.0
 # several turns of the event loop, so requests keep flowing.
 SERVER_BUDGET = 500
 _BATCH = 256
-_HASH_TOP = HASH_SPACE - 1  # the scan bound every backend takes (as engine.reads)
 _MAX_EXPIRES_AT = 2**62  # beyond any plausible epoch second; keeps the column in BIGINT
 
 
@@ -154,7 +152,7 @@ def backfill(db: Database, table: TableSchema, attribute: str | None) -> Iterato
     after: tuple[int, bytes, bytes] | None = None
     while True:
         with db.backend.write() as w:
-            rows = list(islice(w.scan_items(table.table_id, 0, _HASH_TOP, after), _BATCH))
+            rows = take(w.scan_items(table.table_id, *WHOLE_HASH_SPACE, after), _BATCH)
             for row in rows:
                 at = None if attribute is None else expires_at(orjson.loads(row.body), attribute)
                 w.put_item(table.table_id, row.pk_hash, row.pk, row.sk, row.body, row.size, at)
