@@ -11,39 +11,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from ddblite.clock import ManualClock
 from ddblite.engine import streams, ttl
 from ddblite.engine.database import Database
 from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
-from tests.engine.support import AUTH, NOW, database, ok, open_backend
+from tests.engine.support import AUTH, NOW, ok
 from tests.pg_server import pg_server
 
 __all__ = ["pg_server"]
 
 DAY = 24 * 3600
-
-
-@pytest.fixture(params=["sqlite_memory", "sqlite_file", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
-    yield from open_backend(request, tmp_path)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def db(backend: StorageBackend, clock: ManualClock) -> Database:
-    return database(backend, clock)
 
 
 def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
@@ -52,7 +34,6 @@ def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, A
     ) else "DynamoDB_20120810"
     status, body = dispatch.handle(db, f"{prefix}.{operation}", AUTH, orjson.dumps(request))
     return status, orjson.loads(body)
-
 
 
 def error(db: Database, operation: str, **request: Any) -> tuple[str, str]:

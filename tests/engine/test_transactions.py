@@ -24,7 +24,7 @@ from ddblite.engine import transactions
 from ddblite.engine.database import Database
 from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
-from tests.engine.support import AUTH, NOW, call, database, ok, open_backend
+from tests.engine.support import AUTH, NOW, call, ok, open_backend
 from tests.pg_server import pg_server
 
 __all__ = ["pg_server"]
@@ -37,18 +37,6 @@ START = NOW
 )
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
     yield from open_backend(request, tmp_path)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def db(backend: StorageBackend, clock: ManualClock) -> Database:
-    return database(backend, clock)
-
-
 
 
 def make_table(db: Database, name: str, **extra: Any) -> None:

@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,28 +19,10 @@ from ddblite.clock import ManualClock
 from ddblite.engine import ttl
 from ddblite.engine.database import Database
 from ddblite.storage.base import StorageBackend
-from tests.engine.support import NOW, database, ok, open_backend
+from tests.engine.support import NOW, ok
 from tests.pg_server import pg_server
 
 __all__ = ["pg_server"]
-
-
-
-@pytest.fixture(params=["sqlite_memory", "sqlite_file", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
-    yield from open_backend(request, tmp_path)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def db(backend: StorageBackend, clock: ManualClock) -> Database:
-    return database(backend, clock)
-
-
 
 
 def make_table(db: Database, name: str = "ttl_table", **extra: Any) -> str:
