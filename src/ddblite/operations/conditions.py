@@ -34,3 +34,14 @@ def compile_condition(request: dict[str, Any], context: expressions.ExpressionCo
             )
 
     return check
+
+
+def condition_only(request: dict[str, Any]) -> Check:
+    """The whole expression step of a write whose only expression is its condition (PutItem,
+    DeleteItem): compile it with the request's placeholders, then refuse unused ones."""
+    context = expressions.ExpressionContext(
+        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
+    )
+    check = compile_condition(request, context)
+    context.check_unused()
+    return check

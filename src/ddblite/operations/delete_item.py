@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ddblite import expressions
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_key
 from ddblite.model.values import Item, check_item
@@ -15,7 +14,7 @@ from ddblite.operations.common import (
     consumed_write,
     old_image,
 )
-from ddblite.operations.conditions import compile_condition
+from ddblite.operations.conditions import condition_only
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -23,11 +22,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     rx.check_parameters(request, "DeleteItem")
     key = request["Key"]
     check_item(key)
-    context = expressions.ExpressionContext(
-        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
-    )
-    check = compile_condition(request, context)
-    context.check_unused()
+    check = condition_only(request)
     table = db.table(caller, request["TableName"])
     check_key(table.keys, key)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ddblite import expressions
 from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_item_key
@@ -17,7 +16,7 @@ from ddblite.operations.common import (
     old_image,
     wants_capacity,
 )
-from ddblite.operations.conditions import compile_condition
+from ddblite.operations.conditions import condition_only
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -25,11 +24,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     rx.check_parameters(request, "PutItem")
     item: Item = request["Item"]
     check_item(item)
-    context = expressions.ExpressionContext(
-        request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues")
-    )
-    check = compile_condition(request, context)
-    context.check_unused()
+    check = condition_only(request)
     table = db.table(caller, request["TableName"])
     check_item_key(table.keys, item)
     indexes.check_index_keys(table, item)
