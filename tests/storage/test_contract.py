@@ -282,6 +282,27 @@ def test_query_exclusive_start_in_both_directions(backend: StorageBackend, range
     assert query(backend, ranged, b"p", within, forward=False, after=b"ab") == [b"a\x00", b"a"]
 
 
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize("after", [None, b"a\x00", b"aa"])
+@pytest.mark.parametrize(
+    "sk_range", [EVERYTHING, SkRange(low=b"a", high=b"b"), SkRange(high=b"ab")]
+)
+def test_query_item_bodies_are_the_rows_bodies_and_sizes(
+    backend: StorageBackend, ranged: int, sk_range: SkRange, forward: bool, after: bytes | None
+) -> None:
+    with backend.read() as r:
+        rows = list(r.query_items(ranged, 7, b"p", sk_range, forward, after))
+        bodies = list(r.query_item_bodies(ranged, 7, b"p", sk_range, forward, after))
+    assert bodies == [(row.body, row.size) for row in rows]
+
+
+def test_query_item_bodies_exact(backend: StorageBackend, ranged: int) -> None:
+    with backend.read() as r:
+        got = list(r.query_item_bodies(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False,
+                                       b"ab"))
+    assert got == [(b"body-a\x00", 7), (b"body-a", 6)]
+
+
 def test_long_partitions_come_back_whole_and_in_order(backend: StorageBackend) -> None:
     """More rows than a backend fetches at once (PostgreSQL pages by keyset)."""
     table_id = make_table(backend)
@@ -416,6 +437,22 @@ def test_query_index_orders_by_index_sort_key_then_item_key(
     assert ranged == rows[1:4]
     assert after == rows[2:]
     assert after_back == rows[:2][::-1]
+
+
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize("after", [None, (b"a", b"p1", b"")])
+def test_query_index_bodies_are_the_rows_bodies_and_sizes(
+    backend: StorageBackend, indexed: tuple[int, list[IndexRow]], forward: bool,
+    after: tuple[bytes, bytes, bytes] | None,
+) -> None:
+    index_id, rows = indexed
+    with backend.read() as r:
+        got = list(r.query_index_bodies(index_id, 42, b"g", SkRange(), forward, after))
+        full = list(r.query_index(index_id, 42, b"g", SkRange(), forward, after))
+    assert got == [(row.body, row.size) for row in full]
+    if after is None:
+        ordered = rows if forward else rows[::-1]
+        assert got == [(row.body, row.size) for row in ordered]
 
 
 def test_index_rows_replace_delete_and_stats(

@@ -134,33 +134,34 @@ _RAW_CHUNK = 256
 
 
 def collect_raw(
-    rows: Iterable[ItemRow | IndexRow], limit: int | None, last_key: Callable[[Item], Item]
+    rows: Iterator[tuple[bytes, int]], limit: int | None, last_key: Callable[[Item], Item]
 ) -> Page:
-    """A page with no filter and no projection: each stored body goes into the response as the
-    JSON it already is (``orjson.Fragment``), never decoded and re-encoded; only the last one is
-    decoded, for the LastEvaluatedKey. Decoding is most of a plain Query's cost per item, and
-    the page cut (Limit, or the first item that brings the bytes read to 1 MB) is found with
-    C-level passes over chunks of rows rather than a Python loop per row; the chunks keep a
-    page over a huge partition from reading more than it returns."""
-    source = iter(rows)
+    """A page with no filter and no projection, from ``(body, size)`` rows: each stored body
+    goes into the response as the JSON it already is (``orjson.Fragment``), never decoded and
+    re-encoded; only the last one is decoded, for the LastEvaluatedKey. Decoding is most of a
+    plain Query's cost per item, and the page cut (Limit, or the first item that brings the
+    bytes read to 1 MB) is found with C-level passes over chunks of rows rather than a Python
+    loop per row; the chunks keep a page over a huge partition from reading more than it
+    returns."""
     bodies: list[bytes] = []
     total = 0
     remaining = limit
     stopped = False
     while not stopped:
         want = _RAW_CHUNK if remaining is None else min(_RAW_CHUNK, remaining)
-        chunk = list(islice(source, want))
+        chunk = list(islice(rows, want))
         if not chunk:
             break
-        running = list(accumulate((row.size for row in chunk), initial=total))[1:]
-        cut = bisect_left(running, MAX_PAGE_BYTES)
-        if cut < len(chunk):
-            chunk = chunk[: cut + 1]
-            stopped = True
-        bodies.extend(row.body for row in chunk)
-        total = running[len(chunk) - 1]
+        chunk_bodies, sizes = zip(*chunk, strict=True)
+        chunk_total = total + sum(sizes)
+        if chunk_total >= MAX_PAGE_BYTES:
+            running = list(accumulate(sizes, initial=total))[1:]
+            cut = bisect_left(running, MAX_PAGE_BYTES) + 1
+            chunk_bodies, chunk_total, stopped = chunk_bodies[:cut], running[cut - 1], True
+        bodies.extend(chunk_bodies)
+        total = chunk_total
         if remaining is not None:
-            remaining -= len(chunk)
+            remaining -= len(chunk_bodies)
             stopped = stopped or remaining == 0
         if len(chunk) < want and not stopped:
             break  # the range is exhausted
@@ -171,6 +172,12 @@ def collect_raw(
     if stopped and bodies:
         page.last_key = last_key(orjson.loads(bodies[-1]))
     return page
+
+
+def _bodies(rows: Iterator[ItemRow] | Iterator[IndexRow]) -> Iterator[tuple[bytes, int]]:
+    """(body, size) of full rows: the scans' raw pages (only Query has body-only reads)."""
+    for row in rows:
+        yield row.body, row.size
 
 
 def table_rows(rows: Iterator[ItemRow]) -> Iterator[tuple[Item, int]]:
@@ -245,13 +252,13 @@ def query_table(
     if start is not None and table.keys.range_name is not None:
         after = encode(start[table.keys.range_name])
     with backend.read() as r:
-        rows = r.query_items(
-            table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after
-        )
         if start is not None and table.keys.range_name is None:
-            rows = iter(())  # a hash-only partition holds one item: nothing follows it
-        if raw and keep is None and project is None:
-            return collect_raw(rows, limit, table_last_key(table.keys))
+            # A hash-only partition holds one item: nothing follows it.
+            return collect(iter(()), limit, keep, project, table_last_key(table.keys))
+        args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
+        if raw and _plain(keep, project):
+            return collect_raw(r.query_item_bodies(*args), limit, table_last_key(table.keys))
+        rows = r.query_items(*args)
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
 
@@ -267,10 +274,11 @@ def query_index(
         assert begin is not None
         after = begin[2:]
     with backend.read() as r:
-        rows = r.query_index(
-            index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after
-        )
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch, raw)
+        args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
+        if raw and not fetch and _plain(keep, project):
+            return collect_raw(r.query_index_bodies(*args), limit, index_last_key(table, index))
+        rows = r.query_index(*args)
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 
 
 def scan_table(
@@ -287,8 +295,8 @@ def scan_table(
         low = max(low, after[0])
     with backend.read() as r:
         rows = r.scan_items(table.table_id, low, high, after)
-        if raw and keep is None and project is None:
-            return collect_raw(rows, limit, table_last_key(table.keys))
+        if raw and _plain(keep, project):
+            return collect_raw(_bodies(rows), limit, table_last_key(table.keys))
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
 
@@ -303,16 +311,20 @@ def scan_index(
         low = max(low, after[0])  # as in scan_table
     with backend.read() as r:
         rows = r.scan_index(index.index_id, low, high, after)
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch, raw)
+        if raw and not fetch and _plain(keep, project):
+            return collect_raw(_bodies(rows), limit, index_last_key(table, index))
+        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
+
+
+def _plain(keep: Filter | None, project: Project | None) -> bool:
+    """A page the stored bodies can answer as they are (``collect_raw``)."""
+    return keep is None and project is None
 
 
 def _collect_index(
     reader: Reader, table: TableSchema, index: IndexSchema, rows: Iterator[IndexRow],
     limit: int | None, keep: Filter | None, project: Project | None, fetch: bool,
-    raw: bool = False,
 ) -> Page:
-    if raw and not fetch and keep is None and project is None:
-        return collect_raw(rows, limit, index_last_key(table, index))
     page = Page()
     source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)
     return collect(source, limit, keep, project, index_last_key(table, index), page)

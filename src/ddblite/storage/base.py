@@ -92,6 +92,19 @@ class Reader(Protocol):
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]: ...
 
+    def query_item_bodies(
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        """``query_items`` reduced to each row's (body, size): all a plain Query page (no
+        filter, no projection) needs, read without building a row object per item."""
+        ...
+
     def scan_items(
         self,
         table_id: int,
@@ -114,6 +127,18 @@ class Reader(Protocol):
     ) -> Iterator[IndexRow]:
         """Rows of one index partition in (ix_sk, pk, sk) order; ``after`` is the exclusive
         start (ix_sk, pk, sk) in the scan direction."""
+        ...
+
+    def query_index_bodies(
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        """``query_index`` reduced to (body, size), as ``query_item_bodies``."""
         ...
 
     def scan_index(

@@ -336,6 +336,14 @@ class PgOps:
         for row in self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4):
             yield ItemRow(*row)
 
+    def query_item_bodies(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        # The keyset chunks need each row's key, so the key columns are still selected.
+        for row in self.query_items(table_id, pk_hash, pk, sk_range, forward, after_sk):
+            yield row.body, row.size
+
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes] | None,
@@ -390,6 +398,13 @@ class PgOps:
         )
         for row in self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6):
             yield IndexRow(*row)
+
+    def query_index_bodies(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        for row in self.query_index(index_id, ix_hash, ix_pk, sk_range, forward, after):
+            yield row.body, row.size
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,

@@ -245,17 +245,33 @@ class _SqliteOps:
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
+        # A map over the cursor rather than a generator: one Python frame less per row
+        # (callers iterate at once, inside the same read block).
+        return map(ItemRow._make, self._item_range(
+            "pk_hash, pk, sk, body, size", table_id, pk_hash, pk, sk_range, forward, after_sk
+        ))
+
+    def query_item_bodies(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        return self._item_range(
+            "body, size", table_id, pk_hash, pk, sk_range, forward, after_sk
+        )
+
+    def _item_range(
+        self, columns: str, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange,
+        forward: bool, after_sk: bytes | None,
+    ) -> sqlite3.Cursor:
         low, high, args = _bounds(sk_range)
         sql = _range_sql(
-            "pk_hash, pk, sk, body, size", "items", ("table_id", "pk_hash", "pk"), "sk", (),
+            columns, "items", ("table_id", "pk_hash", "pk"), "sk", (),
             low, high, forward, after_sk is not None,
         )
         params: list[object] = [table_id, pk_hash, pk, *args]
         if after_sk is not None:
             params.append(after_sk)
-        # A map over the cursor rather than a generator: one Python frame less per row
-        # (callers iterate at once, inside the same read block).
-        return map(ItemRow._make, self._c.execute(sql, params))
+        return self._c.execute(sql, params)
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
@@ -315,16 +331,30 @@ class _SqliteOps:
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
+        return map(IndexRow._make, self._index_range(  # as in query_items
+            "ix_hash, ix_pk, ix_sk, pk, sk, body, size", index_id, ix_hash, ix_pk, sk_range,
+            forward, after,
+        ))
+
+    def query_index_bodies(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+    ) -> Iterator[tuple[bytes, int]]:
+        return self._index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
+
+    def _index_range(
+        self, columns: str, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange,
+        forward: bool, after: tuple[bytes, bytes, bytes] | None,
+    ) -> sqlite3.Cursor:
         low, high, args = _bounds(sk_range)
         sql = _range_sql(
-            "ix_hash, ix_pk, ix_sk, pk, sk, body, size", "index_rows",
-            ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
+            columns, "index_rows", ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
             low, high, forward, after is not None,
         )
         params: list[object] = [index_id, ix_hash, ix_pk, *args]
         if after is not None:
             params.extend(after)
-        return map(IndexRow._make, self._c.execute(sql, params))  # as in query_items
+        return self._c.execute(sql, params)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
