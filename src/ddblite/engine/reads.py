@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate, islice
 from typing import TypeVar
 
@@ -20,7 +21,15 @@ from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
 from ddblite.model.values import Item, Value, item_size
-from ddblite.storage.base import IndexRow, ItemRow, Reader, SkRange, StorageBackend
+from ddblite.storage.base import (
+    BODY_SEPARATOR,
+    IndexRow,
+    ItemRow,
+    PageRead,
+    Reader,
+    SkRange,
+    StorageBackend,
+)
 
 RowT = TypeVar("RowT")
 Filter = Callable[[Item], bool]
@@ -29,8 +38,10 @@ Project = Callable[[Item], Item]
 
 @dataclass(slots=True)
 class Page:
-    # Decoded items, or for a plain page (``collect_raw``) the stored JSON bodies as they are.
-    items: list[Item | orjson.Fragment] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    # A plain page (no filter, no projection) instead carries its items as the JSON array of
+    # their stored bodies, never decoded; it returns every item it read (``scanned``).
+    items_json: orjson.Fragment | None = None
     scanned: int = 0
     read_bytes: int = 0
     last_key: Item | None = None
@@ -165,12 +176,44 @@ def collect_raw(
             stopped = stopped or remaining == 0
         if len(chunk) < want and not stopped:
             break  # the range is exhausted
-    page = Page()
-    page.items = list(map(orjson.Fragment, bodies))
-    page.scanned = len(bodies)
-    page.read_bytes = total
+    page = Page(items_json=_json_array(b",".join(bodies)), scanned=len(bodies), read_bytes=total)
     if stopped and bodies:
         page.last_key = last_key(orjson.loads(bodies[-1]))
+    return page
+
+
+def _json_array(joined: bytes) -> orjson.Fragment:
+    return orjson.Fragment(b"[" + joined + b"]")
+
+
+# A plain Query page is first asked of storage in one piece (``Reader.query_item_page``), of at
+# most _WHOLE_ROWS rows whose bodies are at most _WHOLE_BODY bytes each: such a read holds at
+# most 8 MB however large the items. Pages that do not fit are read row by row (collect_raw).
+_WHOLE_ROWS = 1000
+_WHOLE_BODY = 8192
+
+
+def plain_page(
+    whole: Callable[[int, int], PageRead], rows: Callable[[], Iterator[tuple[bytes, int]]],
+    limit: int | None, last_key: Callable[[Item], Item],
+) -> Page:
+    """A Query page with no filter and no projection, from storage's one-piece read when that
+    holds the whole page, else row by row. ``whole`` and ``rows`` are the partition's
+    ``query_*_page`` and ``query_*_bodies`` reads with their range bound."""
+    probe = _WHOLE_ROWS if limit is None else min(limit, _WHOLE_ROWS)
+    read = whole(probe, _WHOLE_BODY)
+    complete = read.rows < probe  # the range ended inside the read
+    stopped = read.rows == limit  # Limit reached: the page ends here, with a LastEvaluatedKey
+    if read.longest > _WHOLE_BODY or read.size >= MAX_PAGE_BYTES or not (complete or stopped):
+        # An item too big to join, a 1 MB cut inside the read, or more rows than it holds.
+        return collect_raw(rows(), limit, last_key)
+    joined = read.joined
+    page = Page(
+        items_json=_json_array(joined.replace(BODY_SEPARATOR, b",")),
+        scanned=read.rows, read_bytes=read.size,
+    )
+    if stopped and read.rows:
+        page.last_key = last_key(orjson.loads(joined[joined.rfind(BODY_SEPARATOR) + 1:]))
     return page
 
 
@@ -257,7 +300,10 @@ def query_table(
             return collect(iter(()), limit, keep, project, table_last_key(table.keys))
         args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
         if raw and _plain(keep, project):
-            return collect_raw(r.query_item_bodies(*args), limit, table_last_key(table.keys))
+            return plain_page(
+                partial(r.query_item_page, *args), partial(r.query_item_bodies, *args), limit,
+                table_last_key(table.keys),
+            )
         rows = r.query_items(*args)
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
@@ -276,7 +322,10 @@ def query_index(
     with backend.read() as r:
         args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
         if raw and not fetch and _plain(keep, project):
-            return collect_raw(r.query_index_bodies(*args), limit, index_last_key(table, index))
+            return plain_page(
+                partial(r.query_index_page, *args), partial(r.query_index_bodies, *args), limit,
+                index_last_key(table, index),
+            )
         rows = r.query_index(*args)
         return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 

@@ -303,9 +303,10 @@ def response(
     request: dict[str, Any], source: Source, page: Page, select: str | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    raw = page.items_json
     if select != COUNT:
-        out["Items"] = page.items
-    out["Count"] = len(page.items)
+        out["Items"] = page.items if raw is None else raw
+    out["Count"] = len(page.items) if raw is None else page.scanned
     out["ScannedCount"] = page.scanned
     if page.last_key is not None:
         out["LastEvaluatedKey"] = page.last_key
