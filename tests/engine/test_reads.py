@@ -1,109 +1,16 @@
-"""engine/reads.py: plain Query pages, read in one piece by storage or row by row.
-
-``plain_page`` takes storage's one-piece read when it holds the whole page and reads row by row
-otherwise; both must give the page DynamoDB gives (Limit counts items read, the page ends with
-the item that brings the bytes read to 1 MB, LastEvaluatedKey whenever it stops early).
-"""
+"""engine/reads.py through Query, on every backend: plain pages (no filter, no projection),
+whose stored bodies are sent as they are, cut where DynamoDB cuts them (Limit counts items
+read, the page ends with the item that brings the bytes read to 1 MB, LastEvaluatedKey
+whenever it stops early), over long partitions and large items."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import pytest
 
 from ddblite.engine.database import Database
-from ddblite.engine.reads import Page, plain_page
-from ddblite.limits import MAX_PAGE_BYTES
-from ddblite.model.values import Item
-from ddblite.storage.base import BODY_SEPARATOR, PageRead
 from tests.engine.support import ok
-
-BODIES = [orjson.dumps({"pk": {"S": "p"}, "sk": {"S": f"s{i}"}}) for i in range(3)]
-
-
-def last_key(item: Item) -> Item:
-    return {"sk": item["sk"]}
-
-
-class Storage:
-    """A partition of ``rows`` (body, size) pairs, read the two ways ``plain_page`` may."""
-
-    def __init__(self, rows: list[tuple[bytes, int]], longest: int | None = None) -> None:
-        self.rows = rows
-        self.longest = longest
-        self.row_reads = 0
-        self.asked: tuple[int, int] | None = None
-
-    def whole(self, max_rows: int, max_body: int) -> PageRead:
-        self.asked = (max_rows, max_body)
-        taken = self.rows[:max_rows]
-        longest = self.longest or max((len(b) for b, _ in taken), default=0)
-        return PageRead(
-            len(taken), sum(s for _, s in taken), longest,
-            BODY_SEPARATOR.join(b for b, _ in taken),
-        )
-
-    def bodies(self) -> Iterator[tuple[bytes, int]]:
-        self.row_reads += 1
-        return iter(self.rows)
-
-
-def page_json(page: Page) -> Any:
-    assert page.items_json is not None
-    return orjson.loads(orjson.dumps({"Items": page.items_json}))["Items"]
-
-
-def test_a_whole_partition_comes_from_the_one_piece_read() -> None:
-    storage = Storage([(b, 10) for b in BODIES])
-    page = plain_page(storage.whole, storage.bodies, None, last_key)
-    assert page_json(page) == [orjson.loads(b) for b in BODIES]
-    assert (page.scanned, page.read_bytes, page.last_key) == (3, 30, None)
-    assert storage.asked == (1000, 8192)
-    assert storage.row_reads == 0
-
-
-def test_a_page_stopped_by_limit_carries_the_last_items_key() -> None:
-    storage = Storage([(b, 10) for b in BODIES])
-    page = plain_page(storage.whole, storage.bodies, 2, last_key)
-    assert page_json(page) == [orjson.loads(b) for b in BODIES[:2]]
-    assert (page.scanned, page.read_bytes, page.last_key) == (2, 20, {"sk": {"S": "s1"}})
-    assert storage.asked == (2, 8192)
-    assert storage.row_reads == 0
-
-
-def test_limit_above_the_partition_ends_without_a_key() -> None:
-    storage = Storage([(b, 10) for b in BODIES])
-    page = plain_page(storage.whole, storage.bodies, 3 + 1, last_key)
-    assert (page.scanned, page.last_key, storage.row_reads) == (3, None, 0)
-
-
-def test_an_empty_partition() -> None:
-    storage = Storage([])
-    page = plain_page(storage.whole, storage.bodies, 5, last_key)
-    assert (page_json(page), page.scanned, page.read_bytes, page.last_key) == ([], 0, 0, None)
-
-
-@pytest.mark.parametrize(
-    ("rows", "longest", "limit"),
-    [
-        ([(BODIES[0], 10)] * 1000, None, None),  # more rows may follow the 1,000 read
-        ([(BODIES[0], 10)] * 1000, None, 2000),  # the same under a larger Limit
-        ([(BODIES[0], 10)] * 3, 8193, None),  # a body too long to join
-        ([(BODIES[0], MAX_PAGE_BYTES // 2)] * 2, None, None),  # the 1 MB cut is inside
-    ],
-)
-def test_reads_row_by_row_when_one_piece_does_not_hold_the_page(
-    rows: list[tuple[bytes, int]], longest: int | None, limit: int | None
-) -> None:
-    storage = Storage(rows, longest)
-    page = plain_page(storage.whole, storage.bodies, limit, last_key)
-    assert storage.row_reads == 1
-    assert page.scanned == len(rows)
-
-
-# --- the same through a Query, on every backend ---------------------------------------------
 
 
 @pytest.fixture
@@ -152,7 +59,7 @@ def test_query_over_a_thousand_items_returns_them_all_in_order(db: Database, tab
     assert limited["LastEvaluatedKey"] == {"pk": {"S": "long"}, "sk": {"N": "103"}}
 
 
-def test_query_with_an_item_too_long_to_join(db: Database, table: str) -> None:
+def test_query_with_a_large_item(db: Database, table: str) -> None:
     fill(db, table, "big", 7, big=frozenset({3}))
     answer = query(db, table, "big", Limit=5)
     assert sort_keys(answer) == [0, 1, 2, 3, 4]
@@ -172,7 +79,7 @@ def test_query_page_ends_at_one_megabyte(db: Database, table: str) -> None:
     assert "LastEvaluatedKey" not in rest
 
 
-def test_one_piece_page_bills_the_bytes_read(db: Database, table: str) -> None:
+def test_plain_page_bills_the_bytes_read(db: Database, table: str) -> None:
     fill(db, table, "few", 3, pad=5_000)
     answer = query(db, table, "few")
     # 3 items of about 5 KB: 15 KB read eventually consistent, 4 KB per unit, halved.

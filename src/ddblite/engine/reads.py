@@ -11,7 +11,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import accumulate, islice
 from typing import TypeVar
 
@@ -21,15 +20,7 @@ from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
 from ddblite.model.values import Item, Value, item_size
-from ddblite.storage.base import (
-    BODY_SEPARATOR,
-    IndexRow,
-    ItemRow,
-    PageRead,
-    Reader,
-    SkRange,
-    StorageBackend,
-)
+from ddblite.storage.base import IndexRow, ItemRow, Reader, SkRange, StorageBackend
 
 RowT = TypeVar("RowT")
 Filter = Callable[[Item], bool]
@@ -39,8 +30,8 @@ Project = Callable[[Item], Item]
 @dataclass(slots=True)
 class Page:
     items: list[Item] = field(default_factory=list)
-    # A plain page (no filter, no projection) instead carries its items as the JSON array of
-    # their stored bodies, never decoded; it returns every item it read (``scanned``).
+    # A plain page (``collect_raw``) carries its items instead as one JSON array of their
+    # stored bodies, never decoded; it returns every item it read (``scanned``).
     items_json: orjson.Fragment | None = None
     scanned: int = 0
     read_bytes: int = 0
@@ -147,9 +138,9 @@ _RAW_CHUNK = 256
 def collect_raw(
     rows: Iterator[tuple[bytes, int]], limit: int | None, last_key: Callable[[Item], Item]
 ) -> Page:
-    """A page with no filter and no projection, from ``(body, size)`` rows: each stored body
-    goes into the response as the JSON it already is (``orjson.Fragment``), never decoded and
-    re-encoded; only the last one is decoded, for the LastEvaluatedKey. Decoding is most of a
+    """A page with no filter and no projection, from ``(body, size)`` rows: the stored bodies
+    go into the response as the JSON they already are, never decoded and re-encoded; only the
+    last one is decoded, for the LastEvaluatedKey. Decoding is most of a
     plain Query's cost per item, and the page cut (Limit, or the first item that brings the
     bytes read to 1 MB) is found with C-level passes over chunks of rows rather than a Python
     loop per row; the chunks keep a page over a huge partition from reading more than it
@@ -176,44 +167,11 @@ def collect_raw(
             stopped = stopped or remaining == 0
         if len(chunk) < want and not stopped:
             break  # the range is exhausted
-    page = Page(items_json=_json_array(b",".join(bodies)), scanned=len(bodies), read_bytes=total)
+    # One Fragment for the whole array: cheaper than one per item, for orjson and for us.
+    items = orjson.Fragment(b"[" + b",".join(bodies) + b"]")
+    page = Page(items_json=items, scanned=len(bodies), read_bytes=total)
     if stopped and bodies:
         page.last_key = last_key(orjson.loads(bodies[-1]))
-    return page
-
-
-def _json_array(joined: bytes) -> orjson.Fragment:
-    return orjson.Fragment(b"[" + joined + b"]")
-
-
-# A plain Query page is first asked of storage in one piece (``Reader.query_item_page``), of at
-# most _WHOLE_ROWS rows whose bodies are at most _WHOLE_BODY bytes each: such a read holds at
-# most 8 MB however large the items. Pages that do not fit are read row by row (collect_raw).
-_WHOLE_ROWS = 1000
-_WHOLE_BODY = 8192
-
-
-def plain_page(
-    whole: Callable[[int, int], PageRead], rows: Callable[[], Iterator[tuple[bytes, int]]],
-    limit: int | None, last_key: Callable[[Item], Item],
-) -> Page:
-    """A Query page with no filter and no projection, from storage's one-piece read when that
-    holds the whole page, else row by row. ``whole`` and ``rows`` are the partition's
-    ``query_*_page`` and ``query_*_bodies`` reads with their range bound."""
-    probe = _WHOLE_ROWS if limit is None else min(limit, _WHOLE_ROWS)
-    read = whole(probe, _WHOLE_BODY)
-    complete = read.rows < probe  # the range ended inside the read
-    stopped = read.rows == limit  # Limit reached: the page ends here, with a LastEvaluatedKey
-    if read.longest > _WHOLE_BODY or read.size >= MAX_PAGE_BYTES or not (complete or stopped):
-        # An item too big to join, a 1 MB cut inside the read, or more rows than it holds.
-        return collect_raw(rows(), limit, last_key)
-    joined = read.joined
-    page = Page(
-        items_json=_json_array(joined.replace(BODY_SEPARATOR, b",")),
-        scanned=read.rows, read_bytes=read.size,
-    )
-    if stopped and read.rows:
-        page.last_key = last_key(orjson.loads(joined[joined.rfind(BODY_SEPARATOR) + 1:]))
     return page
 
 
@@ -300,10 +258,7 @@ def query_table(
             return collect(iter(()), limit, keep, project, table_last_key(table.keys))
         args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
         if raw and _plain(keep, project):
-            return plain_page(
-                partial(r.query_item_page, *args), partial(r.query_item_bodies, *args), limit,
-                table_last_key(table.keys),
-            )
+            return collect_raw(r.query_item_bodies(*args), limit, table_last_key(table.keys))
         rows = r.query_items(*args)
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
@@ -322,10 +277,7 @@ def query_index(
     with backend.read() as r:
         args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
         if raw and not fetch and _plain(keep, project):
-            return plain_page(
-                partial(r.query_index_page, *args), partial(r.query_index_bodies, *args), limit,
-                index_last_key(table, index),
-            )
+            return collect_raw(r.query_index_bodies(*args), limit, index_last_key(table, index))
         rows = r.query_index(*args)
         return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 
