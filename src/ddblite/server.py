@@ -29,6 +29,7 @@ def open_database(settings: Settings) -> Database:
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    from ddblite.http_protocol import CoalescingHttpProtocol
     from ddblite.protocol.app import DynamoDBApp
 
     if settings.reuse_port and not settings.is_postgres:
@@ -41,7 +42,7 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpProtocol,
         lifespan="on",
         log_level="warning",
         access_log=False,
