@@ -5,8 +5,9 @@ two system calls and, on a keep-alive connection, two TCP segments, each of whic
 client. Here a connection's writes are held until the event loop's next turn and then go out
 as one: a response leaves in one piece, and the server answers every request that arrived in
 one turn before it writes, so it reads and writes in larger batches. Nothing waits longer than
-that turn (the flush is ready work, so the loop does not sleep before it). Measured on a served Query of
-~6 KB (benchmarks/README.md): about 15% more requests per second, half the p99 latency.
+that turn (the flush is ready work, so the loop does not sleep before it). Measured on a served
+Query of ~6 KB (benchmarks/README.md): about 15% more requests per second, half the p99
+latency.
 """
 
 from __future__ import annotations

@@ -1,16 +1,99 @@
-"""engine/reads.py through Query, on every backend: plain pages (no filter, no projection),
-whose stored bodies are sent as they are, cut where DynamoDB cuts them (Limit counts items
-read, the page ends with the item that brings the bytes read to 1 MB, LastEvaluatedKey
-whenever it stops early), over long partitions and large items."""
+"""engine/reads.py: plain Query pages (no filter, no projection), whose stored bodies are sent
+as they are: from storage's one-piece read when it holds the page, else row by row. Both must
+cut where DynamoDB cuts (Limit counts items read, the page ends with the item that brings the
+bytes read to 1 MB, LastEvaluatedKey whenever it stops early); the Query tests run on every
+backend, over long partitions and large items."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 
 from ddblite.engine.database import Database
+from ddblite.engine.reads import Page, plain_page
+from ddblite.limits import MAX_PAGE_BYTES
+from ddblite.model.values import Item
+from ddblite.storage.base import BODY_SEPARATOR, PageRead
 from tests.engine.support import ok
+
+BODIES = [orjson.dumps({"pk": {"S": "p"}, "sk": {"S": f"s{i}"}}) for i in range(3)]
+
+
+def last_key(item: Item) -> Item:
+    return {"sk": item["sk"]}
+
+
+class Storage:
+    """A partition of (body, size) rows, read the two ways ``plain_page`` may."""
+
+    def __init__(self, rows: list[tuple[bytes, int]]) -> None:
+        self.rows = rows
+        self.row_reads = 0
+        self.asked: int | None = None
+
+    def whole(self, max_rows: int) -> PageRead:
+        self.asked = max_rows
+        taken = self.rows[:max_rows]
+        return PageRead(
+            len(taken), sum(s for _, s in taken), BODY_SEPARATOR.join(b for b, _ in taken)
+        )
+
+    def bodies(self) -> Iterator[tuple[bytes, int]]:
+        self.row_reads += 1
+        return iter(self.rows)
+
+
+def page_items(page: Page) -> Any:
+    assert page.items_json is not None
+    return orjson.loads(orjson.dumps(page.items_json))
+
+
+def test_a_whole_partition_comes_from_the_one_piece_read() -> None:
+    storage = Storage([(b, 10) for b in BODIES])
+    page = plain_page(storage.whole, storage.bodies, None, last_key)
+    assert page_items(page) == [orjson.loads(b) for b in BODIES]
+    assert (page.scanned, page.read_bytes, page.last_key) == (3, 30, None)
+    assert (storage.asked, storage.row_reads) == (128, 0)
+
+
+def test_a_page_stopped_by_limit_carries_the_last_items_key() -> None:
+    storage = Storage([(b, 10) for b in BODIES])
+    page = plain_page(storage.whole, storage.bodies, 2, last_key)
+    assert page_items(page) == [orjson.loads(b) for b in BODIES[:2]]
+    assert (page.scanned, page.read_bytes, page.last_key) == (2, 20, {"sk": {"S": "s1"}})
+    assert (storage.asked, storage.row_reads) == (2, 0)
+
+
+def test_limit_above_the_partition_ends_without_a_key() -> None:
+    storage = Storage([(b, 10) for b in BODIES])
+    page = plain_page(storage.whole, storage.bodies, 4, last_key)
+    assert (page.scanned, page.last_key, storage.row_reads) == (3, None, 0)
+
+
+def test_an_empty_partition() -> None:
+    storage = Storage([])
+    page = plain_page(storage.whole, storage.bodies, 5, last_key)
+    assert (page_items(page), page.scanned, page.read_bytes, page.last_key) == ([], 0, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("rows", "limit"),
+    [
+        ([(BODIES[0], 10)] * 128, None),  # more rows may follow the 128 read
+        ([(BODIES[0], 10)] * 128, 500),  # the same under a larger Limit
+        ([(BODIES[0], MAX_PAGE_BYTES // 2)] * 2, None),  # the 1 MB cut is inside the read
+    ],
+)
+def test_reads_row_by_row_when_one_piece_does_not_hold_the_page(
+    rows: list[tuple[bytes, int]], limit: int | None
+) -> None:
+    storage = Storage(rows)
+    page = plain_page(storage.whole, storage.bodies, limit, last_key)
+    assert storage.row_reads == 1
+    assert page.scanned == len(rows)
 
 
 @pytest.fixture
@@ -85,3 +168,18 @@ def test_plain_page_bills_the_bytes_read(db: Database, table: str) -> None:
     # 3 items of about 5 KB: 15 KB read eventually consistent, 4 KB per unit, halved.
     assert answer["ConsumedCapacity"] == {"TableName": "reads", "CapacityUnits": 2.0}
     assert answer["Count"] == 3
+
+
+@pytest.mark.parametrize("count", [127, 128, 129])
+def test_query_around_the_one_piece_bound(db: Database, table: str, count: int) -> None:
+    fill(db, table, "edge", count)
+    whole = query(db, table, "edge", ScanIndexForward=False)
+    assert sort_keys(whole) == list(range(count - 1, -1, -1))
+    assert "LastEvaluatedKey" not in whole
+    limited = query(db, table, "edge", Limit=128)
+    assert sort_keys(limited) == list(range(min(count, 128)))
+    # Limit reached: a LastEvaluatedKey even when nothing follows, as DynamoDB does.
+    if count >= 128:
+        assert limited["LastEvaluatedKey"] == {"pk": {"S": "edge"}, "sk": {"N": "127"}}
+    else:
+        assert "LastEvaluatedKey" not in limited

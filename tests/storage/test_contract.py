@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from ddblite.storage.base import IndexRow, ItemRow, SkRange, StorageBackend
+from ddblite.storage.base import IndexRow, ItemRow, PageRead, SkRange, StorageBackend
 from tests.storage.conftest import Opener
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
@@ -303,6 +303,32 @@ def test_query_item_bodies_exact(backend: StorageBackend, ranged: int) -> None:
     assert got == [(b"body-a\x00", 7), (b"body-a", 6)]
 
 
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize("after", [None, b"a\x00"])
+def test_query_item_page_is_the_bodies_in_one_piece(
+    backend: StorageBackend, ranged: int, forward: bool, after: bytes | None
+) -> None:
+    with backend.read() as r:
+        rows = list(r.query_item_bodies(ranged, 7, b"p", EVERYTHING, forward, after))
+        whole = r.query_item_page(ranged, 7, b"p", EVERYTHING, forward, after, 1000)
+        first = r.query_item_page(ranged, 7, b"p", EVERYTHING, forward, after, 3)
+    assert whole == PageRead(
+        len(rows), sum(size for _, size in rows), b"\xff".join(body for body, _ in rows)
+    )
+    head = rows[:3]  # fewer when the exclusive start leaves fewer
+    assert first == PageRead(
+        len(head), sum(size for _, size in head), b"\xff".join(body for body, _ in head)
+    )
+
+
+def test_query_item_page_exact_and_empty(backend: StorageBackend, ranged: int) -> None:
+    with backend.read() as r:
+        got = r.query_item_page(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False, None, 10)
+        none = r.query_item_page(ranged, 7, b"p", SkRange(low=b"c", high=b"d"), True, None, 10)
+    assert got == PageRead(3, 7 + 7 + 6, b"body-ab\xffbody-a\x00\xffbody-a")
+    assert none == PageRead(0, 0, b"")
+
+
 def test_long_partitions_come_back_whole_and_in_order(backend: StorageBackend) -> None:
     """More rows than a backend fetches at once (PostgreSQL pages by keyset)."""
     table_id = make_table(backend)
@@ -313,6 +339,16 @@ def test_long_partitions_come_back_whole_and_in_order(backend: StorageBackend) -
     assert query(backend, table_id, b"p") == sks
     assert query(backend, table_id, b"p", forward=False) == sks[::-1]
     assert query(backend, table_id, b"p", after=sks[1000]) == sks[1001:]
+    with backend.write() as w:  # a one-piece read keeps the order past a few hundred rows
+        for sk in sks:
+            w.put_item(table_id, 7, b"q", sk, b"v" + sk.hex().encode(), 1, None)
+    with backend.read() as r:
+        forward = r.query_item_page(table_id, 7, b"q", SkRange(), True, None, 2000)
+        backward = r.query_item_page(table_id, 7, b"q", SkRange(), False, sks[2000], 1500)
+    assert forward == PageRead(2000, 2000, b"\xff".join(b"v" + sk.hex().encode()
+                                                        for sk in sks[:2000]))
+    assert backward.joined == b"\xff".join(b"v" + sk.hex().encode()
+                                           for sk in sks[1999:499:-1])
     with backend.read() as r:  # stopping early is allowed
         first = r.query_items(table_id, 7, b"p", SkRange(), True, None)
         assert [next(first).sk for _ in range(3)] == sks[:3]
@@ -453,6 +489,15 @@ def test_query_index_bodies_are_the_rows_bodies_and_sizes(
     if after is None:
         ordered = rows if forward else rows[::-1]
         assert got == [(row.body, row.size) for row in ordered]
+    with backend.read() as r:
+        page = r.query_index_page(index_id, 42, b"g", SkRange(), forward, after, 1000)
+        first = r.query_index_page(index_id, 42, b"g", SkRange(), forward, after, 2)
+    assert page == PageRead(
+        len(got), sum(size for _, size in got), b"\xff".join(body for body, _ in got)
+    )
+    assert first == PageRead(
+        len(got[:2]), sum(size for _, size in got[:2]), b"\xff".join(b for b, _ in got[:2])
+    )
 
 
 def test_index_rows_replace_delete_and_stats(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate, islice
 from typing import TypeVar
 
@@ -20,7 +21,15 @@ from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
 from ddblite.model.values import Item, Value, item_size
-from ddblite.storage.base import IndexRow, ItemRow, Reader, SkRange, StorageBackend
+from ddblite.storage.base import (
+    BODY_SEPARATOR,
+    IndexRow,
+    ItemRow,
+    PageRead,
+    Reader,
+    SkRange,
+    StorageBackend,
+)
 
 RowT = TypeVar("RowT")
 Filter = Callable[[Item], bool]
@@ -175,6 +184,35 @@ def collect_raw(
     return page
 
 
+# A plain Query page is first asked of storage in one piece (``Reader.query_item_page``), of at
+# most _WHOLE_ROWS rows: built whole in memory, so bounded like a BatchGetItem of 100 items.
+# Pages that do not fit (more rows, or a 1 MB cut inside) are read again row by row.
+_WHOLE_ROWS = 128
+
+
+def plain_page(
+    whole: Callable[[int], PageRead], rows: Callable[[], Iterator[tuple[bytes, int]]],
+    limit: int | None, last_key: Callable[[Item], Item],
+) -> Page:
+    """A Query page with no filter and no projection: from storage's one-piece read when that
+    holds the whole page, else row by row (``collect_raw``). ``whole`` and ``rows`` are the
+    partition's ``query_*_page`` and ``query_*_bodies`` reads with their range bound."""
+    probe = _WHOLE_ROWS if limit is None else min(limit, _WHOLE_ROWS)
+    read = whole(probe)
+    complete = read.rows < probe  # the range ended inside the read
+    stopped = read.rows == limit  # Limit reached: the page ends here, with a LastEvaluatedKey
+    if read.size >= MAX_PAGE_BYTES or not (complete or stopped):
+        return collect_raw(rows(), limit, last_key)
+    joined = read.joined
+    page = Page(
+        items_json=orjson.Fragment(b"[" + joined.replace(BODY_SEPARATOR, b",") + b"]"),
+        scanned=read.rows, read_bytes=read.size,
+    )
+    if stopped and read.rows:
+        page.last_key = last_key(orjson.loads(joined[joined.rfind(BODY_SEPARATOR) + 1:]))
+    return page
+
+
 def _bodies(rows: Iterator[ItemRow] | Iterator[IndexRow]) -> Iterator[tuple[bytes, int]]:
     """(body, size) of full rows: the scans' raw pages (only Query has body-only reads)."""
     for row in rows:
@@ -258,7 +296,10 @@ def query_table(
             return collect(iter(()), limit, keep, project, table_last_key(table.keys))
         args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
         if raw and _plain(keep, project):
-            return collect_raw(r.query_item_bodies(*args), limit, table_last_key(table.keys))
+            return plain_page(
+                partial(r.query_item_page, *args), partial(r.query_item_bodies, *args), limit,
+                table_last_key(table.keys),
+            )
         rows = r.query_items(*args)
         return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
 
@@ -277,7 +318,10 @@ def query_index(
     with backend.read() as r:
         args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
         if raw and not fetch and _plain(keep, project):
-            return collect_raw(r.query_index_bodies(*args), limit, index_last_key(table, index))
+            return plain_page(
+                partial(r.query_index_page, *args), partial(r.query_index_bodies, *args), limit,
+                index_last_key(table, index),
+            )
         rows = r.query_index(*args)
         return _collect_index(r, table, index, rows, limit, keep, project, fetch)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from itertools import islice
 from typing import NamedTuple, Protocol, TypeVar
 
 
@@ -50,6 +51,32 @@ class IndexRow(NamedTuple):
     sk: bytes
     body: bytes
     size: int
+
+
+# Separates the bodies of a page read in one piece: a stored body is JSON text in UTF-8, where
+# the byte 0xFF never occurs, so the bodies can be told apart again.
+BODY_SEPARATOR = b"\xff"
+
+
+class PageRead(NamedTuple):
+    """The first rows of a range read in one piece (``Reader.query_item_page``)."""
+
+    rows: int  # rows read: at most the ``max_rows`` asked for
+    size: int  # their sizes, summed
+    joined: bytes  # their bodies in order, separated by BODY_SEPARATOR
+
+
+def join_bodies(rows: Iterator[tuple[bytes, int]], max_rows: int) -> PageRead:
+    """``query_item_page`` from ``query_item_bodies``, for a backend with no faster way."""
+    try:
+        taken = list(islice(rows, max_rows))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    return PageRead(
+        len(taken), sum(size for _, size in taken), BODY_SEPARATOR.join(b for b, _ in taken)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +132,21 @@ class Reader(Protocol):
         filter, no projection) needs, read without building a row object per item."""
         ...
 
+    def query_item_page(
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        max_rows: int,
+    ) -> PageRead:
+        """The first ``max_rows`` rows of ``query_item_bodies`` in one piece. A plain Query
+        page is its bodies joined, which SQL can build without a Python object per row; the
+        caller bounds ``max_rows``, as the piece is built whole in memory."""
+        ...
+
     def scan_items(
         self,
         table_id: int,
@@ -139,6 +181,19 @@ class Reader(Protocol):
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[tuple[bytes, int]]:
         """``query_index`` reduced to (body, size), as ``query_item_bodies``."""
+        ...
+
+    def query_index_page(
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        max_rows: int,
+    ) -> PageRead:
+        """``query_index_bodies`` in one piece, as ``query_item_page``."""
         ...
 
     def scan_index(

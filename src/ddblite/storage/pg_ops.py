@@ -26,10 +26,12 @@ import psycopg
 from ddblite.storage.base import (
     IndexRow,
     ItemRow,
+    PageRead,
     SkRange,
     StaleCatalogError,
     StreamRow,
     TableRow,
+    join_bodies,
 )
 
 _FIRST_CHUNK = 100
@@ -344,6 +346,13 @@ class PgOps:
         for row in self.query_items(table_id, pk_hash, pk, sk_range, forward, after_sk):
             yield row.body, row.size
 
+    def query_item_page(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None, max_rows: int,
+    ) -> PageRead:
+        rows = self.query_item_bodies(table_id, pk_hash, pk, sk_range, forward, after_sk)
+        return join_bodies(rows, max_rows)
+
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes] | None,
@@ -405,6 +414,13 @@ class PgOps:
     ) -> Iterator[tuple[bytes, int]]:
         for row in self.query_index(index_id, ix_hash, ix_pk, sk_range, forward, after):
             yield row.body, row.size
+
+    def query_index_page(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None, max_rows: int,
+    ) -> PageRead:
+        rows = self.query_index_bodies(index_id, ix_hash, ix_pk, sk_range, forward, after)
+        return join_bodies(rows, max_rows)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,

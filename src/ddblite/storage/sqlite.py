@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from ddblite.storage.base import IndexRow, ItemRow, SkRange, StreamRow, TableRow
+from ddblite.storage.base import IndexRow, ItemRow, PageRead, SkRange, StreamRow, TableRow
 from ddblite.storage.schema import SCHEMA_VERSION, sqlite_schema
 
 _MEMORY = ":memory:"
@@ -131,6 +131,53 @@ def _range_sql(
     direction = "ASC" if forward else "DESC"
     order = ", ".join(f"{c} {direction}" for c in order_cols)
     return f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}"
+
+
+def _item_range(
+    columns: str, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+    after_sk: bytes | None,
+) -> tuple[str, list[object]]:
+    """SQL and parameters of one partition's item rows in sort order."""
+    low, high, args = _bounds(sk_range)
+    sql = _range_sql(
+        columns, "items", ("table_id", "pk_hash", "pk"), "sk", (),
+        low, high, forward, after_sk is not None,
+    )
+    params: list[object] = [table_id, pk_hash, pk, *args]
+    if after_sk is not None:
+        params.append(after_sk)
+    return sql, params
+
+
+def _index_range(
+    columns: str, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+    after: tuple[bytes, bytes, bytes] | None,
+) -> tuple[str, list[object]]:
+    """SQL and parameters of one index partition's rows in (ix_sk, pk, sk) order."""
+    low, high, args = _bounds(sk_range)
+    sql = _range_sql(
+        columns, "index_rows", ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
+        low, high, forward, after is not None,
+    )
+    params: list[object] = [index_id, ix_hash, ix_pk, *args]
+    if after is not None:
+        params.extend(after)
+    return sql, params
+
+
+# A page in one piece (Reader.query_item_page): the first rows of a range read, counted, summed
+# and joined by one statement, so no Python object is built per row. The subquery's ORDER BY
+# holds because it has a LIMIT (SQLite only drops a FROM-subquery's ORDER BY when it has none),
+# and group_concat takes the rows in the order the subquery yields them: the usual idiom before
+# SQLite 3.44 gave aggregates an ORDER BY of their own; tests/storage pin it both ways.
+# group_concat yields TEXT; the CAST returns its bytes as they are (the 0xFF separators are not
+# UTF-8).
+@lru_cache(maxsize=256)
+def _page_sql(range_sql: str) -> str:
+    return (
+        "SELECT count(*), total(size), CAST(group_concat(body, x'ff') AS BLOB)"
+        f" FROM ({range_sql} LIMIT ?)"
+    )
 
 
 def _last(hash_high: int) -> int:
@@ -247,31 +294,28 @@ class _SqliteOps:
     ) -> Iterator[ItemRow]:
         # A map over the cursor rather than a generator: one Python frame less per row
         # (callers iterate at once, inside the same read block).
-        return map(ItemRow._make, self._item_range(
+        sql, params = _item_range(
             "pk_hash, pk, sk, body, size", table_id, pk_hash, pk, sk_range, forward, after_sk
-        ))
+        )
+        return map(ItemRow._make, self._c.execute(sql, params))
 
     def query_item_bodies(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[tuple[bytes, int]]:
-        return self._item_range(
-            "body, size", table_id, pk_hash, pk, sk_range, forward, after_sk
-        )
-
-    def _item_range(
-        self, columns: str, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange,
-        forward: bool, after_sk: bytes | None,
-    ) -> sqlite3.Cursor:
-        low, high, args = _bounds(sk_range)
-        sql = _range_sql(
-            columns, "items", ("table_id", "pk_hash", "pk"), "sk", (),
-            low, high, forward, after_sk is not None,
-        )
-        params: list[object] = [table_id, pk_hash, pk, *args]
-        if after_sk is not None:
-            params.append(after_sk)
+        sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
         return self._c.execute(sql, params)
+
+    def query_item_page(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None, max_rows: int,
+    ) -> PageRead:
+        sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
+        return self._page(sql, params, max_rows)
+
+    def _page(self, sql: str, params: list[object], max_rows: int) -> PageRead:
+        count, size, joined = self._c.execute(_page_sql(sql), [*params, max_rows]).fetchone()
+        return PageRead(count, int(size), joined or b"")
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
@@ -331,30 +375,29 @@ class _SqliteOps:
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
-        return map(IndexRow._make, self._index_range(  # as in query_items
+        sql, params = _index_range(
             "ix_hash, ix_pk, ix_sk, pk, sk, body, size", index_id, ix_hash, ix_pk, sk_range,
             forward, after,
-        ))
+        )
+        return map(IndexRow._make, self._c.execute(sql, params))  # as in query_items
 
     def query_index_bodies(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[tuple[bytes, int]]:
-        return self._index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
-
-    def _index_range(
-        self, columns: str, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange,
-        forward: bool, after: tuple[bytes, bytes, bytes] | None,
-    ) -> sqlite3.Cursor:
-        low, high, args = _bounds(sk_range)
-        sql = _range_sql(
-            columns, "index_rows", ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
-            low, high, forward, after is not None,
+        sql, params = _index_range(
+            "body, size", index_id, ix_hash, ix_pk, sk_range, forward, after
         )
-        params: list[object] = [index_id, ix_hash, ix_pk, *args]
-        if after is not None:
-            params.extend(after)
         return self._c.execute(sql, params)
+
+    def query_index_page(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None, max_rows: int,
+    ) -> PageRead:
+        sql, params = _index_range(
+            "body, size", index_id, ix_hash, ix_pk, sk_range, forward, after
+        )
+        return self._page(sql, params, max_rows)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
