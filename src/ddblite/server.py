@@ -48,6 +48,7 @@ def serve(settings: Settings) -> None:
         access_log=False,
         server_header=False,
         date_header=False,
+        proxy_headers=False,  # no use for X-Forwarded-For: skip the middleware per request
     )
     server = uvicorn.Server(config)
     sockets = [_reusable_socket(settings.host, settings.port)] if settings.reuse_port else None
