@@ -32,6 +32,7 @@ class Storage:
     def __init__(self, rows: list[tuple[bytes, int]]) -> None:
         self.rows = rows
         self.row_reads = 0
+        self.skipped: int | None = None
         self.asked: int | None = None
 
     def whole(self, max_rows: int) -> PageRead:
@@ -41,9 +42,10 @@ class Storage:
             len(taken), sum(s for _, s in taken), BODY_SEPARATOR.join(b for b, _ in taken)
         )
 
-    def bodies(self) -> Iterator[tuple[bytes, int]]:
+    def bodies(self, skip: int) -> Iterator[tuple[bytes, int]]:
         self.row_reads += 1
-        return iter(self.rows)
+        self.skipped = skip
+        return iter(self.rows[skip:])
 
 
 def page_items(page: Page) -> Any:
@@ -80,20 +82,32 @@ def test_an_empty_partition() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rows", "limit"),
+    ("count", "limit", "scanned", "stop"),
     [
-        ([(BODIES[0], 10)] * 128, None),  # more rows may follow the 128 read
-        ([(BODIES[0], 10)] * 128, 500),  # the same under a larger Limit
-        ([(BODIES[0], MAX_PAGE_BYTES // 2)] * 2, None),  # the 1 MB cut is inside the read
+        (128, None, 128, None),  # exactly the rows one piece holds: nothing follows
+        (300, None, 300, None),  # more rows than one piece: the rest row by row
+        (300, 200, 200, 199),  # the same under a Limit past one piece
     ],
 )
-def test_reads_row_by_row_when_one_piece_does_not_hold_the_page(
-    rows: list[tuple[bytes, int]], limit: int | None
+def test_reads_on_row_by_row_after_one_piece(
+    count: int, limit: int | None, scanned: int, stop: int | None
 ) -> None:
+    rows = [(orjson.dumps({"sk": {"N": str(i)}}), 10) for i in range(count)]
     storage = Storage(rows)
     page = plain_page(storage.whole, storage.bodies, limit, last_key)
-    assert storage.row_reads == 1
-    assert page.scanned == len(rows)
+    assert (storage.row_reads, storage.skipped) == (1, 128)
+    assert page_items(page) == [{"sk": {"N": str(i)}} for i in range(scanned)]
+    assert (page.scanned, page.read_bytes) == (scanned, 10 * scanned)
+    assert page.last_key == (None if stop is None else {"sk": {"N": str(stop)}})
+
+
+def test_reads_again_from_the_start_when_1_mb_falls_inside_one_piece() -> None:
+    storage = Storage([(BODIES[i], MAX_PAGE_BYTES // 2) for i in range(3)])
+    page = plain_page(storage.whole, storage.bodies, None, last_key)
+    assert (storage.row_reads, storage.skipped) == (1, 0)
+    assert page_items(page) == [orjson.loads(b) for b in BODIES[:2]]
+    assert (page.scanned, page.read_bytes) == (2, MAX_PAGE_BYTES)
+    assert page.last_key == {"sk": {"S": "s1"}}
 
 
 @pytest.fixture

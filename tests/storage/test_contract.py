@@ -293,7 +293,9 @@ def test_query_item_bodies_are_the_rows_bodies_and_sizes(
     with backend.read() as r:
         rows = list(r.query_items(ranged, 7, b"p", sk_range, forward, after))
         bodies = list(r.query_item_bodies(ranged, 7, b"p", sk_range, forward, after))
+        skipped = list(r.query_item_bodies(ranged, 7, b"p", sk_range, forward, after, 2))
     assert bodies == [(row.body, row.size) for row in rows]
+    assert skipped == bodies[2:]
 
 
 def test_query_item_bodies_exact(backend: StorageBackend, ranged: int) -> None:
@@ -485,7 +487,9 @@ def test_query_index_bodies_are_the_rows_bodies_and_sizes(
     with backend.read() as r:
         got = list(r.query_index_bodies(index_id, 42, b"g", SkRange(), forward, after))
         full = list(r.query_index(index_id, 42, b"g", SkRange(), forward, after))
+        skipped = list(r.query_index_bodies(index_id, 42, b"g", SkRange(), forward, after, 1))
     assert got == [(row.body, row.size) for row in full]
+    assert skipped == got[1:]
     if after is None:
         ordered = rows if forward else rows[::-1]
         assert got == [(row.body, row.size) for row in ordered]

@@ -145,7 +145,8 @@ _RAW_CHUNK = 256
 
 
 def collect_raw(
-    rows: Iterator[tuple[bytes, int]], limit: int | None, last_key: Callable[[Item], Item]
+    rows: Iterator[tuple[bytes, int]], limit: int | None, last_key: Callable[[Item], Item],
+    read: list[bytes] | None = None, read_bytes: int = 0,
 ) -> Page:
     """A page with no filter and no projection, from ``(body, size)`` rows: the stored bodies
     go into the response as the JSON they already are, never decoded and re-encoded; only the
@@ -153,10 +154,11 @@ def collect_raw(
     plain Query's cost per item, and the page cut (Limit, or the first item that brings the
     bytes read to 1 MB) is found with C-level passes over chunks of rows rather than a Python
     loop per row; the chunks keep a page over a huge partition from reading more than it
-    returns."""
-    bodies: list[bytes] = []
-    total = 0
-    remaining = limit
+    returns. ``read`` and ``read_bytes``: bodies of the page already read before ``rows``, and
+    their size."""
+    bodies: list[bytes] = read if read is not None else []
+    total = read_bytes
+    remaining = None if limit is None else limit - len(bodies)
     stopped = False
     while not stopped:
         want = _RAW_CHUNK if remaining is None else min(_RAW_CHUNK, remaining)
@@ -191,19 +193,23 @@ _WHOLE_ROWS = 128
 
 
 def plain_page(
-    whole: Callable[[int], PageRead], rows: Callable[[], Iterator[tuple[bytes, int]]],
+    whole: Callable[[int], PageRead], rows: Callable[[int], Iterator[tuple[bytes, int]]],
     limit: int | None, last_key: Callable[[Item], Item],
 ) -> Page:
     """A Query page with no filter and no projection: from storage's one-piece read when that
-    holds the whole page, else row by row (``collect_raw``). ``whole`` and ``rows`` are the
-    partition's ``query_*_page`` and ``query_*_bodies`` reads with their range bound."""
+    holds the whole page, else row by row (``collect_raw``), after the rows it holds.
+    ``whole`` and ``rows`` are the partition's ``query_*_page`` and ``query_*_bodies`` reads
+    with their range bound (``rows`` takes how many rows to skip)."""
     probe = _WHOLE_ROWS if limit is None else min(limit, _WHOLE_ROWS)
     read = whole(probe)
+    joined = read.joined
+    if read.size >= MAX_PAGE_BYTES:  # the 1 MB cut falls inside the read: find it row by row
+        return collect_raw(rows(0), limit, last_key)
     complete = read.rows < probe  # the range ended inside the read
     stopped = read.rows == limit  # Limit reached: the page ends here, with a LastEvaluatedKey
-    if read.size >= MAX_PAGE_BYTES or not (complete or stopped):
-        return collect_raw(rows(), limit, last_key)
-    joined = read.joined
+    if not (complete or stopped):  # more rows may follow
+        bodies = joined.split(BODY_SEPARATOR)
+        return collect_raw(rows(read.rows), limit, last_key, bodies, read.size)
     page = Page(
         items_json=orjson.Fragment(b"[" + joined.replace(BODY_SEPARATOR, b",") + b"]"),
         scanned=read.rows, read_bytes=read.size,

@@ -127,9 +127,11 @@ class Reader(Protocol):
         sk_range: SkRange,
         forward: bool,
         after_sk: bytes | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         """``query_items`` reduced to each row's (body, size): all a plain Query page (no
-        filter, no projection) needs, read without building a row object per item."""
+        filter, no projection) needs, read without building a row object per item. ``skip``
+        leaves out the range's first rows (those a ``query_item_page`` already read)."""
         ...
 
     def query_item_page(
@@ -179,6 +181,7 @@ class Reader(Protocol):
         sk_range: SkRange,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         """``query_index`` reduced to (body, size), as ``query_item_bodies``."""
         ...

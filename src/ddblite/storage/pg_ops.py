@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import psycopg
@@ -340,10 +341,11 @@ class PgOps:
 
     def query_item_bodies(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None,
+        after_sk: bytes | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         # The keyset chunks need each row's key, so the key columns are still selected.
-        for row in self.query_items(table_id, pk_hash, pk, sk_range, forward, after_sk):
+        rows = self.query_items(table_id, pk_hash, pk, sk_range, forward, after_sk)
+        for row in islice(rows, skip, None):
             yield row.body, row.size
 
     def query_item_page(
@@ -410,9 +412,10 @@ class PgOps:
 
     def query_index_bodies(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None,
+        after: tuple[bytes, bytes, bytes] | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        for row in self.query_index(index_id, ix_hash, ix_pk, sk_range, forward, after):
+        rows = self.query_index(index_id, ix_hash, ix_pk, sk_range, forward, after)
+        for row in islice(rows, skip, None):
             yield row.body, row.size
 
     def query_index_page(

@@ -165,6 +165,14 @@ def _index_range(
     return sql, params
 
 
+def _skipping(sql: str, params: list[object], skip: int) -> tuple[str, list[object]]:
+    """A range read without its first ``skip`` rows (SQLite walks past them inside the
+    statement, building nothing for them)."""
+    if not skip:
+        return sql, params
+    return sql + " LIMIT -1 OFFSET ?", [*params, skip]
+
+
 # A page in one piece (Reader.query_item_page): the first rows of a range read, counted, summed
 # and joined by one statement, so no Python object is built per row. The subquery's ORDER BY
 # holds because it has a LIMIT (SQLite only drops a FROM-subquery's ORDER BY when it has none),
@@ -301,10 +309,10 @@ class _SqliteOps:
 
     def query_item_bodies(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None,
+        after_sk: bytes | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
-        return self._c.execute(sql, params)
+        return self._c.execute(*_skipping(sql, params, skip))
 
     def query_item_page(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
@@ -383,12 +391,12 @@ class _SqliteOps:
 
     def query_index_bodies(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None,
+        after: tuple[bytes, bytes, bytes] | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         sql, params = _index_range(
             "body, size", index_id, ix_hash, ix_pk, sk_range, forward, after
         )
-        return self._c.execute(sql, params)
+        return self._c.execute(*_skipping(sql, params, skip))
 
     def query_index_page(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
