@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 import psycopg
@@ -309,18 +308,23 @@ class PgOps:
 
     def _chunks(
         self, shape: tuple[str, str, tuple[str, ...], tuple[str, ...], str, str, bool],
-        prefix: list[Any], after: tuple[Any, ...] | None, size_col: int,
+        prefix: list[Any], after: tuple[Any, ...] | None, size_col: int, skip: int = 0,
+        first: int = _FIRST_CHUNK,
     ) -> Iterator[Row]:
         """Rows of a keyset-paged range, chunk by chunk; ``shape`` is ``_range_sql``'s
         arguments without ``after``; the last ``len(order_cols)`` columns of the selected list
-        before ``body, size`` are the order key."""
+        before ``body, size`` are the order key. ``skip`` leaves out the range's first rows
+        (an OFFSET on the first chunk, so they never leave the server); ``first`` sizes the
+        first chunk."""
         columns, table, prefix_cols, order_cols, low, high, forward = shape
         width = len(order_cols)
-        limit = _FIRST_CHUNK
+        limit = first
         while True:
             sql = _range_sql(columns, table, prefix_cols, order_cols, low, high, forward,
                              after is not None)
             params = [*prefix, *(after or ()), limit]
+            if skip:
+                sql, params, skip = sql + " OFFSET %s", [*params, skip], 0
             rows = self._fetchall(sql, params)
             yield from rows
             if len(rows) < limit:
@@ -333,27 +337,34 @@ class PgOps:
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
+        for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk):
+            yield ItemRow(*row)
+
+    def _item_chunks(
+        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        after_sk: bytes | None, skip: int = 0, first: int = _FIRST_CHUNK,
+    ) -> Iterator[Row]:
         low, high, args = _bounds(sk_range)
         shape = (_ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
         after = (after_sk,) if after_sk is not None else None
-        for row in self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4):
-            yield ItemRow(*row)
+        return self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4, skip, first)
 
     def query_item_bodies(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
         after_sk: bytes | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         # The keyset chunks need each row's key, so the key columns are still selected.
-        rows = self.query_items(table_id, pk_hash, pk, sk_range, forward, after_sk)
-        for row in islice(rows, skip, None):
-            yield row.body, row.size
+        for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk, skip):
+            yield row[3], row[4]
 
     def query_item_page(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
         after_sk: bytes | None, max_rows: int,
     ) -> PageRead:
-        rows = self.query_item_bodies(table_id, pk_hash, pk, sk_range, forward, after_sk)
-        return join_bodies(rows, max_rows)
+        rows = self._item_chunks(
+            table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows
+        )
+        return join_bodies(((row[3], row[4]) for row in rows), max_rows)
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
@@ -402,28 +413,35 @@ class PgOps:
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
+        for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after):
+            yield IndexRow(*row)
+
+    def _index_chunks(
+        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        after: tuple[bytes, bytes, bytes] | None, skip: int = 0, first: int = _FIRST_CHUNK,
+    ) -> Iterator[Row]:
         low, high, args = _bounds(sk_range)
         shape = (
             _INDEX_COLS, "index_rows", ("index_id", "ix_hash", "ix_pk"), ("ix_sk", "pk", "sk"),
             low, high, forward,
         )
-        for row in self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6):
-            yield IndexRow(*row)
+        return self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6, skip, first)
 
     def query_index_bodies(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None, skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        rows = self.query_index(index_id, ix_hash, ix_pk, sk_range, forward, after)
-        for row in islice(rows, skip, None):
-            yield row.body, row.size
+        for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after, skip):
+            yield row[5], row[6]
 
     def query_index_page(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
         after: tuple[bytes, bytes, bytes] | None, max_rows: int,
     ) -> PageRead:
-        rows = self.query_index_bodies(index_id, ix_hash, ix_pk, sk_range, forward, after)
-        return join_bodies(rows, max_rows)
+        rows = self._index_chunks(
+            index_id, ix_hash, ix_pk, sk_range, forward, after, first=max_rows
+        )
+        return join_bodies(((row[5], row[6]) for row in rows), max_rows)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
