@@ -150,12 +150,11 @@ def collect_raw(
 ) -> Page:
     """A page with no filter and no projection, from ``(body, size)`` rows: the stored bodies
     go into the response as the JSON they already are, never decoded and re-encoded; only the
-    last one is decoded, for the LastEvaluatedKey. Decoding is most of a
-    plain Query's cost per item, and the page cut (Limit, or the first item that brings the
-    bytes read to 1 MB) is found with C-level passes over chunks of rows rather than a Python
-    loop per row; the chunks keep a page over a huge partition from reading more than it
-    returns. ``read`` and ``read_bytes``: bodies of the page already read before ``rows``, and
-    their size."""
+    last one is decoded, for the LastEvaluatedKey. Decoding is most of a plain Query's cost
+    per item, and the page cut (Limit, or the first item that brings the bytes read to 1 MB) is
+    found with C-level passes over chunks of rows rather than a Python loop per row; the chunks
+    keep a page over a huge partition from reading more than it returns. ``read`` and
+    ``read_bytes``: the bodies of this page already read before ``rows``, and their size."""
     bodies: list[bytes] = read if read is not None else []
     total = read_bytes
     remaining = None if limit is None else limit - len(bodies)
@@ -188,7 +187,8 @@ def collect_raw(
 
 # A plain Query page is first asked of storage in one piece (``Reader.query_item_page``), of at
 # most _WHOLE_ROWS rows: built whole in memory, so bounded like a BatchGetItem of 100 items.
-# Pages that do not fit (more rows, or a 1 MB cut inside) are read again row by row.
+# A longer page goes on row by row after those rows; one whose 1 MB cut falls inside them is
+# read again row by row (items averaging over 8 KB). Measured in benchmarks/README.md.
 _WHOLE_ROWS = 128
 
 
