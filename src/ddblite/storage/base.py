@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from itertools import islice
 from typing import NamedTuple, Protocol, TypeVar
 
 
@@ -64,19 +63,6 @@ class PageRead(NamedTuple):
     rows: int  # rows read: at most the ``max_rows`` asked for
     size: int  # their sizes, summed
     joined: bytes  # their bodies in order, separated by BODY_SEPARATOR
-
-
-def join_bodies(rows: Iterator[tuple[bytes, int]], max_rows: int) -> PageRead:
-    """``query_item_page`` from ``query_item_bodies``, for a backend with no faster way."""
-    try:
-        taken = list(islice(rows, max_rows))
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
-    return PageRead(
-        len(taken), sum(size for _, size in taken), BODY_SEPARATOR.join(b for b, _ in taken)
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import psycopg
 
 from ddblite.storage.base import (
+    BODY_SEPARATOR,
     IndexRow,
     ItemRow,
     PageRead,
@@ -31,7 +33,6 @@ from ddblite.storage.base import (
     StaleCatalogError,
     StreamRow,
     TableRow,
-    join_bodies,
 )
 
 _FIRST_CHUNK = 100
@@ -106,6 +107,16 @@ def _upper(hash_high: int) -> tuple[str, int]:
     if hash_high > _MAX_HASH:
         return "<=", _MAX_HASH
     return "<", hash_high
+
+
+def _page_of(rows: Iterator[Row], body_col: int, max_rows: int) -> PageRead:
+    """A PageRead of the first ``max_rows`` rows of a range read whose first chunk is that
+    size (only that chunk is fetched); ``body_col`` is where body sits, size follows it."""
+    taken = list(islice(rows, max_rows))
+    return PageRead(
+        len(taken), sum(row[body_col + 1] for row in taken),
+        BODY_SEPARATOR.join(row[body_col] for row in taken),
+    )
 
 
 def _next_chunk(limit: int, rows: list[Row], size_col: int) -> int:
@@ -364,7 +375,7 @@ class PgOps:
         rows = self._item_chunks(
             table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows
         )
-        return join_bodies(((row[3], row[4]) for row in rows), max_rows)
+        return _page_of(rows, 3, max_rows)
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
@@ -441,7 +452,7 @@ class PgOps:
         rows = self._index_chunks(
             index_id, ix_hash, ix_pk, sk_range, forward, after, first=max_rows
         )
-        return join_bodies(((row[5], row[6]) for row in rows), max_rows)
+        return _page_of(rows, 5, max_rows)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
