@@ -16,6 +16,7 @@ import argparse
 import time
 
 import orjson
+from workloads import QUERY_ITEM, TABLES
 
 from ddblite.engine import indexes  # noqa: F401  (installs index maintenance)
 from ddblite.engine.database import Database
@@ -27,7 +28,6 @@ AUTH = (
     " SignedHeaders=host, Signature=0"
 )
 TABLE = "bench_query"
-PAD = "x" * 64
 
 
 def call(db: Database, operation: str, request: dict[str, object]) -> bytes:
@@ -40,18 +40,15 @@ def call(db: Database, operation: str, request: dict[str, object]) -> bytes:
 
 
 def load(db: Database, sizes: list[int]) -> None:
-    call(db, "CreateTable", {
-        "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-    })
+    call(db, "CreateTable", {"TableName": TABLE, **TABLES[TABLE]})  # the `query` workload's
     for size in sizes:
         for start in range(0, size, 25):
-            puts = [{"PutRequest": {"Item": {
-                "pk": {"S": f"p{size}"}, "sk": {"S": f"s{i:05d}"}, "data": {"S": PAD},
-            }}} for i in range(start, min(size, start + 25))]
+            puts = [
+                {"PutRequest": {"Item": orjson.loads(
+                    QUERY_ITEM.format(pk=f"p{size}", sk=f"s{i:05d}")
+                )}}
+                for i in range(start, min(size, start + 25))
+            ]
             call(db, "BatchWriteItem", {"RequestItems": {TABLE: puts}})
 
 

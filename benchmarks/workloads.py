@@ -35,7 +35,7 @@ _GSI_ITEM = (
 )
 # GetItem / UpdateItem items carry the counter c that UpdateItem increments.
 _KV_ITEM = '{{"pk":{{"S":"{key}"}},"data":{{"S":"' + _PAD + '"}},"c":{{"N":"0"}}}}'
-_QUERY_ITEM = '{{"pk":{{"S":"{pk}"}},"sk":{{"S":"{sk}"}},"data":{{"S":"' + _PAD + '"}}}}'
+QUERY_ITEM = '{{"pk":{{"S":"{pk}"}},"sk":{{"S":"{sk}"}},"data":{{"S":"' + _PAD + '"}}}}'
 
 
 def _key_schema(sort: bool) -> dict[str, Any]:
@@ -222,7 +222,7 @@ _QUERY_INDEX = [(p, j) for p in range(QUERY_PARTITIONS) for j in range(_query_si
 
 def _query_item(i: int) -> str:
     p, offset = _QUERY_INDEX[i]
-    return _QUERY_ITEM.format(pk=f"q-{p:04d}", sk=f"s-{offset:04d}")
+    return QUERY_ITEM.format(pk=f"q-{p:04d}", sk=f"s-{offset:04d}")
 
 
 def _setup_query(url: str, client: Client, connections: int) -> None:
