@@ -13,7 +13,8 @@ import pytest
 
 from ddblite.errors import InternalServerError, TransactionConflictException
 from ddblite.storage.base import SkRange, StaleCatalogError
-from ddblite.storage.pg_ops import _GET, PgOps, _range_sql
+from ddblite.storage.pg_ops import PgOps
+from ddblite.storage.pg_sql import GET, range_sql
 from ddblite.storage.postgres import PgSettings, PostgresBackend, is_local, parse_url
 from ddblite.storage.schema import postgres_schema, sqlite_schema
 from tests.pg_server import PgServer
@@ -184,21 +185,21 @@ def test_get_item_and_query_touch_one_partition(pg_server: PgServer, url: str) -
             assert r.table_stats(table_id) == (200, 200)
     finally:
         store.close()
-    query = _range_sql("pk_hash, pk, sk, body, size", "items", ("table_id", "pk_hash", "pk"),
+    query = range_sql("pk_hash, pk, sk, body, size", "items", ("table_id", "pk_hash", "pk"),
                        ("sk",), ">=", "<", True, True)
-    scan = _range_sql("pk_hash, pk, sk, body, size", "items", ("table_id",),
+    scan = range_sql("pk_hash, pk, sk, body, size", "items", ("table_id",),
                       ("pk_hash", "pk", "sk"), ">=", "<", True, False)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE items")
         get_params = [table_id, 123, b"pk", b"s"]
         query_params = [table_id, 123, b"pk", b"a", b"z", b"b", 100]
         # Plans for concrete values (what a first execution gets) prune at plan time...
-        assert len(_partitions(_plan(conn, _GET, get_params))) == 1
-        assert len(_partitions(_plan(conn, _GET + " FOR UPDATE", get_params))) == 1
+        assert len(_partitions(_plan(conn, GET, get_params))) == 1
+        assert len(_partitions(_plan(conn, GET + " FOR UPDATE", get_params))) == 1
         assert len(_partitions(_plan(conn, query, query_params))) == 1
         # ...and generic plans of prepared statements prune when the executor starts.
         conn.execute("SET plan_cache_mode = force_generic_plan")
-        generic = _generic_plan(conn, _GET, "bigint, bigint, bytea, bytea",
+        generic = _generic_plan(conn, GET, "bigint, bigint, bytea, bytea",
                                 "1, 123, 'pk', 's'")
         assert "Subplans Removed: 7" in generic, generic
         generic = _generic_plan(conn, query, "bigint, bigint, bytea, bytea, bytea, bytea, bigint",

@@ -16,16 +16,12 @@ Iterators must be consumed inside the ``read()``/``write()`` block that produced
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 import psycopg
 
 from ddblite.storage.base import (
-    BODY_SEPARATOR,
     IndexRow,
     ItemRow,
     PageRead,
@@ -34,113 +30,27 @@ from ddblite.storage.base import (
     StreamRow,
     TableRow,
 )
-
-_FIRST_CHUNK = 100
-_MAX_CHUNK = 1000
-_CHUNK_BYTES = 4 << 20  # aim for ~4 MB per chunk: two DynamoDB pages
-_MAX_HASH = (1 << 63) - 1
-
-Row = tuple[Any, ...]
-
-
-def _lock_id(kind: bytes, *parts: bytes) -> int:
-    """A signed 64-bit advisory-lock key. ``kind`` separates the name spaces (item, table,
-    catalog name); each part is length-prefixed so (b"ab", b"c") and (b"a", b"bc") differ."""
-    h = hashlib.blake2b(kind, digest_size=8)
-    for part in parts:
-        h.update(len(part).to_bytes(4, "big"))
-        h.update(part)
-    return int.from_bytes(h.digest(), "big", signed=True)
-
-
-def item_lock_id(table_id: int, pk: bytes, sk: bytes) -> int:
-    return _lock_id(b"item", table_id.to_bytes(8, "big"), pk, sk)
-
-
-def table_lock_id(table_id: int) -> int:
-    return _lock_id(b"table", table_id.to_bytes(8, "big"))
-
-
-def name_lock_id(account: str, region: str, name: str) -> int:
-    return _lock_id(b"name", account.encode(), region.encode(), name.encode())
-
-
-def token_lock_id(token: str) -> int:
-    return _lock_id(b"token", token.encode())
-
-
-@lru_cache(maxsize=256)
-def _range_sql(
-    columns: str, table: str, prefix_cols: tuple[str, ...], order_cols: tuple[str, ...],
-    low: str, high: str, forward: bool, after: bool,
-) -> str:
-    """One chunk of a partition (or hash range) in key order; built once per shape."""
-    where = [f"{c} = %s" for c in prefix_cols]
-    sort_col = order_cols[0]
-    if low:
-        where.append(f"{sort_col} {low} %s")
-    if high:
-        where.append(f"{sort_col} {high} %s")
-    if after:
-        cmp = ">" if forward else "<"
-        where.append(f"({', '.join(order_cols)}) {cmp} ({', '.join('%s' for _ in order_cols)})")
-    direction = "ASC" if forward else "DESC"
-    order = ", ".join(f"{c} {direction}" for c in order_cols)
-    return f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
-
-
-def _bounds(sk_range: SkRange) -> tuple[str, str, list[bytes]]:
-    args: list[bytes] = []
-    low = high = ""
-    if sk_range.low is not None:
-        low = ">=" if sk_range.low_inclusive else ">"
-        args.append(sk_range.low)
-    if sk_range.high is not None:
-        high = "<=" if sk_range.high_inclusive else "<"
-        args.append(sk_range.high)
-    return low, high, args
-
-
-def _upper(hash_high: int) -> tuple[str, int]:
-    """The exclusive upper hash bound as SQL: the top of the space, 2**63, does not fit a
-    bigint, so it becomes ``<= 2**63 - 1``."""
-    if hash_high > _MAX_HASH:
-        return "<=", _MAX_HASH
-    return "<", hash_high
-
-
-def _page_of(rows: Iterator[Row], body_col: int, max_rows: int) -> PageRead:
-    """A PageRead of the first ``max_rows`` rows of a range read whose first chunk is that
-    size (only that chunk is fetched); ``body_col`` is where body sits, size follows it."""
-    taken = list(islice(rows, max_rows))
-    return PageRead(
-        len(taken), sum(row[body_col + 1] for row in taken),
-        BODY_SEPARATOR.join(row[body_col] for row in taken),
-    )
-
-
-def _next_chunk(limit: int, rows: list[Row], size_col: int) -> int:
-    average = max(1, sum(r[size_col] for r in rows) // max(1, len(rows)))
-    return int(max(10, min(limit * 4, _MAX_CHUNK, _CHUNK_BYTES // average)))
-
-
-_ITEM_COLS = "pk_hash, pk, sk, body, size"
-_INDEX_COLS = "ix_hash, ix_pk, ix_sk, pk, sk, body, size"
-_GET = "SELECT body FROM items WHERE table_id = %s AND pk_hash = %s AND pk = %s AND sk = %s"
-_UPSERT_ITEM = (
-    "INSERT INTO items (table_id, pk_hash, pk, sk, body, size, expires_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (table_id, pk_hash, pk, sk) DO UPDATE"
-    " SET body = EXCLUDED.body, size = EXCLUDED.size, expires_at = EXCLUDED.expires_at"
+from ddblite.storage.pg_sql import (
+    FIRST_CHUNK,
+    GET,
+    INDEX_COLS,
+    ITEM_COLS,
+    LOCK,
+    LOCK_SHARED,
+    UPSERT_INDEX_ROW,
+    UPSERT_ITEM,
+    Row,
+    item_lock_id,
+    name_lock_id,
+    next_chunk,
+    page_of,
+    range_sql,
+    stream_lock_id,
+    table_lock_id,
+    token_lock_id,
+    upper_bound,
 )
-_UPSERT_INDEX_ROW = (
-    "INSERT INTO index_rows (index_id, ix_hash, ix_pk, ix_sk, pk, sk, body, size)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (index_id, ix_hash, ix_pk, ix_sk, pk, sk) DO UPDATE"
-    " SET body = EXCLUDED.body, size = EXCLUDED.size"
-)
-_LOCK = "SELECT pg_advisory_xact_lock(%s)"
-_LOCK_SHARED = "SELECT pg_advisory_xact_lock_shared(%s)"
+from ddblite.storage.sql_ranges import sk_bounds
 
 
 class PgOps:
@@ -163,7 +73,7 @@ class PgOps:
     def _lock(self, lock_id: int) -> None:
         if lock_id not in self._held:
             self._held.add(lock_id)
-            self._c.execute(_LOCK, (lock_id,))
+            self._c.execute(LOCK, (lock_id,))
 
     def lock_keys(self, keys: Iterable[tuple[int, bytes, bytes]]) -> None:
         """Lock every ``(table_id, pk, sk)`` a multi-item write block will touch, before it
@@ -181,7 +91,7 @@ class PgOps:
         version in a later statement; the check runs with the next fetch, before anything is
         committed, and raises ``StaleCatalogError`` when the table changed or is gone."""
         if self.locking:
-            self._c.execute(_LOCK_SHARED, (table_lock_id(table_id),))
+            self._c.execute(LOCK_SHARED, (table_lock_id(table_id),))
         cur = self._c.execute("SELECT version FROM tables WHERE table_id = %s", (table_id,))
         self._fences.append((cur, version))
 
@@ -294,11 +204,11 @@ class PgOps:
 
     def get_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> bytes | None:
         if not self.writing:
-            row = self._fetchone(_GET, (table_id, pk_hash, pk, sk))
+            row = self._fetchone(GET, (table_id, pk_hash, pk, sk))
             return row[0] if row else None
         if self.locking:
             self._lock(item_lock_id(table_id, pk, sk))
-        row = self._fetchone(_GET + " FOR UPDATE", (table_id, pk_hash, pk, sk))
+        row = self._fetchone(GET + " FOR UPDATE", (table_id, pk_hash, pk, sk))
         return row[0] if row else None
 
     def put_item(
@@ -307,7 +217,7 @@ class PgOps:
     ) -> None:
         if self.locking:
             self._lock(item_lock_id(table_id, pk, sk))
-        self._c.execute(_UPSERT_ITEM, (table_id, pk_hash, pk, sk, body, size, expires_at))
+        self._c.execute(UPSERT_ITEM, (table_id, pk_hash, pk, sk, body, size, expires_at))
 
     def delete_item(self, table_id: int, pk_hash: int, pk: bytes, sk: bytes) -> None:
         if self.locking:
@@ -320,9 +230,9 @@ class PgOps:
     def _chunks(
         self, shape: tuple[str, str, tuple[str, ...], tuple[str, ...], str, str, bool],
         prefix: list[Any], after: tuple[Any, ...] | None, size_col: int, skip: int = 0,
-        first: int = _FIRST_CHUNK,
+        first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
-        """Rows of a keyset-paged range, chunk by chunk; ``shape`` is ``_range_sql``'s
+        """Rows of a keyset-paged range, chunk by chunk; ``shape`` is ``range_sql``'s
         arguments without ``after``; the last ``len(order_cols)`` columns of the selected list
         before ``body, size`` are the order key. ``skip`` leaves out the range's first rows
         (an OFFSET on the first chunk, so they never leave the server); ``first`` sizes the
@@ -331,7 +241,7 @@ class PgOps:
         width = len(order_cols)
         limit = first
         while True:
-            sql = _range_sql(columns, table, prefix_cols, order_cols, low, high, forward,
+            sql = range_sql(columns, table, prefix_cols, order_cols, low, high, forward,
                              after is not None)
             params = [*prefix, *(after or ()), limit]
             if skip:
@@ -342,7 +252,7 @@ class PgOps:
                 return
             last = rows[-1]
             after = tuple(last[size_col - 1 - width: size_col - 1])
-            limit = _next_chunk(limit, rows, size_col)
+            limit = next_chunk(limit, rows, size_col)
 
     def query_items(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
@@ -353,10 +263,10 @@ class PgOps:
 
     def _item_chunks(
         self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, skip: int = 0, first: int = _FIRST_CHUNK,
+        after_sk: bytes | None, skip: int = 0, first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
-        low, high, args = _bounds(sk_range)
-        shape = (_ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
+        low, high, args = sk_bounds(sk_range)
+        shape = (ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
         after = (after_sk,) if after_sk is not None else None
         return self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4, skip, first)
 
@@ -375,14 +285,14 @@ class PgOps:
         rows = self._item_chunks(
             table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows
         )
-        return _page_of(rows, 3, max_rows)
+        return page_of(rows, 3, max_rows)
 
     def scan_items(
         self, table_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes] | None,
     ) -> Iterator[ItemRow]:
-        high, bound = _upper(hash_high)
-        shape = (_ITEM_COLS, "items", ("table_id",), ("pk_hash", "pk", "sk"), ">=", high, True)
+        high, bound = upper_bound(hash_high)
+        shape = (ITEM_COLS, "items", ("table_id",), ("pk_hash", "pk", "sk"), ">=", high, True)
         for row in self._chunks(shape, [table_id, hash_low, bound], after, 4):
             yield ItemRow(*row)
 
@@ -407,7 +317,7 @@ class PgOps:
 
     def put_index_row(self, index_id: int, row: IndexRow) -> None:
         self._c.execute(
-            _UPSERT_INDEX_ROW,
+            UPSERT_INDEX_ROW,
             (index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk, row.body, row.size),
         )
 
@@ -429,11 +339,11 @@ class PgOps:
 
     def _index_chunks(
         self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, skip: int = 0, first: int = _FIRST_CHUNK,
+        after: tuple[bytes, bytes, bytes] | None, skip: int = 0, first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
-        low, high, args = _bounds(sk_range)
+        low, high, args = sk_bounds(sk_range)
         shape = (
-            _INDEX_COLS, "index_rows", ("index_id", "ix_hash", "ix_pk"), ("ix_sk", "pk", "sk"),
+            INDEX_COLS, "index_rows", ("index_id", "ix_hash", "ix_pk"), ("ix_sk", "pk", "sk"),
             low, high, forward,
         )
         return self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6, skip, first)
@@ -452,15 +362,15 @@ class PgOps:
         rows = self._index_chunks(
             index_id, ix_hash, ix_pk, sk_range, forward, after, first=max_rows
         )
-        return _page_of(rows, 5, max_rows)
+        return page_of(rows, 5, max_rows)
 
     def scan_index(
         self, index_id: int, hash_low: int, hash_high: int,
         after: tuple[int, bytes, bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
-        high, bound = _upper(hash_high)
+        high, bound = upper_bound(hash_high)
         shape = (
-            _INDEX_COLS, "index_rows", ("index_id",), ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
+            INDEX_COLS, "index_rows", ("index_id",), ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
             ">=", high, True,
         )
         for row in self._chunks(shape, [index_id, hash_low, bound], after, 6):
@@ -529,7 +439,7 @@ class PgOps:
         # Writers of one stream take turns from here to COMMIT, so sequence numbers are
         # handed out without gaps or duplicates (SERIALIZABLE mode: the database detects it).
         if self.locking:
-            self._lock(_lock_id(b"stream", table_id.to_bytes(8, "big"), shard.to_bytes(4, "big")))
+            self._lock(stream_lock_id(table_id, shard))
         row = self._fetchone(
             "SELECT max(seq) FROM stream_log WHERE table_id = %s AND shard = %s",
             (table_id, shard),

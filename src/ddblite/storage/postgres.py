@@ -47,7 +47,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ddblite.errors import InternalServerError, TransactionConflictException
 from ddblite.storage.base import SharedBackend
-from ddblite.storage.pg_ops import PgOps, Row
+from ddblite.storage.pg_ops import PgOps
+from ddblite.storage.pg_sql import Row
 from ddblite.storage.schema import SCHEMA_VERSION, postgres_schema
 
 log = logging.getLogger("ddblite.postgres")
