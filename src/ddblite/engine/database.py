@@ -195,19 +195,29 @@ class Database:
                 new_size = item_size(new)
                 if new_size > self.max_item_bytes:
                     raise ValidationException(ITEM_TOO_LARGE)
-                ttl = table.stored.get("ttl")  # TTL tables index their expiry (engine.ttl)
-                w.put_item(
-                    table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
-                    None if ttl is None else expires_at(new, ttl),
-                )
-            elif old is not None:
-                w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
-            if table.indexes and (old is not None or new is not None):
-                self.sync_indexes(w, table, ek, old, new)
-            stream = table.stored.get("stream")  # one change record per change (engine.streams)
-            if stream is not None and old != new:
-                record_change(w, table, stream, old, new, self.clock())
+            self.store(w, table, ek, old, new, new_size)
         return WriteResult(old, new, new_size)
+
+    def store(
+        self, w: Writer, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None,
+        new_size: int,
+    ) -> None:
+        """Replace the item ``old`` at ``ek`` by ``new`` (None deletes it), with what goes
+        with it in the same transaction: its indexes (whose upkeep may refuse, the LSI size
+        limits, by raising), its expiry and its stream record."""
+        if new is not None:
+            ttl = table.stored.get("ttl")  # TTL tables index their expiry (engine.ttl)
+            w.put_item(
+                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
+                None if ttl is None else expires_at(new, ttl),
+            )
+        elif old is not None:
+            w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
+        if table.indexes and (old is not None or new is not None):
+            self.sync_indexes(w, table, ek, old, new)
+        stream = table.stored.get("stream")  # one change record per change (engine.streams)
+        if stream is not None and old != new:
+            record_change(w, table, stream, old, new, self.clock())
 
     # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
 
@@ -318,22 +328,9 @@ class ItemBlock:
     def store(self, i: int, old: Item | None, new: Item | None, new_size: int) -> None:
         """Replace target ``i``'s item ``old`` by ``new`` (None deletes it) and keep the
         indexes in step; index upkeep may refuse (the LSI size limits) by raising."""
-        table, ek = self.tables[i], self._keys[i]
+        ek = self._keys[i]
         assert ek is not None
-        w = self.writer
-        if new is not None:
-            ttl = table.stored.get("ttl")
-            w.put_item(
-                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
-                None if ttl is None else expires_at(new, ttl),
-            )
-        elif old is not None:
-            w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
-        if table.indexes and (old is not None or new is not None):
-            self._db.sync_indexes(w, table, ek, old, new)
-        stream = table.stored.get("stream")
-        if stream is not None and old != new:
-            record_change(w, table, stream, old, new, self._db.clock())
+        self._db.store(self.writer, self.tables[i], ek, old, new, new_size)
 
 
 def schema_of(row: TableRow) -> TableSchema:
