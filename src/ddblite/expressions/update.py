@@ -119,11 +119,7 @@ class _ValueCompiler:
         subtract = node.op == "-"
 
         def compute(item: Item) -> Value | None:
-            a, missing_a = _typed(left, item, "N")
-            b, missing_b = _typed(right, item, "N")
-            if missing_a or missing_b:
-                raise _Missing()
-            assert a is not None and b is not None
+            a, b = _operands(left, right, item, "N")
             x, y = number(a["N"]), number(b["N"])
             result = _EXACT.subtract(x, y) if subtract else _EXACT.add(x, y)
             return {"N": _number_text(result)}
@@ -134,14 +130,21 @@ class _ValueCompiler:
         first, second = self.value(node.args[0]), self.value(node.args[1])
 
         def compute(item: Item) -> Value | None:
-            a, missing_a = _typed(first, item, "L")
-            b, missing_b = _typed(second, item, "L")
-            if missing_a or missing_b:
-                raise _Missing()
-            assert a is not None and b is not None
+            a, b = _operands(first, second, item, "L")
             return {"L": [*a["L"], *b["L"]]}
 
         return compute
+
+
+def _operands(first: Compute, second: Compute, item: Item, kind: str) -> tuple[Value, Value]:
+    """Both operands of ``+``/``-`` or list_append, each of ``kind``; either one missing fails
+    the update, after both types were checked."""
+    a, missing_a = _typed(first, item, kind)
+    b, missing_b = _typed(second, item, kind)
+    if missing_a or missing_b:
+        raise _Missing()
+    assert a is not None and b is not None
+    return a, b
 
 
 def _typed(compute: Compute, item: Item, kind: str) -> tuple[Value | None, bool]:
