@@ -16,19 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from ddblite.engine.database import Database
 from ddblite.errors import TransactionConflictException
-from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
+from tests.engine.support import call, ok
 from tests.storage.conftest import opener
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIAFAKE/20240101/us-east-1/dynamodb/aws4_request,"
-    " SignedHeaders=host, Signature=0"
-)
 THREADS = 8
 ROUNDS = 12
 
@@ -45,19 +40,6 @@ def db(backend: StorageBackend) -> Database:
     from ddblite.engine import indexes  # noqa: F401  (installs index maintenance)
 
     return Database(backend)
-
-
-def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
-    status, body = dispatch.handle(
-        db, f"DynamoDB_20120810.{operation}", AUTH, orjson.dumps(request)
-    )
-    return status, orjson.loads(body)
-
-
-def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
-    status, body = call(db, operation, **request)
-    assert status == 200, body
-    return body
 
 
 def make_table(db: Database, name: str = "counters") -> str:
