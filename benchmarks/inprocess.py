@@ -68,10 +68,14 @@ def per_call_us(setup: Callable[[], object], iterations: int) -> float:
 def create_table(client: Any) -> None:
     client.create_table(
         TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                   {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "sk", "AttributeType": "N"}],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
 
@@ -104,7 +108,9 @@ def workloads(client: Any) -> dict[str, Callable[[int], object]]:
             TableName=TABLE,
             KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
             ExpressionAttributeValues={
-                ":p": {"S": f"user#{i % partitions}"}, ":a": {"N": "2"}, ":b": {"N": "7"},
+                ":p": {"S": f"user#{i % partitions}"},
+                ":a": {"N": "2"},
+                ":b": {"N": "7"},
             },
         )
 
@@ -149,7 +155,7 @@ def throughput(seconds: float, rounds: int) -> dict[str, dict[str, float | None]
     import boto3
     from moto import mock_aws
 
-    from ddblite.embedded import Engine
+    from ddblite.embedded.engine import Engine
 
     engine = Engine()
     ours = engine.mock()
@@ -157,8 +163,7 @@ def throughput(seconds: float, rounds: int) -> dict[str, dict[str, float | None]
     ddblite.prepare(lambda: workloads(boto3.client("dynamodb")))
 
     theirs = mock_aws()
-    moto = Target("moto", lambda: theirs.start(reset=False),
-                  lambda: theirs.stop(remove_data=False))
+    moto = Target("moto", lambda: theirs.start(reset=False), lambda: theirs.stop(remove_data=False))
     theirs.start()  # a clean moto state once; later turns keep it
     theirs.stop(remove_data=False)
     moto.prepare(lambda: workloads(boto3.client("dynamodb")))
@@ -195,8 +200,9 @@ def ceiling_calls() -> dict[str, Callable[[int], object]]:
     bodies = {
         "PutItem": b"{}",
         "GetItem": json.dumps({"Item": item(0)}).encode(),
-        "Query": json.dumps({"Items": [item(i) for i in range(2, 8)], "Count": 6,
-                             "ScannedCount": 6}).encode(),
+        "Query": json.dumps(
+            {"Items": [item(i) for i in range(2, 8)], "Count": 6, "ScannedCount": 6}
+        ).encode(),
     }
 
     class Raw:
@@ -208,8 +214,11 @@ def ceiling_calls() -> dict[str, Callable[[int], object]]:
 
     def canned(request: Any, event_name: str, **kwargs: Any) -> AWSResponse:
         body = bodies[event_name.rsplit(".", 1)[1]]
-        headers = {"content-type": "application/x-amz-json-1.0",
-                   "x-amz-crc32": str(zlib.crc32(body)), "x-amzn-requestid": "R" * 52}
+        headers = {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-crc32": str(zlib.crc32(body)),
+            "x-amzn-requestid": "R" * 52,
+        }
         return AWSResponse(request.url, 200, headers, Raw(body))
 
     session = boto3.Session()
@@ -220,17 +229,23 @@ def ceiling_calls() -> dict[str, Callable[[int], object]]:
     calls: dict[str, Callable[[int], object]] = {
         "put": lambda i: client.put_item(TableName=TABLE, Item=item(i % ITEMS)),
         "get": lambda i: client.get_item(
-            TableName=TABLE, Key={"pk": item(i % ITEMS)["pk"], "sk": item(i % ITEMS)["sk"]}),
+            TableName=TABLE, Key={"pk": item(i % ITEMS)["pk"], "sk": item(i % ITEMS)["sk"]}
+        ),
         "query": lambda i: client.query(
-            TableName=TABLE, KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
-            ExpressionAttributeValues={":p": {"S": f"user#{i % partitions}"},
-                                       ":a": {"N": "2"}, ":b": {"N": "7"}}),
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={
+                ":p": {"S": f"user#{i % partitions}"},
+                ":a": {"N": "2"},
+                ":b": {"N": "7"},
+            },
+        ),
     }
     return calls
 
 
 def _ddblite_route() -> Any:
-    from ddblite import embedded
+    from ddblite.embedded import engine as embedded
 
     return embedded._route
 
@@ -240,7 +255,7 @@ def setup_costs(iterations: int) -> dict[str, float]:
     from moto import mock_aws
 
     import ddblite
-    from ddblite.embedded import routed_session
+    from ddblite.embedded.engine import routed_session
 
     out: dict[str, float] = {}
 
@@ -281,20 +296,22 @@ def import_times() -> dict[str, float]:
         for _ in range(5):
             run = subprocess.run(
                 [sys.executable, "-X", "importtime", "-c", statement],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             pattern = re.compile(rf"^import time:\s+\d+ \|\s+(\d+) \| {re.escape(module)}$")
             total = sum(
-                int(m.group(1)) for line in run.stderr.splitlines()
-                if (m := pattern.match(line))
+                int(m.group(1)) for line in run.stderr.splitlines() if (m := pattern.match(line))
             )
             samples.append(total / 1000)
         return statistics.median(samples)
 
     return {
         "import ddblite": cumulative("import ddblite", "ddblite"),
-        "import ddblite.embedded (first mock())": cumulative(
-            "import ddblite.embedded", "ddblite.embedded"),
+        "import ddblite.embedded.engine (first mock())": cumulative(
+            "import ddblite.embedded.engine", "ddblite.embedded.engine"
+        ),
         "import moto": cumulative("import moto", "moto"),
     }
 
@@ -329,10 +346,13 @@ def report(results: dict[str, Any]) -> None:
         ours, theirs, top = results["ddblite"][op], results["moto"][op], results["ceiling"][op]
         ratio = ours / theirs if ours and theirs else None
         print(f"| {op} | {fmt(ours)} | {fmt(theirs)} | {fmt(ratio, '{:.2f}x')} | {fmt(top)} |")
-    print("\nCPU time per call (steady under background load); 'own' is the call minus the "
-          "boto3 ceiling, i.e. the mock's work:\n")
-    print("| op | ddblite us | moto us | moto / ddblite | ceiling us | ddblite own us "
-          "| moto own us |")
+    print(
+        "\nCPU time per call (steady under background load); 'own' is the call minus the "
+        "boto3 ceiling, i.e. the mock's work:\n"
+    )
+    print(
+        "| op | ddblite us | moto us | moto / ddblite | ceiling us | ddblite own us | moto own us |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for op in ("put", "get", "query"):
         ours = results["ddblite_cpu"][op]
@@ -341,8 +361,10 @@ def report(results: dict[str, Any]) -> None:
         ratio = theirs / ours if ours and theirs else None
         own = ours - top if ours and top else None
         moto_own = theirs - top if theirs and top else None
-        print(f"| {op} | {fmt(ours)} | {fmt(theirs)} | {fmt(ratio, '{:.2f}x')} | {fmt(top)} "
-              f"| {fmt(own)} | {fmt(moto_own)} |")
+        print(
+            f"| {op} | {fmt(ours)} | {fmt(theirs)} | {fmt(ratio, '{:.2f}x')} | {fmt(top)} "
+            f"| {fmt(own)} | {fmt(moto_own)} |"
+        )
     print()
     print("| per-test setup | median us |")
     print("|---|---:|")

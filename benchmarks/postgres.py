@@ -172,8 +172,19 @@ def start_ddblite_group(db_url: str, count: int) -> list[Server]:
     port = free_port()
     workdir = WORK / "ddblite-pg"
     workdir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "ddblite", "serve", "--host", "127.0.0.1", "--port",
-            str(port), "--db", db_url, "--reuse-port"]
+    argv = [
+        sys.executable,
+        "-m",
+        "ddblite",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        db_url,
+        "--reuse-port",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DDBLITE_")}
     group: list[Server] = []
     try:
@@ -181,17 +192,24 @@ def start_ddblite_group(db_url: str, count: int) -> list[Server]:
             log = workdir / f"server-{port}-{n}.out"
             with open(log, "wb") as out:
                 process = subprocess.Popen(
-                    argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True, env=env,
+                    argv,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    env=env,
                 )
-            group.append(Server(_PG_TARGET, f"http://127.0.0.1:{port}", process, log,
-                                time.monotonic()))
+            group.append(
+                Server(_PG_TARGET, f"http://127.0.0.1:{port}", process, log, time.monotonic())
+            )
         deadline = time.monotonic() + READY_TIMEOUT_S
         for server in group:
             while not _listening(server.process.pid, port):
                 if server.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"ddblite on {db_url} did not start; log:\n"
-                                       + server.log.read_text(errors="replace")[-2000:])
+                    raise RuntimeError(
+                        f"ddblite on {db_url} did not start; log:\n"
+                        + server.log.read_text(errors="replace")[-2000:]
+                    )
                 time.sleep(0.02)
         url = group[0].url
         healthy = 0
@@ -237,12 +255,22 @@ def measure_once(plan: Plan, column: Column, meter: Meter, per_request: int) -> 
     if result.error_samples:
         for sample in result.error_samples[:2]:
             print(f"    error: {sample}", file=sys.stderr)
-    return Cell(result.ops_per_s * per_request, result.percentile_ms(50),
-                result.percentile_ms(99), result.errors, generator, sum(per), pg, other, per)
+    return Cell(
+        result.ops_per_s * per_request,
+        result.percentile_ms(50),
+        result.percentile_ms(99),
+        result.errors,
+        generator,
+        sum(per),
+        pg,
+        other,
+        per,
+    )
 
 
-def run_workload(args: argparse.Namespace, column: Column, name: str, meter: Meter,
-                 measure: bool) -> None:
+def run_workload(
+    args: argparse.Namespace, column: Column, name: str, meter: Meter, measure: bool
+) -> None:
     workload = WORKLOADS[name]
     client = Client(column.url)
     try:
@@ -254,10 +282,14 @@ def run_workload(args: argparse.Namespace, column: Column, name: str, meter: Met
     finally:
         client.close()
     procs = args.procs
-    plan = Plan(workload.operation, body,
-                duration=args.duration if measure else args.server_warmup,
-                warmup=args.warmup if measure else 0.0,
-                connections=args.connections, procs=procs)
+    plan = Plan(
+        workload.operation,
+        body,
+        duration=args.duration if measure else args.server_warmup,
+        warmup=args.warmup if measure else 0.0,
+        connections=args.connections,
+        procs=procs,
+    )
     if not measure:
         result = run(plan, column.url)
         if result.errors:
@@ -318,20 +350,24 @@ def markdown(columns: list[Column], args: argparse.Namespace, command: str) -> s
         row = [name]
         for column in columns:
             cell = column.cells.get(name)
-            row.append("-" if cell is None else
-                       f"{cell.generator_cpu:.2f} / {cell.server_cpu:.2f} / {cell.pg_cpu:.2f}"
-                       f" / {cell.other_cpu:.2f}")
+            row.append(
+                "-"
+                if cell is None
+                else f"{cell.generator_cpu:.2f} / {cell.server_cpu:.2f} / {cell.pg_cpu:.2f}"
+                f" / {cell.other_cpu:.2f}"
+            )
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     for column in columns:
         disturbed = [n for n, c in column.cells.items() if c.other_cpu > BUSY_MACHINE]
         if disturbed:
-            out.append(f"- {column.label}: other processes used over {BUSY_MACHINE} cores"
-                       f" during {', '.join(disturbed)} (numbers disturbed)")
+            out.append(
+                f"- {column.label}: other processes used over {BUSY_MACHINE} cores"
+                f" during {', '.join(disturbed)} (numbers disturbed)"
+            )
         errors = sum(c.errors for c in column.cells.values())
         if errors or column.failures:
-            out.append(f"- {column.label}: {errors} failed requests; "
-                       + "; ".join(column.failures))
+            out.append(f"- {column.label}: {errors} failed requests; " + "; ".join(column.failures))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -342,19 +378,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
-    parser.add_argument("--server-warmup", type=float, default=2.0,
-                        help="seconds of each workload in an unmeasured first pass")
-    parser.add_argument("--servers", default="1,2,4",
-                        help="comma list: ddblite processes per PostgreSQL column")
-    parser.add_argument("--workloads", default="put,get,query",
-                        help="comma list of " + ", ".join(WORKLOADS))
-    parser.add_argument("--with-ddblocal", action="store_true",
-                        help="also measure DynamoDB Local")
-    parser.add_argument("--no-sqlite", action="store_true",
-                        help="skip the ddblite-on-SQLite-memory column")
+    parser.add_argument(
+        "--server-warmup",
+        type=float,
+        default=2.0,
+        help="seconds of each workload in an unmeasured first pass",
+    )
+    parser.add_argument(
+        "--servers", default="1,2,4", help="comma list: ddblite processes per PostgreSQL column"
+    )
+    parser.add_argument(
+        "--workloads", default="put,get,query", help="comma list of " + ", ".join(WORKLOADS)
+    )
+    parser.add_argument("--with-ddblocal", action="store_true", help="also measure DynamoDB Local")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="skip the ddblite-on-SQLite-memory column"
+    )
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--procs", type=int, default=1,
-                        help="generator processes (the same for every column)")
+    parser.add_argument(
+        "--procs", type=int, default=1, help="generator processes (the same for every column)"
+    )
     parser.add_argument("--quiet-wait", type=float, default=60.0)
     parser.add_argument("--noise-retries", type=int, default=2)
     parser.add_argument("--markdown", type=Path, help="also write the table here")
@@ -398,8 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         _launch_columns(args, pg, columns)
         pg_pid = postmaster_pid(pg)
         meters = {c.key: Meter(c, pg_pid if c.uses_pg else None) for c in columns}
-        print(f"== {os.cpu_count()} cores shared by generator, servers and PostgreSQL",
-              file=sys.stderr)
+        print(
+            f"== {os.cpu_count()} cores shared by generator, servers and PostgreSQL",
+            file=sys.stderr,
+        )
         if args.server_warmup > 0:
             for column in columns:
                 print(f"== warm-up pass: {column.label}", file=sys.stderr)
@@ -417,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     if args.markdown:
         args.markdown.write_text(table)
-    return 0 if not any(c.failures or any(x.errors for x in c.cells.values())
-                        for c in columns) else 1
+    return (
+        0 if not any(c.failures or any(x.errors for x in c.cells.values()) for c in columns) else 1
+    )
 
 
 if __name__ == "__main__":

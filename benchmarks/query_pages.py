@@ -21,7 +21,7 @@ from workloads import QUERY_ITEM, TABLES
 from ddblite.engine import indexes  # noqa: F401  (installs index maintenance)
 from ddblite.engine.database import Database
 from ddblite.protocol import dispatch
-from ddblite.storage.sqlite import SqliteBackend
+from ddblite.storage.sqlite.backend import SqliteBackend
 
 AUTH = (
     "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/dynamodb/aws4_request,"
@@ -44,19 +44,24 @@ def load(db: Database, sizes: list[int]) -> None:
     for size in sizes:
         for start in range(0, size, 25):
             puts = [
-                {"PutRequest": {"Item": orjson.loads(
-                    QUERY_ITEM.format(pk=f"p{size}", sk=f"s{i:05d}")
-                )}}
+                {
+                    "PutRequest": {
+                        "Item": orjson.loads(QUERY_ITEM.format(pk=f"p{size}", sk=f"s{i:05d}"))
+                    }
+                }
                 for i in range(start, min(size, start + 25))
             ]
             call(db, "BatchWriteItem", {"RequestItems": {TABLE: puts}})
 
 
 def measure(db: Database, size: int, rounds: int) -> float:
-    body = orjson.dumps({
-        "TableName": TABLE, "KeyConditionExpression": "pk = :p",
-        "ExpressionAttributeValues": {":p": {"S": f"p{size}"}},
-    })
+    body = orjson.dumps(
+        {
+            "TableName": TABLE,
+            "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": f"p{size}"}},
+        }
+    )
     count = orjson.loads(call(db, "Query", orjson.loads(body)))["Count"]
     if count != size:
         raise SystemExit(f"page of {size}: Query returned {count}")

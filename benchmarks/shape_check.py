@@ -12,8 +12,8 @@ import timeit
 from typing import Any
 
 T0 = time.perf_counter()
-from ddblite.protocol import shapes  # noqa: E402
-from ddblite.protocol.shapes_model import load_service  # noqa: E402
+from ddblite.protocol.shapes import check as shapes  # noqa: E402
+from ddblite.protocol.shapes.model import load_service  # noqa: E402
 
 IMPORT_S = time.perf_counter() - T0
 
@@ -68,7 +68,7 @@ def main() -> None:
     t0 = time.perf_counter()
     load_service("dynamodb")
     load_s = time.perf_counter() - t0
-    print(f"import ddblite.protocol.shapes: {IMPORT_S * 1e3:7.2f} ms")
+    print(f"import ddblite.protocol.shapes.check: {IMPORT_S * 1e3:7.2f} ms")
     print(f"load DynamoDB model (once):     {load_s * 1e3:7.2f} ms")
     for label, (operation, body) in REQUESTS.items():
         t0 = time.perf_counter()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ddblite.operations import REGISTRY
-from ddblite.protocol.shapes import known_operations, known_stream_operations
+from ddblite.protocol.shapes.check import known_operations, known_stream_operations
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
 

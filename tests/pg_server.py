@@ -78,9 +78,9 @@ def _ensure_user() -> None:
         pwd.getpwnam(SUPERUSER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             SUPERUSER],
-            check=True, capture_output=True,
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SUPERUSER],
+            check=True,
+            capture_output=True,
         )
 
 
@@ -118,7 +118,9 @@ class PgServer:
         stop = self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         subprocess.Popen(
             [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop],
-            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
 
@@ -127,23 +129,43 @@ class PgServer:
             _ensure_user()
             shutil.chown(self.root, SUPERUSER, SUPERUSER)
         self._run(
-            "initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-            "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+            "--no-instructions",
         )
-        options = " ".join([
-            f"-p {self.port}",
-            f"-k {self.root}",
-            "-c listen_addresses=127.0.0.1",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
-            "-c max_connections=300",
-            "-c shared_buffers=128MB",
-            "-c max_locks_per_transaction=256",
-            "-c deadlock_timeout=100ms",
-        ])
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w",
-                  "-t", "60", "start")
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                f"-k {self.root}",
+                "-c listen_addresses=127.0.0.1",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c max_connections=300",
+                "-c shared_buffers=128MB",
+                "-c max_locks_per_transaction=256",
+                "-c deadlock_timeout=100ms",
+            ]
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self._watch()
         self._prepare_template()
 
@@ -153,7 +175,7 @@ class PgServer:
 
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {_TEMPLATE}")
-        from ddblite.storage.postgres import PostgresBackend
+        from ddblite.storage.postgres.backend import PostgresBackend
 
         PostgresBackend(self.url(_TEMPLATE), pool_size=1).close()
 
@@ -170,8 +192,7 @@ class PgServer:
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop",
-                      timeout=60)
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -226,4 +247,3 @@ def pg_server() -> Iterator[PgServer]:
         yield server
     finally:
         server.stop()
-

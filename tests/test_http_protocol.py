@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ddblite.http_protocol import CoalescingHttpProtocol, CoalescingTransport
+from ddblite.server.http_protocol import CoalescingHttpProtocol, CoalescingTransport
 
 
 class FakeTransport(asyncio.Transport):
@@ -97,8 +97,13 @@ async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
     body = (await receive())["body"]
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -110,8 +115,9 @@ def test_a_real_uvicorn_server_answers_keep_alive_and_pipelined_requests() -> No
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(echo_app, http=CoalescingHttpProtocol, loop="uvloop",
-                            lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        echo_app, http=CoalescingHttpProtocol, loop="uvloop", lifespan="off", log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
@@ -120,8 +126,7 @@ def test_a_real_uvicorn_server_answers_keep_alive_and_pipelined_requests() -> No
             threading.Event().wait(0.01)
 
         def request(body: bytes) -> bytes:
-            return (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
-                    + body)
+            return b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body
 
         with socket.create_connection(listener.getsockname(), timeout=5) as client:
             answers = b""
@@ -133,7 +138,9 @@ def test_a_real_uvicorn_server_answers_keep_alive_and_pipelined_requests() -> No
                 answers += client.recv(65536)
         assert answers.count(b"HTTP/1.1 200 OK") == 3
         assert [part.rsplit(b"\r\n\r\n", 1)[1] for part in answers.split(b"HTTP/1.1 ")[1:]] == [
-            b"one", b"two", b"three"
+            b"one",
+            b"two",
+            b"three",
         ]
     finally:
         server.should_exit = True

@@ -38,13 +38,13 @@ def test_operations_doc_lists_what_is_implemented() -> None:
     expected_rows = {line for line in _script().render().splitlines() if line.startswith("| ")}
     current_rows = {line for line in current.splitlines() if line.startswith("| ")}
     known = {row.split("|")[1].strip() for row in current_rows}
-    assert {
-        row for row in expected_rows if row.split("|")[1].strip() in known
-    } <= current_rows, stale
+    assert {row for row in expected_rows if row.split("|")[1].strip() in known} <= current_rows, (
+        stale
+    )
 
 
 def test_every_registered_operation_is_in_the_service_model() -> None:
     from ddblite.operations import REGISTRY
-    from ddblite.protocol.shapes import known_operations, known_stream_operations
+    from ddblite.protocol.shapes.check import known_operations, known_stream_operations
 
     assert set(REGISTRY) <= known_operations() | known_stream_operations()

@@ -22,19 +22,28 @@ def make_table(client, name="items"):
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """An in-process pytest run with only our plugin (autoloading is off, see below)."""
-    return pytester.runpytest("-p", "ddblite.pytest_plugin", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest(
+        "-p", "ddblite.embedded.pytest_plugin", "-p", "no:cacheprovider", *args
+    )
 
 
 def test_the_plugin_is_registered_as_an_entry_point() -> None:
     found = [e for e in entry_points(group="pytest11") if e.name == "ddblite"]
-    assert [e.value for e in found] == ["ddblite.pytest_plugin"]
+    assert [e.value for e in found] == ["ddblite.embedded.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)
 def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL",
-                 "AWS_ENDPOINT_URL_DYNAMODB"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -46,7 +55,9 @@ def no_aws_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_fixtures_give_each_test_a_fresh_database(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(TABLE + """
+    pytester.makepyfile(
+        TABLE
+        + """
 def test_first(ddb, ddb_resource):
     make_table(ddb)
     ddb_resource.Table("items").put_item(Item={"pk": "a", "n": 1})
@@ -59,7 +70,8 @@ def test_second_sees_nothing_of_the_first(ddb):
 def test_streams_client(ddb_streams, ddblite_engine):
     assert ddb_streams.meta.service_model.service_name == "dynamodbstreams"
     assert type(ddblite_engine).__name__ == "Engine"
-""")
+"""
+    )
     result = run(pytester)
     result.assert_outcomes(passed=3)
 
@@ -69,15 +81,19 @@ def test_the_code_under_tests_own_clients_reach_the_same_database(
 ) -> None:
     # The client is made while the test module is imported, before any fixture runs: the hook
     # installed at start-up is what routes it. A fresh interpreter proves it.
-    pytester.makepyfile(app="""
+    pytester.makepyfile(
+        app="""
 import boto3
 client = boto3.client("dynamodb", region_name="us-east-1",
                       aws_access_key_id="k", aws_secret_access_key="s")
 
 def table_names():
     return client.list_tables()["TableNames"]
-""")
-    pytester.makepyfile(TABLE + """
+"""
+    )
+    pytester.makepyfile(
+        TABLE
+        + """
 import boto3
 import app
 
@@ -88,14 +104,17 @@ def test_module_level_client(ddb):
 def test_client_made_in_the_test(ddb):
     make_table(boto3.client("dynamodb"), "made-here")
     assert ddb.list_tables()["TableNames"] == ["made-here"]
-""")
+"""
+    )
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
 
 
 def test_ddb_clock_moves_the_engines_time(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(TABLE + """
+    pytester.makepyfile(
+        TABLE
+        + """
 from datetime import datetime, timezone
 
 def test_clock(ddb, ddb_clock, ddblite_engine):
@@ -117,18 +136,22 @@ def test_ttl_follows_the_clock(ddb, ddb_clock):
 
 def test_the_clock_is_put_back(ddblite_engine):
     assert type(ddblite_engine.clock).__name__ == "SystemClock"
-""")
+"""
+    )
     result = run(pytester)
     result.assert_outcomes(passed=3)
 
 
-SHARED = TABLE + """
+SHARED = (
+    TABLE
+    + """
 def test_first(ddb):
     make_table(ddb)
 
 def test_second_sees_the_first(ddb):
     assert ddb.list_tables()["TableNames"] == ["items"]
 """
+)
 
 
 def test_scope_option_shares_one_database(pytester: pytest.Pytester) -> None:
@@ -149,29 +172,34 @@ def test_scope_must_be_a_pytest_scope(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_any(ddb):\n    pass\n")
     result = run(pytester)
     assert result.ret != 0
-    result.stdout.fnmatch_lines([
-        "*ddblite_scope must be one of function, class, module, package, session: 'forever'*"
-    ])
+    result.stdout.fnmatch_lines(
+        ["*ddblite_scope must be one of function, class, module, package, session: 'forever'*"]
+    )
 
 
 def test_session_engine_is_shared_and_apart_from_the_fresh_one(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(TABLE + """
+    pytester.makepyfile(
+        TABLE
+        + """
 def test_first(ddblite_session_engine):
     make_table(ddblite_session_engine.client(), "shared")
 
 def test_second(ddblite_session_engine, ddb):
     assert ddblite_session_engine.client().list_tables()["TableNames"] == ["shared"]
     assert ddb.list_tables()["TableNames"] == []
-""")
+"""
+    )
     result = run(pytester)
     result.assert_outcomes(passed=2)
 
 
 def test_ddblite_server_is_a_real_server(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    pytester.makepyfile(TABLE + f"""
+    pytester.makepyfile(
+        TABLE
+        + f"""
 import urllib.request
 
 def test_server(ddblite_server):
@@ -187,7 +215,8 @@ def test_server(ddblite_server):
 def test_same_server_later(ddblite_server, ddb):
     assert ddblite_server.client().list_tables()["TableNames"] == ["items"]
     assert ddb.list_tables()["TableNames"] == []
-""")
+"""
+    )
     result = run(pytester)
     result.assert_outcomes(passed=2)
     pid = int(pid_file.read_text())
@@ -204,7 +233,7 @@ def test_route_early_can_be_turned_off(
 import sys
 
 def test_hook():
-    assert ("ddblite.embedded" in sys.modules) is {imported}
+    assert ("ddblite.embedded.engine" in sys.modules) is {imported}
 """)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-o", f"ddblite_route_early={option}"

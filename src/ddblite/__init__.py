@@ -13,12 +13,12 @@ __version__ = "0.1.0"
 __all__ = ["Engine", "__version__", "mock"]
 
 if TYPE_CHECKING:
-    from ddblite.embedded import Engine, mock
+    from ddblite.embedded.engine import Engine, mock
 
 
 def __getattr__(name: str) -> Any:
     if name in ("Engine", "mock"):
-        from ddblite import embedded
+        from ddblite.embedded import engine as embedded
 
         value = getattr(embedded, name)
         globals()[name] = value

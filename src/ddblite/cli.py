@@ -17,16 +17,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default 4566)")
     where = serve.add_mutually_exclusive_group()
     where.add_argument(
-        "--db", default=None,
+        "--db",
+        default=None,
         help="SQLite file (default ./ddblite.db) or postgresql://user@host:port/dbname",
     )
     where.add_argument("--in-memory", action="store_true", help="keep data in memory only")
     serve.add_argument(
-        "--synchronous", choices=("FULL", "NORMAL", "OFF"), default=None,
+        "--synchronous",
+        choices=("FULL", "NORMAL", "OFF"),
+        default=None,
         help="SQLite durability (default FULL: every acknowledged write survives a crash)",
     )
     serve.add_argument(
-        "--reuse-port", action="store_true", default=None,
+        "--reuse-port",
+        action="store_true",
+        default=None,
         help="share the port with other ddblite processes on the same PostgreSQL database "
         "(the kernel balances connections between them)",
     )
@@ -36,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        from ddblite.server import serve
+        from ddblite.server.serve import serve
 
         settings = Settings.from_env(
             host=args.host,

@@ -88,8 +88,11 @@ def create_table(ddb: Any) -> Iterator[TableFactory]:
         for d in extra.pop("extra_definitions", []):
             defs.append(d)
         ddb.create_table(
-            TableName=name, KeySchema=keys, AttributeDefinitions=defs,
-            BillingMode="PAY_PER_REQUEST", **extra,
+            TableName=name,
+            KeySchema=keys,
+            AttributeDefinitions=defs,
+            BillingMode="PAY_PER_REQUEST",
+            **extra,
         )
         made.append(name)
         return name

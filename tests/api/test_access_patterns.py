@@ -57,29 +57,81 @@ def scan_all(ddb: Any, **request: Any) -> list[Item]:
 @pytest.fixture
 def shop(ddb: Any, create_table: TableFactory) -> str:
     """PK/SK table; GSI1 (Type, Data) serves a different question per entity type."""
-    name = create_table(("PK", "S"), ("SK", "S"), extra_definitions=defs(Type="S", Data="S"),
-                        GlobalSecondaryIndexes=[index("GSI1", "Type", "Data")])
+    name = create_table(
+        ("PK", "S"),
+        ("SK", "S"),
+        extra_definitions=defs(Type="S", Data="S"),
+        GlobalSecondaryIndexes=[index("GSI1", "Type", "Data")],
+    )
     entities: list[Item] = [
-        {"PK": S("CUST#alice"), "SK": S("PROFILE"), "Type": S("Customer"),
-         "Data": S("alice@example.com"), "Name": S("Alice")},
-        {"PK": S("CUST#bob"), "SK": S("PROFILE"), "Type": S("Customer"),
-         "Data": S("bob@example.com"), "Name": S("Bob")},
-        {"PK": S("CUST#alice"), "SK": S("ORDER#2024-01-05#o1"), "Type": S("Order"),
-         "Data": S("SHIPPED#2024-01-05"), "Total": N(30)},
-        {"PK": S("CUST#alice"), "SK": S("ORDER#2024-02-10#o2"), "Type": S("Order"),
-         "Data": S("PENDING#2024-02-10"), "Total": N(12)},
-        {"PK": S("CUST#bob"), "SK": S("ORDER#2024-02-01#o3"), "Type": S("Order"),
-         "Data": S("PENDING#2024-02-01"), "Total": N(99)},
-        {"PK": S("ORDER#o1"), "SK": S("ITEM#p1"), "Type": S("OrderItem"),
-         "Data": S("PRODUCT#p1"), "Qty": N(1)},
-        {"PK": S("ORDER#o2"), "SK": S("ITEM#p1"), "Type": S("OrderItem"),
-         "Data": S("PRODUCT#p1"), "Qty": N(2)},
-        {"PK": S("ORDER#o3"), "SK": S("ITEM#p2"), "Type": S("OrderItem"),
-         "Data": S("PRODUCT#p2"), "Qty": N(5)},
-        {"PK": S("PRODUCT#p1"), "SK": S("PRODUCT#p1"), "Type": S("Product"),
-         "Data": S("CATEGORY#books#0012.00")},
-        {"PK": S("PRODUCT#p2"), "SK": S("PRODUCT#p2"), "Type": S("Product"),
-         "Data": S("CATEGORY#games#0019.80")},
+        {
+            "PK": S("CUST#alice"),
+            "SK": S("PROFILE"),
+            "Type": S("Customer"),
+            "Data": S("alice@example.com"),
+            "Name": S("Alice"),
+        },
+        {
+            "PK": S("CUST#bob"),
+            "SK": S("PROFILE"),
+            "Type": S("Customer"),
+            "Data": S("bob@example.com"),
+            "Name": S("Bob"),
+        },
+        {
+            "PK": S("CUST#alice"),
+            "SK": S("ORDER#2024-01-05#o1"),
+            "Type": S("Order"),
+            "Data": S("SHIPPED#2024-01-05"),
+            "Total": N(30),
+        },
+        {
+            "PK": S("CUST#alice"),
+            "SK": S("ORDER#2024-02-10#o2"),
+            "Type": S("Order"),
+            "Data": S("PENDING#2024-02-10"),
+            "Total": N(12),
+        },
+        {
+            "PK": S("CUST#bob"),
+            "SK": S("ORDER#2024-02-01#o3"),
+            "Type": S("Order"),
+            "Data": S("PENDING#2024-02-01"),
+            "Total": N(99),
+        },
+        {
+            "PK": S("ORDER#o1"),
+            "SK": S("ITEM#p1"),
+            "Type": S("OrderItem"),
+            "Data": S("PRODUCT#p1"),
+            "Qty": N(1),
+        },
+        {
+            "PK": S("ORDER#o2"),
+            "SK": S("ITEM#p1"),
+            "Type": S("OrderItem"),
+            "Data": S("PRODUCT#p1"),
+            "Qty": N(2),
+        },
+        {
+            "PK": S("ORDER#o3"),
+            "SK": S("ITEM#p2"),
+            "Type": S("OrderItem"),
+            "Data": S("PRODUCT#p2"),
+            "Qty": N(5),
+        },
+        {
+            "PK": S("PRODUCT#p1"),
+            "SK": S("PRODUCT#p1"),
+            "Type": S("Product"),
+            "Data": S("CATEGORY#books#0012.00"),
+        },
+        {
+            "PK": S("PRODUCT#p2"),
+            "SK": S("PRODUCT#p2"),
+            "Type": S("Product"),
+            "Data": S("CATEGORY#games#0019.80"),
+        },
         # A note attached to a customer: no Type, so in no GSI1 query at all.
         {"PK": S("CUST#alice"), "SK": S("NOTE#1"), "Text": S("prefers mornings")},
     ]
@@ -90,7 +142,9 @@ def shop(ddb: Any, create_table: TableFactory) -> str:
 
 def gsi1(ddb: Any, table: str, entity: str, condition: str = "", **values: Any) -> list[Item]:
     return query_all(
-        ddb, TableName=table, IndexName="GSI1",
+        ddb,
+        TableName=table,
+        IndexName="GSI1",
         KeyConditionExpression="#t = :t" + (f" AND {condition}" if condition else ""),
         ExpressionAttributeNames={"#t": "Type", **({"#d": "Data"} if condition else {})},
         ExpressionAttributeValues={":t": S(entity), **values},
@@ -104,14 +158,25 @@ def test_customer_by_email(ddb: Any, shop: str) -> None:
 
 
 def test_customer_profile_and_orders_newest_first(ddb: Any, shop: str) -> None:
-    everything = query_all(ddb, TableName=shop, KeyConditionExpression="PK = :pk",
-                           ExpressionAttributeValues={":pk": S("CUST#alice")})
+    everything = query_all(
+        ddb,
+        TableName=shop,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": S("CUST#alice")},
+    )
     assert [i["SK"]["S"] for i in everything] == [
-        "NOTE#1", "ORDER#2024-01-05#o1", "ORDER#2024-02-10#o2", "PROFILE"
+        "NOTE#1",
+        "ORDER#2024-01-05#o1",
+        "ORDER#2024-02-10#o2",
+        "PROFILE",
     ]
-    orders = query_all(ddb, TableName=shop, ScanIndexForward=False,
-                       KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
-                       ExpressionAttributeValues={":pk": S("CUST#alice"), ":o": S("ORDER#")})
+    orders = query_all(
+        ddb,
+        TableName=shop,
+        ScanIndexForward=False,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :o)",
+        ExpressionAttributeValues={":pk": S("CUST#alice"), ":o": S("ORDER#")},
+    )
     assert [i["SK"]["S"] for i in orders] == ["ORDER#2024-02-10#o2", "ORDER#2024-01-05#o1"]
 
 
@@ -119,13 +184,22 @@ def test_orders_by_status_and_date(ddb: Any, shop: str) -> None:
     pending = gsi1(ddb, shop, "Order", "begins_with(#d, :s)", **{":s": S("PENDING#")})
     assert [i["Data"]["S"] for i in pending] == ["PENDING#2024-02-01", "PENDING#2024-02-10"]
     # Shipping o2 moves it from one status query to the other.
-    ddb.update_item(TableName=shop, Key={"PK": S("CUST#alice"), "SK": S("ORDER#2024-02-10#o2")},
-                    UpdateExpression="SET #d = :d", ExpressionAttributeNames={"#d": "Data"},
-                    ExpressionAttributeValues={":d": S("SHIPPED#2024-02-10")})
+    ddb.update_item(
+        TableName=shop,
+        Key={"PK": S("CUST#alice"), "SK": S("ORDER#2024-02-10#o2")},
+        UpdateExpression="SET #d = :d",
+        ExpressionAttributeNames={"#d": "Data"},
+        ExpressionAttributeValues={":d": S("SHIPPED#2024-02-10")},
+    )
     pending = gsi1(ddb, shop, "Order", "begins_with(#d, :s)", **{":s": S("PENDING#")})
     assert [i["SK"]["S"] for i in pending] == ["ORDER#2024-02-01#o3"]
-    shipped_in_feb = gsi1(ddb, shop, "Order", "#d BETWEEN :a AND :b",
-                          **{":a": S("SHIPPED#2024-02-01"), ":b": S("SHIPPED#2024-02-29")})
+    shipped_in_feb = gsi1(
+        ddb,
+        shop,
+        "Order",
+        "#d BETWEEN :a AND :b",
+        **{":a": S("SHIPPED#2024-02-01"), ":b": S("SHIPPED#2024-02-29")},
+    )
     assert [i["SK"]["S"] for i in shipped_in_feb] == ["ORDER#2024-02-10#o2"]
 
 
@@ -147,24 +221,33 @@ def test_order_items_by_product_and_products_by_category(ddb: Any, shop: str) ->
 @pytest.fixture
 def orders(ddb: Any, create_table: TableFactory) -> str:
     name = create_table(
-        ("CustomerId", "S"), ("OrderId", "S"), extra_definitions=defs(Status="S", Timestamp="N"),
-        GlobalSecondaryIndexes=[index("StatusIndex", "Status", "Timestamp", "INCLUDE",
-                                      ["Total"])],
+        ("CustomerId", "S"),
+        ("OrderId", "S"),
+        extra_definitions=defs(Status="S", Timestamp="N"),
+        GlobalSecondaryIndexes=[index("StatusIndex", "Status", "Timestamp", "INCLUDE", ["Total"])],
         LocalSecondaryIndexes=[index("TimestampIndex", "CustomerId", "Timestamp", "KEYS_ONLY")],
     )
     statuses = ["PENDING", "SHIPPED", "DELIVERED"]
     for i in range(30):
-        ddb.put_item(TableName=name, Item={
-            "CustomerId": S(f"c{i % 3}"), "OrderId": S(f"o{i:02d}"),
-            "Status": S(statuses[i % 3 if i % 2 else 0]), "Timestamp": N(1000 + 10 * i),
-            "Total": N(i), "Address": S(f"street {i}"),
-        })
+        ddb.put_item(
+            TableName=name,
+            Item={
+                "CustomerId": S(f"c{i % 3}"),
+                "OrderId": S(f"o{i:02d}"),
+                "Status": S(statuses[i % 3 if i % 2 else 0]),
+                "Timestamp": N(1000 + 10 * i),
+                "Total": N(i),
+                "Address": S(f"street {i}"),
+            },
+        )
     return name
 
 
 def test_pending_orders_in_a_time_window(ddb: Any, orders: str) -> None:
     found = query_all(
-        ddb, TableName=orders, IndexName="StatusIndex",
+        ddb,
+        TableName=orders,
+        IndexName="StatusIndex",
         KeyConditionExpression="#s = :s AND #t BETWEEN :a AND :b",
         ExpressionAttributeNames={"#s": "Status", "#t": "Timestamp"},
         ExpressionAttributeValues={":s": S("PENDING"), ":a": N(1050), ":b": N(1200)},
@@ -177,46 +260,81 @@ def test_pending_orders_in_a_time_window(ddb: Any, orders: str) -> None:
 
 
 def test_status_index_pages_carry_table_and_index_keys(ddb: Any, orders: str) -> None:
-    page = ddb.query(TableName=orders, IndexName="StatusIndex", Limit=4,
-                     KeyConditionExpression="#s = :s", ExpressionAttributeNames={"#s": "Status"},
-                     ExpressionAttributeValues={":s": S("PENDING")})
+    page = ddb.query(
+        TableName=orders,
+        IndexName="StatusIndex",
+        Limit=4,
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":s": S("PENDING")},
+    )
     last = page["LastEvaluatedKey"]
     assert set(last) == {"CustomerId", "OrderId", "Status", "Timestamp"}
-    everything = query_all(ddb, TableName=orders, IndexName="StatusIndex", Limit=4,
-                           KeyConditionExpression="#s = :s",
-                           ExpressionAttributeNames={"#s": "Status"},
-                           ExpressionAttributeValues={":s": S("PENDING")})
-    counted = ddb.query(TableName=orders, IndexName="StatusIndex", Select="COUNT",
-                        KeyConditionExpression="#s = :s",
-                        ExpressionAttributeNames={"#s": "Status"},
-                        ExpressionAttributeValues={":s": S("PENDING")})["Count"]
+    everything = query_all(
+        ddb,
+        TableName=orders,
+        IndexName="StatusIndex",
+        Limit=4,
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":s": S("PENDING")},
+    )
+    counted = ddb.query(
+        TableName=orders,
+        IndexName="StatusIndex",
+        Select="COUNT",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":s": S("PENDING")},
+    )["Count"]
     assert len(everything) == counted == 20
 
 
 def test_latest_orders_of_a_customer_from_the_lsi(ddb: Any, orders: str) -> None:
-    page = ddb.query(TableName=orders, IndexName="TimestampIndex", ScanIndexForward=False,
-                     Limit=3, KeyConditionExpression="CustomerId = :c",
-                     ExpressionAttributeValues={":c": S("c1")})
+    page = ddb.query(
+        TableName=orders,
+        IndexName="TimestampIndex",
+        ScanIndexForward=False,
+        Limit=3,
+        KeyConditionExpression="CustomerId = :c",
+        ExpressionAttributeValues={":c": S("c1")},
+    )
     assert [item["OrderId"]["S"] for item in page["Items"]] == ["o28", "o25", "o22"]
     assert set(page["Items"][0]) == {"CustomerId", "OrderId", "Timestamp"}  # KEYS_ONLY
     # An LSI may return attributes it does not project: they are read from the table.
-    full = ddb.query(TableName=orders, IndexName="TimestampIndex", ScanIndexForward=False,
-                     Limit=1, Select="ALL_ATTRIBUTES", KeyConditionExpression="CustomerId = :c",
-                     ExpressionAttributeValues={":c": S("c1")})
+    full = ddb.query(
+        TableName=orders,
+        IndexName="TimestampIndex",
+        ScanIndexForward=False,
+        Limit=1,
+        Select="ALL_ATTRIBUTES",
+        KeyConditionExpression="CustomerId = :c",
+        ExpressionAttributeValues={":c": S("c1")},
+    )
     assert full["Items"][0]["Address"] == S("street 28")
 
 
 def test_shipping_an_order_moves_it_between_status_queries(ddb: Any, orders: str) -> None:
     def count(status: str) -> int:
-        return int(ddb.query(TableName=orders, IndexName="StatusIndex", Select="COUNT",
-                             KeyConditionExpression="#s = :s",
-                             ExpressionAttributeNames={"#s": "Status"},
-                             ExpressionAttributeValues={":s": S(status)})["Count"])
+        return int(
+            ddb.query(
+                TableName=orders,
+                IndexName="StatusIndex",
+                Select="COUNT",
+                KeyConditionExpression="#s = :s",
+                ExpressionAttributeNames={"#s": "Status"},
+                ExpressionAttributeValues={":s": S(status)},
+            )["Count"]
+        )
 
     before = (count("PENDING"), count("SHIPPED"))
-    ddb.update_item(TableName=orders, Key={"CustomerId": S("c0"), "OrderId": S("o00")},
-                    UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "Status"},
-                    ExpressionAttributeValues={":s": S("SHIPPED")})
+    ddb.update_item(
+        TableName=orders,
+        Key={"CustomerId": S("c0"), "OrderId": S("o00")},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "Status"},
+        ExpressionAttributeValues={":s": S("SHIPPED")},
+    )
     assert (count("PENDING"), count("SHIPPED")) == (before[0] - 1, before[1] + 1)
     ddb.delete_item(TableName=orders, Key={"CustomerId": S("c0"), "OrderId": S("o00")})
     assert count("SHIPPED") == before[1]
@@ -226,28 +344,49 @@ def test_shipping_an_order_moves_it_between_status_queries(ddb: Any, orders: str
 
 
 def test_sparse_index_holds_only_flagged_items(ddb: Any, create_table: TableFactory) -> None:
-    name = create_table(("TaskId", "S"), extra_definitions=defs(Queue="S", OpenSince="N"),
-                        GlobalSecondaryIndexes=[index("OpenTasks", "Queue", "OpenSince",
-                                                      "KEYS_ONLY")])
+    name = create_table(
+        ("TaskId", "S"),
+        extra_definitions=defs(Queue="S", OpenSince="N"),
+        GlobalSecondaryIndexes=[index("OpenTasks", "Queue", "OpenSince", "KEYS_ONLY")],
+    )
     for i in range(40):
         item: Item = {"TaskId": S(f"t{i:02d}"), "Queue": S("q"), "Title": S(f"task {i}")}
         if i % 5 == 0:
             item["OpenSince"] = N(i)  # only open tasks carry the index key
         ddb.put_item(TableName=name, Item=item)
-    open_tasks = query_all(ddb, TableName=name, IndexName="OpenTasks",
-                           KeyConditionExpression="Queue = :q",
-                           ExpressionAttributeValues={":q": S("q")})
+    open_tasks = query_all(
+        ddb,
+        TableName=name,
+        IndexName="OpenTasks",
+        KeyConditionExpression="Queue = :q",
+        ExpressionAttributeValues={":q": S("q")},
+    )
     assert [i["TaskId"]["S"] for i in open_tasks] == [f"t{i:02d}" for i in range(0, 40, 5)]
     assert len(scan_all(ddb, TableName=name, IndexName="OpenTasks")) == 8
     # Closing a task (REMOVE the key) takes it out of the index; reopening puts it back.
     ddb.update_item(TableName=name, Key={"TaskId": S("t05")}, UpdateExpression="REMOVE OpenSince")
-    ddb.update_item(TableName=name, Key={"TaskId": S("t07")}, UpdateExpression="SET OpenSince = :n",
-                    ExpressionAttributeValues={":n": N(99)})
-    open_tasks = query_all(ddb, TableName=name, IndexName="OpenTasks",
-                           KeyConditionExpression="Queue = :q AND OpenSince < :n",
-                           ExpressionAttributeValues={":q": S("q"), ":n": N(100)})
+    ddb.update_item(
+        TableName=name,
+        Key={"TaskId": S("t07")},
+        UpdateExpression="SET OpenSince = :n",
+        ExpressionAttributeValues={":n": N(99)},
+    )
+    open_tasks = query_all(
+        ddb,
+        TableName=name,
+        IndexName="OpenTasks",
+        KeyConditionExpression="Queue = :q AND OpenSince < :n",
+        ExpressionAttributeValues={":q": S("q"), ":n": N(100)},
+    )
     assert [i["TaskId"]["S"] for i in open_tasks] == [
-        "t00", "t10", "t15", "t20", "t25", "t30", "t35", "t07"
+        "t00",
+        "t10",
+        "t15",
+        "t20",
+        "t25",
+        "t30",
+        "t35",
+        "t07",
     ]
     [gsi] = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
     assert gsi["ItemCount"] == 8
@@ -274,11 +413,13 @@ def test_gsi_added_while_writers_run_matches_the_table(
                 if i % 5 == 0:
                     client.delete_item(TableName=name, Key={"pk": key})
                 elif i % 5 == 1:
-                    client.update_item(TableName=name, Key={"pk": key},
-                                       UpdateExpression="REMOVE grp")
+                    client.update_item(
+                        TableName=name, Key={"pk": key}, UpdateExpression="REMOVE grp"
+                    )
                 else:
-                    client.put_item(TableName=name, Item={
-                        "pk": key, "grp": S(f"g{i % 6}"), "n": N(i)})
+                    client.put_item(
+                        TableName=name, Item={"pk": key, "grp": S(f"g{i % 6}"), "n": N(i)}
+                    )
                 i += 7
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -288,8 +429,11 @@ def test_gsi_added_while_writers_run_matches_the_table(
         thread.start()
     try:
         time.sleep(0.2)
-        ddb.update_table(TableName=name, AttributeDefinitions=defs(grp="S", n="N"),
-                         GlobalSecondaryIndexUpdates=[{"Create": index("ByGroup", "grp", "n")}])
+        ddb.update_table(
+            TableName=name,
+            AttributeDefinitions=defs(grp="S", n="N"),
+            GlobalSecondaryIndexUpdates=[{"Create": index("ByGroup", "grp", "n")}],
+        )
         wait_until_active(ddb, name, timeout=60)
         time.sleep(0.2)  # writes keep landing on the ACTIVE index too
     finally:
@@ -302,10 +446,13 @@ def test_gsi_added_while_writers_run_matches_the_table(
     indexed = scan_all(ddb, TableName=name, IndexName="ByGroup")
     assert sorted((i["pk"]["S"], i["grp"]["S"], i["n"]["N"]) for i in indexed) == expected
     for group in ("g0", "g5"):
-        got = query_all(ddb, TableName=name, IndexName="ByGroup",
-                        KeyConditionExpression="grp = :g",
-                        ExpressionAttributeValues={":g": S(group)})
+        got = query_all(
+            ddb,
+            TableName=name,
+            IndexName="ByGroup",
+            KeyConditionExpression="grp = :g",
+            ExpressionAttributeValues={":g": S(group)},
+        )
         assert [int(i["n"]["N"]) for i in got] == sorted(
             int(n) for _, g, n in expected if g == group
         )
-

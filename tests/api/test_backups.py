@@ -46,24 +46,29 @@ def test_create_and_describe(ddb: Any, create_table: TableFactory) -> None:
 # Backup operations name missing tables and backups with their own error types.
 def test_errors(ddb: Any, create_table: TableFactory) -> None:
     assert error_of(ddb.create_backup, TableName="nope_backups", BackupName="bkp") == (
-        "TableNotFoundException", "Table not found: nope_backups",
+        "TableNotFoundException",
+        "Table not found: nope_backups",
     )
     name = create_table()
     arn = ddb.create_backup(TableName=name, BackupName="bkp")["BackupDetails"]["BackupArn"]
     missing = arn[:-8] + "00000000"
     assert error_of(ddb.describe_backup, BackupArn=missing) == (
-        "BackupNotFoundException", f"Backup not found: {missing}",
+        "BackupNotFoundException",
+        f"Backup not found: {missing}",
     )
-    assert error_of(
-        ddb.restore_table_from_backup, TargetTableName=name, BackupArn=arn
-    ) == ("TableAlreadyExistsException", f"Table already exists: {name}")
+    assert error_of(ddb.restore_table_from_backup, TargetTableName=name, BackupArn=arn) == (
+        "TableAlreadyExistsException",
+        f"Table already exists: {name}",
+    )
     assert error_of(ddb.describe_continuous_backups, TableName="nope_backups") == (
-        "TableNotFoundException", "Table not found: nope_backups",
+        "TableNotFoundException",
+        "Table not found: nope_backups",
     )
     deleted = ddb.delete_backup(BackupArn=arn)["BackupDescription"]
     assert deleted["BackupDetails"]["BackupStatus"] == "DELETED"
     assert error_of(ddb.delete_backup, BackupArn=arn) == (
-        "BackupNotFoundException", f"Backup not found: {arn}",
+        "BackupNotFoundException",
+        f"Backup not found: {arn}",
     )
 
 
@@ -95,7 +100,9 @@ def test_restore(ddb: Any, create_table: TableFactory) -> None:
         ddb.get_waiter("table_exists").wait(TableName=target)
         assert ddb.scan(TableName=target)["Count"] == 7
         page = ddb.query(
-            TableName=target, IndexName="by_g", KeyConditionExpression="g = :g",
+            TableName=target,
+            IndexName="by_g",
+            KeyConditionExpression="g = :g",
             ExpressionAttributeValues={":g": {"S": "g0"}},
         )
         assert sorted(i["pk"]["S"] for i in page["Items"]) == ["k0", "k3", "k6"]
@@ -123,7 +130,9 @@ def test_restore_overrides(ddb: Any, create_table: TableFactory) -> None:
     target = _restored_name(name)
     try:
         table = ddb.restore_table_from_backup(
-            TargetTableName=target, BackupArn=arn, BillingModeOverride="PROVISIONED",
+            TargetTableName=target,
+            BackupArn=arn,
+            BillingModeOverride="PROVISIONED",
             ProvisionedThroughputOverride={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
             GlobalSecondaryIndexOverride=[],
         )["TableDescription"]
@@ -158,12 +167,10 @@ def test_list(ddb: Any, create_table: TableFactory) -> None:
         assert "LastEvaluatedBackupArn" not in rest
         paged = [b["BackupArn"] for b in first["BackupSummaries"] + rest["BackupSummaries"]]
         assert sorted(paged) == sorted(arns)
-        assert ddb.list_backups(TableName=name, TimeRangeUpperBound=start)[
-            "BackupSummaries"
-        ] == []
-        assert len(
-            ddb.list_backups(TableName=name, TimeRangeLowerBound=start)["BackupSummaries"]
-        ) == 3
+        assert ddb.list_backups(TableName=name, TimeRangeUpperBound=start)["BackupSummaries"] == []
+        assert (
+            len(ddb.list_backups(TableName=name, TimeRangeLowerBound=start)["BackupSummaries"]) == 3
+        )
         assert ddb.list_backups(TableName=name, BackupType="SYSTEM")["BackupSummaries"] == []
         assert len(ddb.list_backups(TableName=name, BackupType="ALL")["BackupSummaries"]) == 3
     finally:

@@ -17,8 +17,12 @@ def test_data_survives_restart_and_kill(tmp_path: Path) -> None:
     first = start_server(db, tmp_path)
     try:
         client = make_client(first.endpoint)
-        client.create_table(TableName="durable", KeySchema=KEYS, AttributeDefinitions=DEFS,
-                            BillingMode="PAY_PER_REQUEST")
+        client.create_table(
+            TableName="durable",
+            KeySchema=KEYS,
+            AttributeDefinitions=DEFS,
+            BillingMode="PAY_PER_REQUEST",
+        )
         for i in range(50):
             client.put_item(TableName="durable", Item={"pk": {"S": f"k{i}"}, "n": {"N": str(i)}})
     finally:
@@ -29,7 +33,8 @@ def test_data_survives_restart_and_kill(tmp_path: Path) -> None:
         client = make_client(second.endpoint)
         assert client.describe_table(TableName="durable")["Table"]["ItemCount"] == 50
         assert client.get_item(TableName="durable", Key={"pk": {"S": "k49"}})["Item"] == {
-            "pk": {"S": "k49"}, "n": {"N": "49"}
+            "pk": {"S": "k49"},
+            "n": {"N": "49"},
         }
     finally:
         # uvicorn shuts down cleanly, then re-raises the signal as its exit status.

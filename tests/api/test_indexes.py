@@ -25,8 +25,13 @@ def defs(**types: str) -> list[dict[str, str]]:
     return [{"AttributeName": name, "AttributeType": kind} for name, kind in types.items()]
 
 
-def index(name: str, hash_name: str, range_name: str | None = None,
-          projection: str = "ALL", include: list[str] | None = None) -> dict[str, Any]:
+def index(
+    name: str,
+    hash_name: str,
+    range_name: str | None = None,
+    projection: str = "ALL",
+    include: list[str] | None = None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"ProjectionType": projection}
     if include is not None:
         spec["NonKeyAttributes"] = include
@@ -52,15 +57,22 @@ def orders(create_table: TableFactory) -> str:
     """(CustomerId S, OrderId S); GSI StatusIndex (Status, Timestamp; INCLUDE Total);
     LSI TimestampIndex (CustomerId, Timestamp; KEYS_ONLY)."""
     return create_table(
-        ("CustomerId", "S"), ("OrderId", "S"),
+        ("CustomerId", "S"),
+        ("OrderId", "S"),
         extra_definitions=defs(Status="S", Timestamp="N"),
         GlobalSecondaryIndexes=[index("StatusIndex", "Status", "Timestamp", "INCLUDE", ["Total"])],
         LocalSecondaryIndexes=[index("TimestampIndex", "CustomerId", "Timestamp", "KEYS_ONLY")],
     )
 
 
-ORDER = {"CustomerId": {"S": "c1"}, "OrderId": {"S": "o1"}, "Status": {"S": "PENDING"},
-         "Timestamp": {"N": "100"}, "Total": {"N": "25"}, "Notes": {"S": "leave at door"}}
+ORDER = {
+    "CustomerId": {"S": "c1"},
+    "OrderId": {"S": "o1"},
+    "Status": {"S": "PENDING"},
+    "Timestamp": {"N": "100"},
+    "Total": {"N": "25"},
+    "Notes": {"S": "leave at door"},
+}
 
 
 # DescribeTable reports each index's schema, projection, status, ARN and live counts.
@@ -75,8 +87,11 @@ def test_describe_table_index_members(ddb: Any, orders: str) -> None:
         "KeySchema": keys("Status", "Timestamp"),
         "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Total"]},
         "IndexStatus": "ACTIVE",
-        "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
-                                  "WriteCapacityUnits": 0},
+        "ProvisionedThroughput": {
+            "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": 0,
+            "WriteCapacityUnits": 0,
+        },
         "IndexSizeBytes": 52,  # the one order with both index keys, projected
         "ItemCount": 1,
         "IndexArn": f"{arn}/index/StatusIndex",
@@ -121,7 +136,9 @@ def test_index_key_validation_on_writes(ddb: Any, orders: str) -> None:
 def test_consumed_capacity_per_index(ddb: Any, orders: str) -> None:
     got = ddb.put_item(TableName=orders, Item=ORDER, ReturnConsumedCapacity="INDEXES")
     assert got["ConsumedCapacity"] == {
-        "TableName": orders, "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+        "TableName": orders,
+        "CapacityUnits": 3.0,
+        "Table": {"CapacityUnits": 1.0},
         "GlobalSecondaryIndexes": {"StatusIndex": {"CapacityUnits": 1.0}},
         "LocalSecondaryIndexes": {"TimestampIndex": {"CapacityUnits": 1.0}},
     }
@@ -129,7 +146,9 @@ def test_consumed_capacity_per_index(ddb: Any, orders: str) -> None:
     changed = {**ORDER, "Notes": {"S": "ring twice"}}
     got = ddb.put_item(TableName=orders, Item=changed, ReturnConsumedCapacity="INDEXES")
     assert got["ConsumedCapacity"] == {
-        "TableName": orders, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0},
+        "TableName": orders,
+        "CapacityUnits": 1.0,
+        "Table": {"CapacityUnits": 1.0},
     }
     # A new Status moves the GSI entry: a delete and a put.
     shipped = {**changed, "Status": {"S": "SHIPPED"}}
@@ -144,7 +163,8 @@ def test_consumed_capacity_per_index(ddb: Any, orders: str) -> None:
 def test_item_collection_metrics(ddb: Any, orders: str) -> None:
     got = ddb.put_item(TableName=orders, Item=ORDER, ReturnItemCollectionMetrics="SIZE")
     assert got["ItemCollectionMetrics"] == {
-        "ItemCollectionKey": {"CustomerId": {"S": "c1"}}, "SizeEstimateRangeGB": [0.0, 1.0]
+        "ItemCollectionKey": {"CustomerId": {"S": "c1"}},
+        "SizeEstimateRangeGB": [0.0, 1.0],
     }
 
 
@@ -157,7 +177,8 @@ def test_add_gsi_online_then_query_it(ddb: Any, create_table: TableFactory) -> N
             item["gsiPk"] = {"S": f"group{i % 3}"}
         ddb.put_item(TableName=name, Item=item)
     answer = ddb.update_table(
-        TableName=name, AttributeDefinitions=defs(gsiPk="S"),
+        TableName=name,
+        AttributeDefinitions=defs(gsiPk="S"),
         GlobalSecondaryIndexUpdates=[{"Create": index("gsiQuery", "gsiPk")}],
     )["TableDescription"]
     assert answer["TableStatus"] == "UPDATING"
@@ -168,8 +189,12 @@ def test_add_gsi_online_then_query_it(ddb: Any, create_table: TableFactory) -> N
     [gsi] = described["GlobalSecondaryIndexes"]
     assert "Backfilling" not in gsi
     assert gsi["ItemCount"] == 150
-    got = ddb.query(TableName=name, IndexName="gsiQuery", KeyConditionExpression="gsiPk = :g",
-                    ExpressionAttributeValues={":g": {"S": "group1"}})
+    got = ddb.query(
+        TableName=name,
+        IndexName="gsiQuery",
+        KeyConditionExpression="gsiPk = :g",
+        ExpressionAttributeValues={":g": {"S": "group1"}},
+    )
     assert sorted(int(item["data"]["S"]) for item in got["Items"]) == [
         i for i in range(300) if i % 2 == 0 and i % 3 == 1
     ]
@@ -178,8 +203,9 @@ def test_add_gsi_online_then_query_it(ddb: Any, create_table: TableFactory) -> N
 # Deleting a GSI: the response shows it DELETING; afterwards it is gone and the base table
 # works as before.
 def test_delete_gsi_online(ddb: Any, create_table: TableFactory) -> None:
-    name = create_table(extra_definitions=defs(gsiPk="S"),
-                        GlobalSecondaryIndexes=[index("existingGsi", "gsiPk")])
+    name = create_table(
+        extra_definitions=defs(gsiPk="S"), GlobalSecondaryIndexes=[index("existingGsi", "gsiPk")]
+    )
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "gsiPk": {"S": "g"}})
     answer = ddb.update_table(
         TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "existingGsi"}}]
@@ -190,40 +216,55 @@ def test_delete_gsi_online(ddb: Any, create_table: TableFactory) -> None:
     described = wait_until_active(ddb, name)
     assert "GlobalSecondaryIndexes" not in described
     assert described["AttributeDefinitions"] == defs(pk="S")
-    assert error_of(ddb.query, TableName=name, IndexName="existingGsi",
-                    KeyConditionExpression="gsiPk = :g",
-                    ExpressionAttributeValues={":g": {"S": "g"}}) == (
-        "ValidationException", "The table does not have the specified index: existingGsi"
-    )
+    assert error_of(
+        ddb.query,
+        TableName=name,
+        IndexName="existingGsi",
+        KeyConditionExpression="gsiPk = :g",
+        ExpressionAttributeValues={":g": {"S": "g"}},
+    ) == ("ValidationException", "The table does not have the specified index: existingGsi")
     ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "gsiPk": {"N": "1"}})
     assert ddb.get_item(TableName=name, Key={"pk": {"S": "b"}})["Item"]["gsiPk"] == {"N": "1"}
 
 
 # UpdateTable's index rules, with DynamoDB's errors.
 def test_update_table_index_errors(ddb: Any, create_table: TableFactory) -> None:
-    name = create_table(extra_definitions=defs(gsiPk="S"),
-                        GlobalSecondaryIndexes=[index("existingGsi", "gsiPk")])
+    name = create_table(
+        extra_definitions=defs(gsiPk="S"), GlobalSecondaryIndexes=[index("existingGsi", "gsiPk")]
+    )
     assert error_of(
-        ddb.update_table, TableName=name, AttributeDefinitions=defs(gsiPk="S"),
+        ddb.update_table,
+        TableName=name,
+        AttributeDefinitions=defs(gsiPk="S"),
         GlobalSecondaryIndexUpdates=[{"Create": index("existingGsi", "gsiPk")}],
     ) == ("ValidationException", "Attempting to create an index which already exists")
     assert error_of(
-        ddb.update_table, TableName=name,
+        ddb.update_table,
+        TableName=name,
         GlobalSecondaryIndexUpdates=[{"Create": index("gsiBadAttr", "unknownAttr")}],
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: AttributeDefinitions is not specified "
-          "for index: gsiBadAttr")
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: AttributeDefinitions is not specified "
+        "for index: gsiBadAttr",
+    )
     assert error_of(
-        ddb.update_table, TableName=name,
+        ddb.update_table,
+        TableName=name,
         GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "doesNotExist"}}],
-    ) == ("ResourceNotFoundException",
-          f"Requested resource not found: Index doesNotExist for table {name}")
+    ) == (
+        "ResourceNotFoundException",
+        f"Requested resource not found: Index doesNotExist for table {name}",
+    )
     assert error_of(
-        ddb.update_table, TableName=name, AttributeDefinitions=defs(a="S", b="S"),
+        ddb.update_table,
+        TableName=name,
+        AttributeDefinitions=defs(a="S", b="S"),
         GlobalSecondaryIndexUpdates=[{"Create": index("ia1", "a")}, {"Create": index("ib1", "b")}],
-    ) == ("LimitExceededException",
-          "Subscriber limit exceeded: Only 1 online index can be created or deleted "
-          "simultaneously per table")
+    ) == (
+        "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table",
+    )
     assert error_of(ddb.update_table, TableName=name, GlobalSecondaryIndexUpdates=[{}]) == (
         "ValidationException",
         "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, "
@@ -234,14 +275,17 @@ def test_update_table_index_errors(ddb: Any, create_table: TableFactory) -> None
 # Two GSIs added one after the other both end up ACTIVE.
 def test_add_gsis_sequentially(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(("pk", "S"), ("sk", "S"))
-    ddb.update_table(TableName=name, AttributeDefinitions=defs(g1="S"),
-                     GlobalSecondaryIndexUpdates=[{"Create": index("gsi1", "g1")}])
+    ddb.update_table(
+        TableName=name,
+        AttributeDefinitions=defs(g1="S"),
+        GlobalSecondaryIndexUpdates=[{"Create": index("gsi1", "g1")}],
+    )
     wait_until_active(ddb, name)
-    ddb.update_table(TableName=name, AttributeDefinitions=defs(g2="N"),
-                     GlobalSecondaryIndexUpdates=[{"Create": index("gsi2", "g2",
-                                                                   projection="KEYS_ONLY")}])
+    ddb.update_table(
+        TableName=name,
+        AttributeDefinitions=defs(g2="N"),
+        GlobalSecondaryIndexUpdates=[{"Create": index("gsi2", "g2", projection="KEYS_ONLY")}],
+    )
     described = wait_until_active(ddb, name)
-    assert sorted(g["IndexName"] for g in described["GlobalSecondaryIndexes"]) == [
-        "gsi1", "gsi2"
-    ]
+    assert sorted(g["IndexName"] for g in described["GlobalSecondaryIndexes"]) == ["gsi1", "gsi2"]
     assert described["AttributeDefinitions"] == defs(pk="S", sk="S", g1="S", g2="N")

@@ -46,11 +46,13 @@ def test_get_missing_item_has_no_item_member(ddb: Any, create_table: TableFactor
 
 def test_return_values_all_old(ddb: Any, create_table: TableFactory) -> None:
     name = create_table()
-    first = ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"S": "1"}},
-                         ReturnValues="ALL_OLD")
+    first = ddb.put_item(
+        TableName=name, Item={"pk": {"S": "a"}, "v": {"S": "1"}}, ReturnValues="ALL_OLD"
+    )
     assert "Attributes" not in first
-    second = ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"S": "2"}},
-                          ReturnValues="ALL_OLD")
+    second = ddb.put_item(
+        TableName=name, Item={"pk": {"S": "a"}, "v": {"S": "2"}}, ReturnValues="ALL_OLD"
+    )
     assert second["Attributes"] == {"pk": {"S": "a"}, "v": {"S": "1"}}
     deleted = ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}}, ReturnValues="ALL_OLD")
     assert deleted["Attributes"] == {"pk": {"S": "a"}, "v": {"S": "2"}}
@@ -68,7 +70,8 @@ def test_put_return_values_only_none_or_all_old(ddb: Any, create_table: TableFac
 
 def test_missing_table(ddb: Any) -> None:
     assert error_of(ddb.get_item, TableName="no_such_table", Key={"pk": {"S": "a"}}) == (
-        "ResourceNotFoundException", "Requested resource not found"
+        "ResourceNotFoundException",
+        "Requested resource not found",
     )
 
 
@@ -77,13 +80,16 @@ def test_key_validation_messages(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(range_key=("sk", "N"))
     invalid = "One or more parameter values were invalid: "
     assert error_of(ddb.put_item, TableName=name, Item={"sk": {"N": "1"}}) == (
-        "ValidationException", invalid + "Missing the key pk in the item"
+        "ValidationException",
+        invalid + "Missing the key pk in the item",
     )
     assert error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "a"}}) == (
-        "ValidationException", invalid + "Missing the key sk in the item"
+        "ValidationException",
+        invalid + "Missing the key sk in the item",
     )
     assert error_of(ddb.put_item, TableName=name, Item={"pk": {"N": "1"}, "sk": {"N": "1"}}) == (
-        "ValidationException", invalid + "Type mismatch for key pk expected: S actual: N"
+        "ValidationException",
+        invalid + "Type mismatch for key pk expected: S actual: N",
     )
     assert error_of(ddb.put_item, TableName=name, Item={"pk": {"S": ""}, "sk": {"N": "1"}}) == (
         "ValidationException",
@@ -92,13 +98,17 @@ def test_key_validation_messages(ddb: Any, create_table: TableFactory) -> None:
     )
     mismatch = ("ValidationException", "The provided key element does not match the schema")
     assert error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "a"}}) == mismatch
-    assert error_of(
-        ddb.get_item, TableName=name, Key={"pk": {"S": "a"}, "sk": {"S": "1"}}
-    ) == mismatch
-    assert error_of(
-        ddb.get_item, TableName=name,
-        Key={"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": "y"}},
-    ) == mismatch
+    assert (
+        error_of(ddb.get_item, TableName=name, Key={"pk": {"S": "a"}, "sk": {"S": "1"}}) == mismatch
+    )
+    assert (
+        error_of(
+            ddb.get_item,
+            TableName=name,
+            Key={"pk": {"S": "a"}, "sk": {"N": "1"}, "x": {"S": "y"}},
+        )
+        == mismatch
+    )
 
 
 # Limits: partition key 2048 bytes, sort key 1024 bytes, item 400 KB.
@@ -143,7 +153,8 @@ def test_item_size_limit_is_400_kb(ddb: Any, create_table: TableFactory) -> None
 def test_value_errors(ddb: Any, create_table: TableFactory, value: Any, message: str) -> None:
     name = create_table()
     assert error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "a"}, "v": value}) == (
-        "ValidationException", message
+        "ValidationException",
+        message,
     )
 
 
@@ -152,23 +163,23 @@ def test_consumed_capacity_arithmetic(ddb: Any, create_table: TableFactory) -> N
     big = {"pk": {"S": "a"}, "v": {"S": "x" * 5000}}  # 5,005 bytes
     put = ddb.put_item(TableName=name, Item=big, ReturnConsumedCapacity="TOTAL")
     assert put["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 5.0}
-    strong = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}}, ConsistentRead=True,
-                          ReturnConsumedCapacity="TOTAL")
+    strong = ddb.get_item(
+        TableName=name, Key={"pk": {"S": "a"}}, ConsistentRead=True, ReturnConsumedCapacity="TOTAL"
+    )
     assert strong["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 2.0}
-    eventual = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}},
-                            ReturnConsumedCapacity="TOTAL")
+    eventual = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
     assert eventual["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 1.0}
-    indexes = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}},
-                           ReturnConsumedCapacity="INDEXES")
+    indexes = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="INDEXES")
     assert indexes["ConsumedCapacity"] == {
-        "TableName": name, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}
+        "TableName": name,
+        "CapacityUnits": 1.0,
+        "Table": {"CapacityUnits": 1.0},
     }
     assert "ConsumedCapacity" not in ddb.get_item(
         TableName=name, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="NONE"
     )
     # A delete is billed on the deleted item's size.
-    gone = ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}},
-                           ReturnConsumedCapacity="TOTAL")
+    gone = ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
     assert gone["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 5.0}
 
 

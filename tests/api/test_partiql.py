@@ -33,11 +33,16 @@ def get(ddb: Any, table: str, **key: str) -> Any:
 
 def test_insert_then_select(ddb: Any, create_table: TableFactory) -> None:
     t = create_table()
-    out = run(ddb, f"INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'n': 1, 'ok': true, "
-                   f"'s': <<'x','y'>>, 'l': [1, 'two', null], 'm': {{'k': 'v'}}}}")
+    out = run(
+        ddb,
+        f"INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'n': 1, 'ok': true, "
+        f"'s': <<'x','y'>>, 'l': [1, 'two', null], 'm': {{'k': 'v'}}}}",
+    )
     assert out["Items"] == []
     assert get(ddb, t, pk="a") == {
-        "pk": {"S": "a"}, "n": {"N": "1"}, "ok": {"BOOL": True},
+        "pk": {"S": "a"},
+        "n": {"N": "1"},
+        "ok": {"BOOL": True},
         "s": {"SS": ["x", "y"]},
         "l": {"L": [{"N": "1"}, {"S": "two"}, {"NULL": True}]},
         "m": {"M": {"k": {"S": "v"}}},
@@ -71,10 +76,15 @@ def test_parameters(ddb: Any, create_table: TableFactory) -> None:
 
 def test_select_filters_and_projection(ddb: Any, create_table: TableFactory) -> None:
     t = create_table()
-    ddb.put_item(TableName=t, Item={
-        "pk": {"S": "a"}, "age": {"N": "30"}, "extra": {"S": "no"},
-        "mymap": {"M": {"nested": {"S": "deep"}}},
-    })
+    ddb.put_item(
+        TableName=t,
+        Item={
+            "pk": {"S": "a"},
+            "age": {"N": "30"},
+            "extra": {"S": "no"},
+            "mymap": {"M": {"nested": {"S": "deep"}}},
+        },
+    )
     assert len(run(ddb, f"SELECT * FROM \"{t}\" WHERE pk = 'a' AND age > 20")["Items"]) == 1
     assert run(ddb, f"SELECT * FROM \"{t}\" WHERE pk = 'a' AND age > 40")["Items"] == []
     assert run(ddb, f"SELECT mymap.nested FROM \"{t}\" WHERE pk = 'a'")["Items"] == [
@@ -87,8 +97,8 @@ def test_select_filters_and_projection(ddb: Any, create_table: TableFactory) -> 
     # scan: no partition key equality
     scanned = run(ddb, f"SELECT pk FROM \"{t}\" WHERE age BETWEEN 10 AND 40 OR pk IN ['q']")
     assert scanned["Items"] == [{"pk": {"S": "a"}}]
-    assert run(ddb, f"SELECT pk FROM \"{t}\" WHERE NOT attribute_exists(age)")["Items"] == []
-    assert run(ddb, f"SELECT pk FROM \"{t}\" WHERE age IS NOT MISSING")["Items"] == [
+    assert run(ddb, f'SELECT pk FROM "{t}" WHERE NOT attribute_exists(age)')["Items"] == []
+    assert run(ddb, f'SELECT pk FROM "{t}" WHERE age IS NOT MISSING')["Items"] == [
         {"pk": {"S": "a"}}
     ]
 
@@ -121,8 +131,9 @@ def test_paging(ddb: Any, create_table: TableFactory) -> None:
 
 def test_update(ddb: Any, create_table: TableFactory) -> None:
     t = create_table()
-    ddb.put_item(TableName=t, Item={"pk": {"S": "u"}, "a": {"S": "old"}, "b": {"S": "x"},
-                                    "n": {"N": "1"}})
+    ddb.put_item(
+        TableName=t, Item={"pk": {"S": "u"}, "a": {"S": "old"}, "b": {"S": "x"}, "n": {"N": "1"}}
+    )
     run(ddb, f"UPDATE \"{t}\" SET a = 'new' SET n = n + 2 REMOVE b WHERE pk = 'u'")
     assert get(ddb, t, pk="u") == {"pk": {"S": "u"}, "a": {"S": "new"}, "n": {"N": "3"}}
     code, message = error_of(
@@ -151,22 +162,27 @@ def test_batch(ddb: Any, raw: Any, create_table: TableFactory) -> None:
     t = create_table()
     ddb.put_item(TableName=t, Item={"pk": {"S": "b1"}, "d": {"S": "one"}})
     ddb.put_item(TableName=t, Item={"pk": {"S": "u1"}, "d": {"S": "before"}})
-    out = ddb.batch_execute_statement(Statements=[
-        {"Statement": f"SELECT * FROM \"{t}\" WHERE pk = 'b1'"},
-        {"Statement": "SELECT * FROM \"_nope_table\" WHERE pk = 'x'"},
-        {"Statement": f"SELECT * FROM \"{t}\" WHERE d = 'one'"},
-    ])["Responses"]
+    out = ddb.batch_execute_statement(
+        Statements=[
+            {"Statement": f"SELECT * FROM \"{t}\" WHERE pk = 'b1'"},
+            {"Statement": "SELECT * FROM \"_nope_table\" WHERE pk = 'x'"},
+            {"Statement": f"SELECT * FROM \"{t}\" WHERE d = 'one'"},
+        ]
+    )["Responses"]
     assert out[0] == {"TableName": t, "Item": {"pk": {"S": "b1"}, "d": {"S": "one"}}}
     assert out[1]["Error"]["Code"] == "ResourceNotFound"
     assert out[2]["Error"]["Code"] == "ValidationError"
-    out = ddb.batch_execute_statement(Statements=[
-        {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'i1', 'd': 'new'}}"},
-        {"Statement": f"UPDATE \"{t}\" SET d = 'after' WHERE pk = 'u1'"},
-        {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'b1'}}"},
-    ])["Responses"]
+    out = ddb.batch_execute_statement(
+        Statements=[
+            {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'i1', 'd': 'new'}}"},
+            {"Statement": f"UPDATE \"{t}\" SET d = 'after' WHERE pk = 'u1'"},
+            {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'b1'}}"},
+        ]
+    )["Responses"]
     assert out[0] == {"TableName": t} and out[1] == {"TableName": t}
     assert out[2]["Error"] == {
-        "Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"
+        "Code": "DuplicateItem",
+        "Message": "Duplicate primary key exists in table",
     }
     assert get(ddb, t, pk="i1")["d"] == {"S": "new"}
     assert get(ddb, t, pk="u1")["d"] == {"S": "after"}
@@ -180,17 +196,21 @@ def test_batch(ddb: Any, raw: Any, create_table: TableFactory) -> None:
 def test_transaction(ddb: Any, raw: Any, create_table: TableFactory) -> None:
     t = create_table()
     ddb.put_item(TableName=t, Item={"pk": {"S": "u"}, "d": {"S": "before"}})
-    ddb.execute_transaction(TransactStatements=[
-        {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'i', 'd': 'new'}}"},
-        {"Statement": f"UPDATE \"{t}\" SET d = 'after' WHERE pk = 'u'"},
-    ])
+    ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'i', 'd': 'new'}}"},
+            {"Statement": f"UPDATE \"{t}\" SET d = 'after' WHERE pk = 'u'"},
+        ]
+    )
     assert get(ddb, t, pk="i")["d"] == {"S": "new"}
     assert get(ddb, t, pk="u")["d"] == {"S": "after"}
     with pytest.raises(ClientError) as info:
-        ddb.execute_transaction(TransactStatements=[
-            {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'u', 'd': 'fail'}}"},
-            {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'rolled', 'd': 'back'}}"},
-        ])
+        ddb.execute_transaction(
+            TransactStatements=[
+                {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'u', 'd': 'fail'}}"},
+                {"Statement": f"INSERT INTO \"{t}\" VALUE {{'pk': 'rolled', 'd': 'back'}}"},
+            ]
+        )
     assert info.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert info.value.response["CancellationReasons"] == [
         {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"},
@@ -198,10 +218,12 @@ def test_transaction(ddb: Any, raw: Any, create_table: TableFactory) -> None:
     ]
     assert get(ddb, t, pk="rolled") is None
     assert get(ddb, t, pk="u")["d"] == {"S": "after"}
-    reads = ddb.execute_transaction(TransactStatements=[
-        {"Statement": f"SELECT d FROM \"{t}\" WHERE pk = 'u'"},
-        {"Statement": f"SELECT * FROM \"{t}\" WHERE pk = 'missing'"},
-    ])["Responses"]
+    reads = ddb.execute_transaction(
+        TransactStatements=[
+            {"Statement": f"SELECT d FROM \"{t}\" WHERE pk = 'u'"},
+            {"Statement": f"SELECT * FROM \"{t}\" WHERE pk = 'missing'"},
+        ]
+    )["Responses"]
     assert reads == [{"Item": {"d": {"S": "after"}}}, {}]
     code, _ = error_of(raw.execute_transaction, TransactStatements=[])
     assert code == "ValidationException"

@@ -17,8 +17,11 @@ AUTH = (
 
 
 def post(
-    server: RunningServer, body: bytes, target: str | None = "DynamoDB_20120810.ListTables",
-    auth: str | None = AUTH, content_type: str = "application/x-amz-json-1.0",
+    server: RunningServer,
+    body: bytes,
+    target: str | None = "DynamoDB_20120810.ListTables",
+    auth: str | None = AUTH,
+    content_type: str = "application/x-amz-json-1.0",
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": content_type, "X-Amz-Date": "20260101T000000Z"}
     if target is not None:
@@ -57,7 +60,8 @@ def test_request_id_and_crc32(server: RunningServer) -> None:
 def test_unknown_operation(server: RunningServer) -> None:
     status, _, body = post(server, b"{}", target="DynamoDB_20120810.Nope")
     assert (status, json.loads(body)) == (
-        400, {"__type": "com.amazon.coral.service#UnknownOperationException"}
+        400,
+        {"__type": "com.amazon.coral.service#UnknownOperationException"},
     )
     status, _, body = post(server, b"{}", target=None)
     assert json.loads(body) == {"__type": "com.amazon.coral.service#UnknownOperationException"}
@@ -66,7 +70,8 @@ def test_unknown_operation(server: RunningServer) -> None:
 def test_malformed_json_is_a_serialization_error(server: RunningServer) -> None:
     status, _, body = post(server, b"{not json")
     assert (status, json.loads(body)) == (
-        400, {"__type": "com.amazon.coral.service#SerializationException"}
+        400,
+        {"__type": "com.amazon.coral.service#SerializationException"},
     )
 
 
@@ -103,7 +108,8 @@ def test_tables_are_per_account_and_region(server: RunningServer) -> None:
     b = make_client(server.endpoint, aws_access_key_id="222222222222")
     c = make_client(server.endpoint, aws_access_key_id="111111111111", region_name="eu-west-1")
     a.create_table(
-        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )

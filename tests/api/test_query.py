@@ -42,8 +42,11 @@ def size_of(item: Item) -> int:
 # Sort-key conditions of the paging test: (KeyConditionExpression tail, values, predicate).
 SORT_CONDITIONS: list[tuple[str, dict[str, Any], Callable[[int], bool]]] = [
     ("", {}, lambda n: True),
-    (" AND sk BETWEEN :lo AND :hi", {":lo": {"N": "5"}, ":hi": {"N": "23"}},
-     lambda n: 5 <= n <= 23),
+    (
+        " AND sk BETWEEN :lo AND :hi",
+        {":lo": {"N": "5"}, ":hi": {"N": "23"}},
+        lambda n: 5 <= n <= 23,
+    ),
     (" AND sk > :lo", {":lo": {"N": "-3"}}, lambda n: n > -3),
     (" AND sk <= :hi", {":hi": {"N": "10"}}, lambda n: n <= 10),
 ]
@@ -62,7 +65,8 @@ def test_paging_returns_every_item_exactly_once(ddb: Any, create_table: TableFac
     stored: list[Item] = []
     for n in range(-8, 32):
         item = {
-            "pk": {"S": "p"}, "sk": {"N": str(n)},
+            "pk": {"S": "p"},
+            "sk": {"N": str(n)},
             "parity": {"S": "even" if n % 2 == 0 else "odd"},
             # Every third item is ~100 KB, so pages are cut at 1 MB as well as by Limit.
             "payload": {"S": "x" * (100_000 if n % 3 == 0 else 10)},
@@ -75,7 +79,8 @@ def test_paging_returns_every_item_exactly_once(ddb: Any, create_table: TableFac
     combos = itertools.product(SORT_CONDITIONS, FILTERS, (None, 1, 3, 7, 100), (True, False))
     for (tail, sort_values, in_range), (filt, filt_values, keep), limit, forward in combos:
         kwargs: dict[str, Any] = {
-            "TableName": name, "KeyConditionExpression": "pk = :p" + tail,
+            "TableName": name,
+            "KeyConditionExpression": "pk = :p" + tail,
             "ExpressionAttributeValues": {":p": {"S": "p"}, **sort_values, **filt_values},
             "ScanIndexForward": forward,
         }
@@ -99,24 +104,32 @@ def test_paging_returns_every_item_exactly_once(ddb: Any, create_table: TableFac
 
 
 # A page holds about 1 MB: it stops at the item that reaches 1 MB, counted before the filter.
-def test_page_stops_at_one_megabyte_before_the_filter(
-    ddb: Any, create_table: TableFactory
-) -> None:
+def test_page_stops_at_one_megabyte_before_the_filter(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(range_key=("sk", "S"))
     for n in range(25):
-        ddb.put_item(TableName=name, Item={
-            "pk": {"S": "big"}, "sk": {"S": f"{n:03}"}, "payload": {"S": "y" * 100_000},
-        })
+        ddb.put_item(
+            TableName=name,
+            Item={
+                "pk": {"S": "big"},
+                "sk": {"S": f"{n:03}"},
+                "payload": {"S": "y" * 100_000},
+            },
+        )
     page = ddb.query(
-        TableName=name, KeyConditionExpression="pk = :p",
+        TableName=name,
+        KeyConditionExpression="pk = :p",
         FilterExpression="attribute_not_exists(payload)",
         ExpressionAttributeValues={":p": {"S": "big"}},
     )
     assert page["Count"] == 0
     assert 9 <= page["ScannedCount"] <= 11
     assert page["LastEvaluatedKey"]["sk"] == {"S": f"{page['ScannedCount'] - 1:03}"}
-    items, pages = query_all(ddb, TableName=name, KeyConditionExpression="pk = :p",
-                             ExpressionAttributeValues={":p": {"S": "big"}})
+    items, pages = query_all(
+        ddb,
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "big"}},
+    )
     assert [i["sk"]["S"] for i in items] == [f"{n:03}" for n in range(25)]
     assert len(pages) == 3
 
@@ -129,12 +142,20 @@ def test_limit_reached_on_last_item_still_has_last_evaluated_key(
     name = create_table(range_key=("sk", "S"))
     for sk in "abc":
         ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"S": sk}})
-    page = ddb.query(TableName=name, KeyConditionExpression="pk = :p", Limit=3,
-                     ExpressionAttributeValues={":p": {"S": "p"}})
+    page = ddb.query(
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        Limit=3,
+        ExpressionAttributeValues={":p": {"S": "p"}},
+    )
     assert page["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"S": "c"}}
-    after = ddb.query(TableName=name, KeyConditionExpression="pk = :p", Limit=3,
-                      ExclusiveStartKey=page["LastEvaluatedKey"],
-                      ExpressionAttributeValues={":p": {"S": "p"}})
+    after = ddb.query(
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        Limit=3,
+        ExclusiveStartKey=page["LastEvaluatedKey"],
+        ExpressionAttributeValues={":p": {"S": "p"}},
+    )
     assert (after["Items"], after["Count"], after["ScannedCount"]) == ([], 0, 0)
     assert "LastEvaluatedKey" not in after
 
@@ -157,7 +178,10 @@ def test_limit_reached_on_last_item_still_has_last_evaluated_key(
     ],
 )
 def test_sort_key_conditions(
-    ddb: Any, create_table: TableFactory, condition: str, values: dict[str, Any],
+    ddb: Any,
+    create_table: TableFactory,
+    condition: str,
+    values: dict[str, Any],
     expected: list[str],
 ) -> None:
     name = create_table(range_key=("sk", "S"))
@@ -165,7 +189,8 @@ def test_sort_key_conditions(
     for sk in ["c", "a", "bb", "b", "é", "ba"]:
         ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"S": sk}})
     got = ddb.query(
-        TableName=name, KeyConditionExpression=f"pk = :p AND {condition}",
+        TableName=name,
+        KeyConditionExpression=f"pk = :p AND {condition}",
         ExpressionAttributeValues={":p": {"S": "p"}, **values},
     )
     assert [i["sk"]["S"] for i in got["Items"]] == expected
@@ -176,14 +201,21 @@ def test_number_and_binary_sort_orders(ddb: Any, create_table: TableFactory) -> 
     numbers = create_table(range_key=("sk", "N"))
     for n in ["10", "-1.5", "0", "2", "-10", "0.25", "1E+2"]:
         ddb.put_item(TableName=numbers, Item={"pk": {"S": "p"}, "sk": {"N": n}})
-    got = ddb.query(TableName=numbers, KeyConditionExpression="pk = :p",
-                    ExpressionAttributeValues={":p": {"S": "p"}}, ScanIndexForward=False)
+    got = ddb.query(
+        TableName=numbers,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p"}},
+        ScanIndexForward=False,
+    )
     assert [i["sk"]["N"] for i in got["Items"]] == ["100", "10", "2", "0.25", "0", "-1.5", "-10"]
     binary = create_table(range_key=("sk", "B"))
     for b in [b"\xff", b"\x00\x01", b"\x7f", b"\x00"]:
         ddb.put_item(TableName=binary, Item={"pk": {"S": "p"}, "sk": {"B": b}})
-    got = ddb.query(TableName=binary, KeyConditionExpression="pk = :p AND begins_with(sk, :z)",
-                    ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"B": b"\x00"}})
+    got = ddb.query(
+        TableName=binary,
+        KeyConditionExpression="pk = :p AND begins_with(sk, :z)",
+        ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"B": b"\x00"}},
+    )
     assert [i["sk"]["B"] for i in got["Items"]] == [b"\x00", b"\x00\x01"]
 
 
@@ -191,30 +223,39 @@ def test_hash_only_table_query_and_restart(ddb: Any, create_table: TableFactory)
     name = create_table()
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
     ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})
-    page = ddb.query(TableName=name, KeyConditionExpression="pk = :p", Limit=1,
-                     ExpressionAttributeValues={":p": {"S": "a"}})
+    page = ddb.query(
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        Limit=1,
+        ExpressionAttributeValues={":p": {"S": "a"}},
+    )
     assert page["Items"] == [{"pk": {"S": "a"}, "v": {"N": "1"}}]
     assert page["LastEvaluatedKey"] == {"pk": {"S": "a"}}
-    after = ddb.query(TableName=name, KeyConditionExpression="pk = :p",
-                      ExclusiveStartKey=page["LastEvaluatedKey"],
-                      ExpressionAttributeValues={":p": {"S": "a"}})
+    after = ddb.query(
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        ExclusiveStartKey=page["LastEvaluatedKey"],
+        ExpressionAttributeValues={":p": {"S": "a"}},
+    )
     assert after["Items"] == []
 
 
 def test_legacy_key_conditions_and_query_filter(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(range_key=("sk", "N"))
     for n in range(6):
-        ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": str(n)},
-                                           "tag": {"S": "t" if n % 2 else "u"}})
+        ddb.put_item(
+            TableName=name,
+            Item={"pk": {"S": "p"}, "sk": {"N": str(n)}, "tag": {"S": "t" if n % 2 else "u"}},
+        )
     got = ddb.query(
         TableName=name,
         KeyConditions={
             "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
-            "sk": {"ComparisonOperator": "BETWEEN",
-                   "AttributeValueList": [{"N": "1"}, {"N": "4"}]},
+            "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}, {"N": "4"}]},
         },
         QueryFilter={"tag": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "t"}]}},
-        AttributesToGet=["sk"], ScanIndexForward=False,
+        AttributesToGet=["sk"],
+        ScanIndexForward=False,
     )
     assert got["Items"] == [{"sk": {"N": "3"}}, {"sk": {"N": "1"}}]
     assert (got["Count"], got["ScannedCount"]) == (2, 4)
@@ -226,17 +267,31 @@ def test_legacy_key_conditions_and_query_filter(ddb: Any, create_table: TableFac
 def test_projection_and_select(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(range_key=("sk", "S"))
     for sk in "ab":
-        ddb.put_item(TableName=name, Item={
-            "pk": {"S": "p"}, "sk": {"S": sk}, "m": {"M": {"x": {"N": "1"}, "y": {"N": "2"}}},
-            "l": {"L": [{"S": "0"}, {"S": "1"}]}, "other": {"S": "o"},
-        })
-    base = {"TableName": name, "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "p"}}}
-    got = ddb.query(**base, ProjectionExpression="m.y, l[1], #o",
-                    ExpressionAttributeNames={"#o": "other"}, Select="SPECIFIC_ATTRIBUTES")
-    assert got["Items"] == [
-        {"m": {"M": {"y": {"N": "2"}}}, "l": {"L": [{"S": "1"}]}, "other": {"S": "o"}}
-    ] * 2
+        ddb.put_item(
+            TableName=name,
+            Item={
+                "pk": {"S": "p"},
+                "sk": {"S": sk},
+                "m": {"M": {"x": {"N": "1"}, "y": {"N": "2"}}},
+                "l": {"L": [{"S": "0"}, {"S": "1"}]},
+                "other": {"S": "o"},
+            },
+        )
+    base = {
+        "TableName": name,
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "p"}},
+    }
+    got = ddb.query(
+        **base,
+        ProjectionExpression="m.y, l[1], #o",
+        ExpressionAttributeNames={"#o": "other"},
+        Select="SPECIFIC_ATTRIBUTES",
+    )
+    assert (
+        got["Items"]
+        == [{"m": {"M": {"y": {"N": "2"}}}, "l": {"L": [{"S": "1"}]}, "other": {"S": "o"}}] * 2
+    )
     counted = ddb.query(**base, Select="COUNT")
     assert "Items" not in counted
     assert (counted["Count"], counted["ScannedCount"]) == (2, 2)
@@ -253,14 +308,19 @@ def test_consumed_capacity_sums_bytes_then_rounds(ddb: Any, create_table: TableF
         ddb.put_item(TableName=name, Item=item)
     total = sum(size_of(i) for i in items)
     units = -(-total // 4096)
-    base = {"TableName": name, "KeyConditionExpression": "pk = :p",
-            "FilterExpression": "v = :none",
-            "ExpressionAttributeValues": {":p": {"S": "p"}, ":none": {"S": "none"}}}
+    base = {
+        "TableName": name,
+        "KeyConditionExpression": "pk = :p",
+        "FilterExpression": "v = :none",
+        "ExpressionAttributeValues": {":p": {"S": "p"}, ":none": {"S": "none"}},
+    }
     eventual = ddb.query(**base, ReturnConsumedCapacity="TOTAL")
     assert eventual["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": units / 2}
     strong = ddb.query(**base, ConsistentRead=True, ReturnConsumedCapacity="INDEXES")
     assert strong["ConsumedCapacity"] == {
-        "TableName": name, "CapacityUnits": float(units), "Table": {"CapacityUnits": float(units)}
+        "TableName": name,
+        "CapacityUnits": float(units),
+        "Table": {"CapacityUnits": float(units)},
     }
     assert "ConsumedCapacity" not in ddb.query(**base, ReturnConsumedCapacity="NONE")
 
@@ -268,73 +328,141 @@ def test_consumed_capacity_sums_bytes_then_rounds(ddb: Any, create_table: TableF
 # --- errors, in DynamoDB's order -------------------------------------------------------------
 
 ERRORS: list[tuple[str, dict[str, Any], str]] = [
-    ("no key condition", {}, "Either the KeyConditions or KeyConditionExpression parameter must "
-     "be specified in the request."),
-    ("empty", {"KeyConditionExpression": ""},
-     "Invalid KeyConditionExpression: The expression can not be empty;"),
-    ("missing hash", {"KeyConditionExpression": "sk = :s"},
-     "Query condition missed key schema element: pk"),
-    ("non-key", {"KeyConditionExpression": "attr1 = :s"},
-     "Query condition missed key schema element: pk"),
-    ("OR", {"KeyConditionExpression": "pk = :p OR sk = :s"},
-     "Invalid operator used in KeyConditionExpression: OR"),
+    (
+        "no key condition",
+        {},
+        "Either the KeyConditions or KeyConditionExpression parameter must "
+        "be specified in the request.",
+    ),
+    (
+        "empty",
+        {"KeyConditionExpression": ""},
+        "Invalid KeyConditionExpression: The expression can not be empty;",
+    ),
+    (
+        "missing hash",
+        {"KeyConditionExpression": "sk = :s"},
+        "Query condition missed key schema element: pk",
+    ),
+    (
+        "non-key",
+        {"KeyConditionExpression": "attr1 = :s"},
+        "Query condition missed key schema element: pk",
+    ),
+    (
+        "OR",
+        {"KeyConditionExpression": "pk = :p OR sk = :s"},
+        "Invalid operator used in KeyConditionExpression: OR",
+    ),
     ("hash range op", {"KeyConditionExpression": "pk > :p"}, "Query key condition not supported"),
-    ("type", {"KeyConditionExpression": "pk = :n"},
-     "One or more parameter values were invalid: Condition parameter type does not match schema "
-     "type"),
-    ("same key twice", {"KeyConditionExpression": "pk = :p AND pk = :p"},
-     "KeyConditionExpressions must only contain one condition per key"),
-    ("filter on hash", {"KeyConditionExpression": "pk = :p", "FilterExpression": "pk = :p"},
-     "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"),
-    ("filter on range", {"KeyConditionExpression": "pk = :p", "FilterExpression": "sk = :s"},
-     "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
-    ("unknown index", {"KeyConditionExpression": "pk = :p", "IndexName": "nope"},
-     "The table does not have the specified index: nope"),
-    ("projected without index",
-     {"KeyConditionExpression": "pk = :p", "Select": "ALL_PROJECTED_ATTRIBUTES"},
-     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
-    ("count with projection",
-     {"KeyConditionExpression": "pk = :p", "Select": "COUNT", "ProjectionExpression": "v"},
-     "Cannot specify the ProjectionExpression when choosing to get only the Count"),
-    ("all with projection",
-     {"KeyConditionExpression": "pk = :p", "Select": "ALL_ATTRIBUTES",
-      "ProjectionExpression": "v"},
-     "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"),
-    ("specific without projection",
-     {"KeyConditionExpression": "pk = :p", "Select": "SPECIFIC_ATTRIBUTES"},
-     "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression "
-     "when choosing to get SPECIFIC_ATTRIBUTES"),
-    ("nested key path", {"KeyConditionExpression": "pk = :p", "ProjectionExpression": "pk.x"},
-     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-     "allowed: Key: pk"),
-    ("start key short", {"KeyConditionExpression": "pk = :p",
-                         "ExclusiveStartKey": {"pk": {"S": "p"}}},
-     "The provided starting key is invalid"),
-    ("start key type", {"KeyConditionExpression": "pk = :p",
-                        "ExclusiveStartKey": {"pk": {"S": "p"}, "sk": {"N": "1"}}},
-     "The provided key element does not match the schema"),
-    ("start key other partition", {"KeyConditionExpression": "pk = :p",
-                                   "ExclusiveStartKey": {"pk": {"S": "q"}, "sk": {"S": "a"}}},
-     "The provided starting key is outside query boundaries based on provided conditions"),
-    ("start key outside range", {"KeyConditionExpression": "pk = :p AND sk > :s",
-                                 "ExclusiveStartKey": {"pk": {"S": "p"}, "sk": {"S": "a"}}},
-     "The provided starting key does not match the range key predicate"),
-    ("start key in range, other partition",
-     {"KeyConditionExpression": "pk = :p AND sk < :s",
-      "ExclusiveStartKey": {"pk": {"S": "q"}, "sk": {"S": "a"}}},
-     "The query can return at most one row and cannot be restarted"),
+    (
+        "type",
+        {"KeyConditionExpression": "pk = :n"},
+        "One or more parameter values were invalid: Condition parameter type does not match schema "
+        "type",
+    ),
+    (
+        "same key twice",
+        {"KeyConditionExpression": "pk = :p AND pk = :p"},
+        "KeyConditionExpressions must only contain one condition per key",
+    ),
+    (
+        "filter on hash",
+        {"KeyConditionExpression": "pk = :p", "FilterExpression": "pk = :p"},
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk",
+    ),
+    (
+        "filter on range",
+        {"KeyConditionExpression": "pk = :p", "FilterExpression": "sk = :s"},
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+    ),
+    (
+        "unknown index",
+        {"KeyConditionExpression": "pk = :p", "IndexName": "nope"},
+        "The table does not have the specified index: nope",
+    ),
+    (
+        "projected without index",
+        {"KeyConditionExpression": "pk = :p", "Select": "ALL_PROJECTED_ATTRIBUTES"},
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+    ),
+    (
+        "count with projection",
+        {"KeyConditionExpression": "pk = :p", "Select": "COUNT", "ProjectionExpression": "v"},
+        "Cannot specify the ProjectionExpression when choosing to get only the Count",
+    ),
+    (
+        "all with projection",
+        {
+            "KeyConditionExpression": "pk = :p",
+            "Select": "ALL_ATTRIBUTES",
+            "ProjectionExpression": "v",
+        },
+        "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
+    ),
+    (
+        "specific without projection",
+        {"KeyConditionExpression": "pk = :p", "Select": "SPECIFIC_ATTRIBUTES"},
+        "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression "
+        "when choosing to get SPECIFIC_ATTRIBUTES",
+    ),
+    (
+        "nested key path",
+        {"KeyConditionExpression": "pk = :p", "ProjectionExpression": "pk.x"},
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+        "allowed: Key: pk",
+    ),
+    (
+        "start key short",
+        {"KeyConditionExpression": "pk = :p", "ExclusiveStartKey": {"pk": {"S": "p"}}},
+        "The provided starting key is invalid",
+    ),
+    (
+        "start key type",
+        {
+            "KeyConditionExpression": "pk = :p",
+            "ExclusiveStartKey": {"pk": {"S": "p"}, "sk": {"N": "1"}},
+        },
+        "The provided key element does not match the schema",
+    ),
+    (
+        "start key other partition",
+        {
+            "KeyConditionExpression": "pk = :p",
+            "ExclusiveStartKey": {"pk": {"S": "q"}, "sk": {"S": "a"}},
+        },
+        "The provided starting key is outside query boundaries based on provided conditions",
+    ),
+    (
+        "start key outside range",
+        {
+            "KeyConditionExpression": "pk = :p AND sk > :s",
+            "ExclusiveStartKey": {"pk": {"S": "p"}, "sk": {"S": "a"}},
+        },
+        "The provided starting key does not match the range key predicate",
+    ),
+    (
+        "start key in range, other partition",
+        {
+            "KeyConditionExpression": "pk = :p AND sk < :s",
+            "ExclusiveStartKey": {"pk": {"S": "q"}, "sk": {"S": "a"}},
+        },
+        "The query can return at most one row and cannot be restarted",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("request_part", "message"), [e[1:] for e in ERRORS],
-                         ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("request_part", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_errors(
     ddb: Any, create_table: TableFactory, request_part: dict[str, Any], message: str
 ) -> None:
     name = create_table(range_key=("sk", "S"))
     text = " ".join(str(v) for v in request_part.values())
-    values = {k: v for k, v in (
-        (":p", {"S": "p"}), (":s", {"S": "s"}), (":n", {"N": "1"})) if k in text}
+    values = {
+        k: v for k, v in ((":p", {"S": "p"}), (":s", {"S": "s"}), (":n", {"N": "1"})) if k in text
+    }
     kwargs: dict[str, Any] = {"TableName": name, **request_part}
     if values:
         kwargs["ExpressionAttributeValues"] = values
@@ -343,15 +471,21 @@ def test_errors(
 
 def test_missing_table_and_unused_values(ddb: Any, create_table: TableFactory) -> None:
     assert error_of(
-        ddb.query, TableName="no_such_table_q", KeyConditionExpression="pk = :p",
+        ddb.query,
+        TableName="no_such_table_q",
+        KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "p"}},
     ) == ("ResourceNotFoundException", "Requested resource not found")
     name = create_table()
     assert error_of(
-        ddb.query, TableName=name, KeyConditionExpression="pk = :p",
+        ddb.query,
+        TableName=name,
+        KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "p"}, ":x": {"S": "x"}},
-    ) == ("ValidationException",
-          "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}")
+    ) == (
+        "ValidationException",
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}",
+    )
 
 
 # --- secondary indexes ----------------------------------------------------------------------
@@ -363,27 +497,44 @@ def indexed(ddb: Any, create_table: TableFactory) -> str:
     LSI by_n (pk, n; KEYS_ONLY); 12 items, 4 of them without n (sparse indexes)."""
     name = create_table(
         range_key=("sk", "S"),
-        extra_definitions=[{"AttributeName": "g", "AttributeType": "S"},
-                           {"AttributeName": "n", "AttributeType": "N"}],
+        extra_definitions=[
+            {"AttributeName": "g", "AttributeType": "S"},
+            {"AttributeName": "n", "AttributeType": "N"},
+        ],
         GlobalSecondaryIndexes=[
-            {"IndexName": "by_g",
-             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
-                           {"AttributeName": "n", "KeyType": "RANGE"}],
-             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]}},
-            {"IndexName": "keys_g",
-             "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            {
+                "IndexName": "by_g",
+                "KeySchema": [
+                    {"AttributeName": "g", "KeyType": "HASH"},
+                    {"AttributeName": "n", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
+            },
+            {
+                "IndexName": "keys_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
         LocalSecondaryIndexes=[
-            {"IndexName": "by_n",
-             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                           {"AttributeName": "n", "KeyType": "RANGE"}],
-             "Projection": {"ProjectionType": "KEYS_ONLY"}},
+            {
+                "IndexName": "by_n",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "n", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     )
     for i in range(12):
-        item = {"pk": {"S": f"p{i % 2}"}, "sk": {"S": f"s{i:02}"}, "g": {"S": "G"},
-                "v": {"S": f"v{i}"}, "w": {"S": "not projected"}}
+        item = {
+            "pk": {"S": f"p{i % 2}"},
+            "sk": {"S": f"s{i:02}"},
+            "g": {"S": "G"},
+            "v": {"S": f"v{i}"},
+            "w": {"S": "not projected"},
+        }
         if i % 3:
             item["n"] = {"N": str(i % 4)}  # repeated index sort keys: ties broken by table key
         ddb.put_item(TableName=name, Item=item)
@@ -401,11 +552,17 @@ def expected_index_order(ddb: Any, name: str, forward: bool) -> list[tuple[int, 
 # each one exactly once.
 @pytest.mark.parametrize("forward", [True, False])
 def test_gsi_query_pages_through_ties(ddb: Any, indexed: str, forward: bool) -> None:
-    base = {"TableName": indexed, "IndexName": "by_g", "KeyConditionExpression": "g = :g",
-            "ExpressionAttributeValues": {":g": {"S": "G"}}, "ScanIndexForward": forward}
+    base = {
+        "TableName": indexed,
+        "IndexName": "by_g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G"}},
+        "ScanIndexForward": forward,
+    }
     whole = ddb.query(**base)["Items"]
-    assert [(int(i["n"]["N"]), i["pk"]["S"], i["sk"]["S"]) for i in whole] == \
-        expected_index_order(ddb, indexed, forward)
+    assert [(int(i["n"]["N"]), i["pk"]["S"], i["sk"]["S"]) for i in whole] == expected_index_order(
+        ddb, indexed, forward
+    )
     # INCLUDE: table keys, index keys and v; never w.
     assert all(set(i) == {"pk", "sk", "g", "n", "v"} for i in whole)
     for limit in (1, 2, 3):
@@ -416,8 +573,12 @@ def test_gsi_query_pages_through_ties(ddb: Any, indexed: str, forward: bool) -> 
 
 
 def test_hash_only_gsi_pages_through_equal_keys(ddb: Any, indexed: str) -> None:
-    base = {"TableName": indexed, "IndexName": "keys_g", "KeyConditionExpression": "g = :g",
-            "ExpressionAttributeValues": {":g": {"S": "G"}}}
+    base = {
+        "TableName": indexed,
+        "IndexName": "keys_g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G"}},
+    }
     whole = ddb.query(**base)["Items"]
     assert len(whole) == 12
     assert all(set(i) == {"pk", "sk", "g"} for i in whole)
@@ -429,8 +590,12 @@ def test_hash_only_gsi_pages_through_equal_keys(ddb: Any, indexed: str) -> None:
 # An LSI holds only items with its sort key. Select=ALL_ATTRIBUTES (or an attribute the LSI
 # does not project) reads the item from the table and bills both; a GSI cannot do that.
 def test_lsi_reads_unprojected_attributes_from_the_table(ddb: Any, indexed: str) -> None:
-    base = {"TableName": indexed, "IndexName": "by_n", "KeyConditionExpression": "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": "p1"}}}
+    base = {
+        "TableName": indexed,
+        "IndexName": "by_n",
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "p1"}},
+    }
     projected = ddb.query(**base, ReturnConsumedCapacity="INDEXES")
     assert all(set(i) == {"pk", "sk", "n"} for i in projected["Items"])
     assert [i["n"]["N"] for i in projected["Items"]] == ["1", "1", "3", "3"]
@@ -438,49 +603,97 @@ def test_lsi_reads_unprojected_attributes_from_the_table(ddb: Any, indexed: str)
     assert projected["ConsumedCapacity"]["LocalSecondaryIndexes"] == {
         "by_n": {"CapacityUnits": 0.5}
     }
-    full = ddb.query(**base, Select="ALL_ATTRIBUTES", ConsistentRead=True,
-                     ReturnConsumedCapacity="INDEXES")
+    full = ddb.query(
+        **base, Select="ALL_ATTRIBUTES", ConsistentRead=True, ReturnConsumedCapacity="INDEXES"
+    )
     assert all(set(i) == {"pk", "sk", "g", "n", "v", "w"} for i in full["Items"])
     assert full["ConsumedCapacity"] == {
-        "TableName": indexed, "CapacityUnits": 2.0, "Table": {"CapacityUnits": 1.0},
+        "TableName": indexed,
+        "CapacityUnits": 2.0,
+        "Table": {"CapacityUnits": 1.0},
         "LocalSecondaryIndexes": {"by_n": {"CapacityUnits": 1.0}},
     }
     some = ddb.query(**base, ProjectionExpression="w, n")
     assert all(set(i) == {"w", "n"} for i in some["Items"])
-    filtered = ddb.query(**{**base, "FilterExpression": "v = :v",
-                            "ExpressionAttributeValues": {":p": {"S": "p1"}, ":v": {"S": "v5"}}})
+    filtered = ddb.query(
+        **{
+            **base,
+            "FilterExpression": "v = :v",
+            "ExpressionAttributeValues": {":p": {"S": "p1"}, ":v": {"S": "v5"}},
+        }
+    )
     assert filtered["Items"] == [{"pk": {"S": "p1"}, "sk": {"S": "s05"}, "n": {"N": "1"}}]
     assert (filtered["Count"], filtered["ScannedCount"]) == (1, 4)
 
 
 def test_index_errors(ddb: Any, indexed: str) -> None:
-    base = {"TableName": indexed, "KeyConditionExpression": "g = :g",
-            "ExpressionAttributeValues": {":g": {"S": "G"}}}
+    base = {
+        "TableName": indexed,
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G"}},
+    }
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"IndexName": "by_g", "ConsistentRead": True},
-         "Consistent reads are not supported on global secondary indexes"),
-        ({"IndexName": "by_g", "Select": "ALL_ATTRIBUTES"},
-         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
-         "supported for global secondary index by_g because its projection type is not ALL"),
-        ({"IndexName": "by_g", "FilterExpression": "n = :g"},
-         "Filter Expression can only contain non-primary key attributes: Primary key "
-         "attribute: n"),
+        (
+            {"IndexName": "by_g", "ConsistentRead": True},
+            "Consistent reads are not supported on global secondary indexes",
+        ),
+        (
+            {"IndexName": "by_g", "Select": "ALL_ATTRIBUTES"},
+            "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+            "supported for global secondary index by_g because its projection type is not ALL",
+        ),
+        (
+            {"IndexName": "by_g", "FilterExpression": "n = :g"},
+            "Filter Expression can only contain non-primary key attributes: Primary key "
+            "attribute: n",
+        ),
         ({"IndexName": "by_n"}, "Query condition missed key schema element: pk"),
-        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"N": "1"}}},
-         "The provided starting key is invalid"),
-        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"S": "1"},
-                                                     "pk": {"S": "p"}, "sk": {"S": "s"}}},
-         "The provided key element does not match the schema"),
-        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"N": "1"},
-                                                     "pk": {"N": "1"}, "sk": {"S": "s"}}},
-         "The provided starting key is invalid: The provided key element does not match the "
-         "schema"),
-        ({"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "H"}, "n": {"N": "1"},
-                                                     "pk": {"S": "p"}, "sk": {"S": "s"}}},
-         "The provided starting key is outside query boundaries based on provided conditions"),
-        ({"ProjectionExpression": "g.x", "IndexName": "by_g"},
-         "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-         "allowed: IndexKey: g"),
+        (
+            {"IndexName": "by_g", "ExclusiveStartKey": {"g": {"S": "G"}, "n": {"N": "1"}}},
+            "The provided starting key is invalid",
+        ),
+        (
+            {
+                "IndexName": "by_g",
+                "ExclusiveStartKey": {
+                    "g": {"S": "G"},
+                    "n": {"S": "1"},
+                    "pk": {"S": "p"},
+                    "sk": {"S": "s"},
+                },
+            },
+            "The provided key element does not match the schema",
+        ),
+        (
+            {
+                "IndexName": "by_g",
+                "ExclusiveStartKey": {
+                    "g": {"S": "G"},
+                    "n": {"N": "1"},
+                    "pk": {"N": "1"},
+                    "sk": {"S": "s"},
+                },
+            },
+            "The provided starting key is invalid: The provided key element does not match the "
+            "schema",
+        ),
+        (
+            {
+                "IndexName": "by_g",
+                "ExclusiveStartKey": {
+                    "g": {"S": "H"},
+                    "n": {"N": "1"},
+                    "pk": {"S": "p"},
+                    "sk": {"S": "s"},
+                },
+            },
+            "The provided starting key is outside query boundaries based on provided conditions",
+        ),
+        (
+            {"ProjectionExpression": "g.x", "IndexName": "by_g"},
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+            "allowed: IndexKey: g",
+        ),
     ]
     for extra, message in cases:
         assert error_of(ddb.query, **base, **extra) == ("ValidationException", message), extra

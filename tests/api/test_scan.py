@@ -39,18 +39,16 @@ def filled(ddb: Any, create_table: TableFactory) -> tuple[str, list[Item]]:
             item = {"pk": {"S": f"part{p}"}, "sk": {"N": str(s)}, "odd": {"BOOL": (p + s) % 2 == 1}}
             items.append(item)
     for start in range(0, len(items), 25):
-        ddb.batch_write_item(RequestItems={
-            name: [{"PutRequest": {"Item": i}} for i in items[start:start + 25]]
-        })
+        ddb.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+        )
     return name, items
 
 
 # Scan walks the table in partition-hash order: the items of one partition come together, in
 # sort-key order, and paging (with or without a filter, for any Limit) returns every item
 # exactly once in the same order as one unbounded Scan.
-def test_paging_returns_every_item_exactly_once(
-    ddb: Any, filled: tuple[str, list[Item]]
-) -> None:
+def test_paging_returns_every_item_exactly_once(ddb: Any, filled: tuple[str, list[Item]]) -> None:
     name, items = filled
     whole, _ = scan_all(ddb, TableName=name)
     assert sorted(map(key, whole)) == sorted(map(key, items))
@@ -63,9 +61,13 @@ def test_paging_returns_every_item_exactly_once(
         got, pages = scan_all(ddb, TableName=name, Limit=limit)
         assert got == whole, f"limit={limit}"
         assert all(p["ScannedCount"] <= limit for p in pages)
-        filtered, pages = scan_all(ddb, TableName=name, Limit=limit,
-                                   FilterExpression="odd = :t",
-                                   ExpressionAttributeValues={":t": {"BOOL": True}})
+        filtered, pages = scan_all(
+            ddb,
+            TableName=name,
+            Limit=limit,
+            FilterExpression="odd = :t",
+            ExpressionAttributeValues={":t": {"BOOL": True}},
+        )
         assert filtered == [i for i in whole if i["odd"]["BOOL"]], f"limit={limit}"
         assert sum(p["ScannedCount"] for p in pages) == len(whole)
 
@@ -85,8 +87,10 @@ def test_parallel_segments_partition_the_table(
         for other in range(segment):
             # No partition is split across segments.
             assert partitions.isdisjoint(
-                {key(i)[0] for i in scan_all(ddb, TableName=name, Segment=other,
-                                             TotalSegments=total)[0]}
+                {
+                    key(i)[0]
+                    for i in scan_all(ddb, TableName=name, Segment=other, TotalSegments=total)[0]
+                }
             )
     assert sorted(seen) == sorted(map(key, items))
 
@@ -103,23 +107,27 @@ def test_pages_stop_at_one_megabyte(ddb: Any, create_table: TableFactory) -> Non
     assert all(9 <= p["ScannedCount"] <= 11 for p in pages[:-1])
 
 
-def test_projection_legacy_filter_and_select(
-    ddb: Any, filled: tuple[str, list[Item]]
-) -> None:
+def test_projection_legacy_filter_and_select(ddb: Any, filled: tuple[str, list[Item]]) -> None:
     name, items = filled
     legacy = ddb.scan(
-        TableName=name, AttributesToGet=["sk"],
+        TableName=name,
+        AttributesToGet=["sk"],
         ScanFilter={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "part3"}]}},
     )
     assert sorted(int(i["sk"]["N"]) for i in legacy["Items"]) == [0, 1, 2, 3]
     assert all(list(i) == ["sk"] for i in legacy["Items"])
     assert legacy["ScannedCount"] == len(items)
-    counted = ddb.scan(TableName=name, Select="COUNT", FilterExpression="sk > :z",
-                       ExpressionAttributeValues={":z": {"N": "2"}})
+    counted = ddb.scan(
+        TableName=name,
+        Select="COUNT",
+        FilterExpression="sk > :z",
+        ExpressionAttributeValues={":z": {"N": "2"}},
+    )
     assert "Items" not in counted
     assert counted["Count"] == sum(1 for i in items if int(i["sk"]["N"]) > 2)
-    projected = ddb.scan(TableName=name, ProjectionExpression="#p", Limit=5,
-                         ExpressionAttributeNames={"#p": "pk"})
+    projected = ddb.scan(
+        TableName=name, ProjectionExpression="#p", Limit=5, ExpressionAttributeNames={"#p": "pk"}
+    )
     assert all(list(i) == ["pk"] for i in projected["Items"])
 
 
@@ -135,43 +143,79 @@ def test_consumed_capacity(ddb: Any, create_table: TableFactory) -> None:
 
 
 ERRORS: list[tuple[str, dict[str, Any], str]] = [
-    ("segment alone", {"Segment": 0},
-     "The TotalSegments parameter is required but was not present in the request when Segment "
-     "parameter is present"),
-    ("total alone", {"TotalSegments": 4},
-     "The Segment parameter is required but was not present in the request when parameter "
-     "TotalSegments is present"),
-    ("segment too big", {"Segment": 5, "TotalSegments": 5},
-     "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
-     "Segment: 5 is not less than TotalSegments: 5"),
-    ("specific without projection", {"Select": "SPECIFIC_ATTRIBUTES"},
-     "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-     "SPECIFIC_ATTRIBUTES"),
-    ("count with attributes", {"Select": "COUNT", "AttributesToGet": ["a"]},
-     "Cannot specify the AttributesToGet when choosing to get only the Count"),
-    ("all projected without index", {"Select": "ALL_PROJECTED_ATTRIBUTES"},
-     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
+    (
+        "segment alone",
+        {"Segment": 0},
+        "The TotalSegments parameter is required but was not present in the request when Segment "
+        "parameter is present",
+    ),
+    (
+        "total alone",
+        {"TotalSegments": 4},
+        "The Segment parameter is required but was not present in the request when parameter "
+        "TotalSegments is present",
+    ),
+    (
+        "segment too big",
+        {"Segment": 5, "TotalSegments": 5},
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: 5 is not less than TotalSegments: 5",
+    ),
+    (
+        "specific without projection",
+        {"Select": "SPECIFIC_ATTRIBUTES"},
+        "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+        "SPECIFIC_ATTRIBUTES",
+    ),
+    (
+        "count with attributes",
+        {"Select": "COUNT", "AttributesToGet": ["a"]},
+        "Cannot specify the AttributesToGet when choosing to get only the Count",
+    ),
+    (
+        "all projected without index",
+        {"Select": "ALL_PROJECTED_ATTRIBUTES"},
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+    ),
     ("unknown index", {"IndexName": "nope"}, "The table does not have the specified index: nope"),
-    ("start key short", {"ExclusiveStartKey": {"pk": {"S": "a"}}},
-     "The provided starting key is invalid: The provided key element does not match the schema"),
-    ("start key type", {"ExclusiveStartKey": {"pk": {"S": "a"}, "sk": {"S": "1"}}},
-     "The provided starting key is invalid: The provided key element does not match the schema"),
-    ("start key empty set", {"ExclusiveStartKey": {"pk": {"S": "a"}, "sk": {"SS": []}}},
-     "The provided starting key is invalid: One or more parameter values were invalid: An "
-     "string set  may not be empty"),
-    ("nested key in filter", {"FilterExpression": "sk[0] = :v",
-                              "ExpressionAttributeValues": {":v": {"N": "1"}}},
-     "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-     "allowed: Key: sk"),
-    ("mixed parameters", {"FilterExpression": "a = :v", "ScanFilter": {},
-                          "ExpressionAttributeValues": {":v": {"N": "1"}}},
-     "Can not use both expression and non-expression parameters in the same request: "
-     "Non-expression parameters: {ScanFilter} Expression parameters: {FilterExpression}"),
+    (
+        "start key short",
+        {"ExclusiveStartKey": {"pk": {"S": "a"}}},
+        "The provided starting key is invalid: The provided key element does not match the schema",
+    ),
+    (
+        "start key type",
+        {"ExclusiveStartKey": {"pk": {"S": "a"}, "sk": {"S": "1"}}},
+        "The provided starting key is invalid: The provided key element does not match the schema",
+    ),
+    (
+        "start key empty set",
+        {"ExclusiveStartKey": {"pk": {"S": "a"}, "sk": {"SS": []}}},
+        "The provided starting key is invalid: One or more parameter values were invalid: An "
+        "string set  may not be empty",
+    ),
+    (
+        "nested key in filter",
+        {"FilterExpression": "sk[0] = :v", "ExpressionAttributeValues": {":v": {"N": "1"}}},
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+        "allowed: Key: sk",
+    ),
+    (
+        "mixed parameters",
+        {
+            "FilterExpression": "a = :v",
+            "ScanFilter": {},
+            "ExpressionAttributeValues": {":v": {"N": "1"}},
+        },
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {ScanFilter} Expression parameters: {FilterExpression}",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("request_part", "message"), [e[1:] for e in ERRORS],
-                         ids=[e[0] for e in ERRORS])
+@pytest.mark.parametrize(
+    ("request_part", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
 def test_errors(
     ddb: Any, create_table: TableFactory, request_part: dict[str, Any], message: str
 ) -> None:
@@ -186,11 +230,14 @@ def test_start_key_from_another_segment(ddb: Any, filled: tuple[str, list[Item]]
     start = first["LastEvaluatedKey"]
     assert error_of(
         ddb.scan, TableName=name, Segment=1, TotalSegments=2, ExclusiveStartKey=start
-    ) == ("ValidationException",
-          "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
-          "ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 1")
+    ) == (
+        "ValidationException",
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+        "ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 1",
+    )
     assert error_of(ddb.scan, TableName="no_such_table_s") == (
-        "ResourceNotFoundException", "Requested resource not found"
+        "ResourceNotFoundException",
+        "Requested resource not found",
     )
 
 
@@ -201,21 +248,27 @@ def test_index_scan_pages_and_segments(ddb: Any, create_table: TableFactory) -> 
     name = create_table(
         range_key=("sk", "N"),
         extra_definitions=[{"AttributeName": "g", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "KEYS_ONLY"},
-        }],
-        LocalSecondaryIndexes=[{
-            "IndexName": "by_g_local",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                          {"AttributeName": "g", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
-        }],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "by_g_local",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "g", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
+            }
+        ],
     )
     wanted = []
     for n in range(40):
-        item = {"pk": {"S": f"p{n % 5}"}, "sk": {"N": str(n)}, "v": {"N": str(n)},
-                "w": {"S": "w"}}
+        item = {"pk": {"S": f"p{n % 5}"}, "sk": {"N": str(n)}, "v": {"N": str(n)}, "w": {"S": "w"}}
         if n % 4:
             item["g"] = {"S": f"g{n % 3}"}
             wanted.append((item["pk"]["S"], n))
@@ -228,8 +281,9 @@ def test_index_scan_pages_and_segments(ddb: Any, create_table: TableFactory) -> 
         assert set(pages[0]["LastEvaluatedKey"]) == {"pk", "sk", "g"}
         seen: list[tuple[str, int]] = []
         for segment in range(3):
-            got, _ = scan_all(ddb, TableName=name, IndexName=index, Segment=segment,
-                              TotalSegments=3, Limit=5)
+            got, _ = scan_all(
+                ddb, TableName=name, IndexName=index, Segment=segment, TotalSegments=3, Limit=5
+            )
             seen.extend(map(key, got))
         assert sorted(seen) == sorted(wanted), index
     full = ddb.scan(TableName=name, IndexName="by_g_local", Select="ALL_ATTRIBUTES")
@@ -240,9 +294,12 @@ def test_index_scan_pages_and_segments(ddb: Any, create_table: TableFactory) -> 
         "supported for global secondary index by_g because its projection type is not ALL",
     )
     assert error_of(ddb.scan, TableName=name, IndexName="by_g", ConsistentRead=True) == (
-        "ValidationException", "Consistent reads are not supported on global secondary indexes"
+        "ValidationException",
+        "Consistent reads are not supported on global secondary indexes",
     )
-    assert error_of(ddb.scan, TableName=name, IndexName="by_g",
-                    ExclusiveStartKey={"pk": {"S": "p1"}, "sk": {"N": "1"}}) == (
-        "ValidationException", "The provided starting key is invalid"
-    )
+    assert error_of(
+        ddb.scan,
+        TableName=name,
+        IndexName="by_g",
+        ExclusiveStartKey={"pk": {"S": "p1"}, "sk": {"N": "1"}},
+    ) == ("ValidationException", "The provided starting key is invalid")

@@ -69,7 +69,8 @@ def test_create_table_with_stream(ddb: Any, create_table: TableFactory) -> None:
 # CreateTable's own stream rules, before the table exists.
 def test_create_table_stream_rules(ddb: Any, table_name: str) -> None:
     base = {
-        "TableName": table_name, "BillingMode": "PAY_PER_REQUEST",
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     }
@@ -78,7 +79,8 @@ def test_create_table_stream_rules(ddb: Any, table_name: str) -> None:
         INVALID + "Table is being created with a stream enabled, UpdateViewType is required",
     )
     assert error_of(
-        ddb.create_table, **base,
+        ddb.create_table,
+        **base,
         StreamSpecification={"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
     ) == (
         "ValidationException",
@@ -93,30 +95,36 @@ def test_create_table_stream_rules(ddb: Any, table_name: str) -> None:
 def test_update_table_enable_disable(ddb: Any, streams: Any, create_table: TableFactory) -> None:
     name = create_table()
     assert "LatestStreamArn" not in ddb.describe_table(TableName=name)["Table"]
-    assert error_of(ddb.update_table, TableName=name, StreamSpecification={
-        "StreamEnabled": False}) == (
-        "ValidationException", f"Table has no stream to disable: TableName: {name}"
-    )
-    assert error_of(ddb.update_table, TableName=name, StreamSpecification={
-        "StreamEnabled": True}) == (
+    assert error_of(
+        ddb.update_table, TableName=name, StreamSpecification={"StreamEnabled": False}
+    ) == ("ValidationException", f"Table has no stream to disable: TableName: {name}")
+    assert error_of(
+        ddb.update_table, TableName=name, StreamSpecification={"StreamEnabled": True}
+    ) == (
         "ValidationException",
         INVALID + "If stream is being enabled then UpdateViewType is required",
     )
     table = ddb.update_table(TableName=name, StreamSpecification=spec("KEYS_ONLY"))[
-        "TableDescription"]
+        "TableDescription"
+    ]
     arn = table["LatestStreamArn"]
     assert table["StreamSpecification"] == spec("KEYS_ONLY")
     assert error_of(ddb.update_table, TableName=name, StreamSpecification=spec("NEW_IMAGE")) == (
-        "ValidationException", f"Table already has an enabled stream: TableName: {name}"
+        "ValidationException",
+        f"Table already has an enabled stream: TableName: {name}",
     )
-    assert error_of(ddb.update_table, TableName=name, StreamSpecification={
-        "StreamEnabled": False, "StreamViewType": "KEYS_ONLY"}) == (
+    assert error_of(
+        ddb.update_table,
+        TableName=name,
+        StreamSpecification={"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
+    ) == (
         "ValidationException",
         INVALID + "If stream is being disabled, then UpdateViewType must not be specified",
     )
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}})
     table = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})[
-        "TableDescription"]
+        "TableDescription"
+    ]
     assert "StreamSpecification" not in table
     assert table["LatestStreamArn"] == arn
     ddb.put_item(TableName=name, Item={"pk": {"S": "after"}})
@@ -129,7 +137,9 @@ def test_update_table_enable_disable(ddb: Any, streams: Any, create_table: Table
     # A closed shard read to its end gives no next iterator.
     shard = described["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        StreamArn=arn,
+        ShardId=shard,
+        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
         SequenceNumber=found[-1]["dynamodb"]["SequenceNumber"],
     )["ShardIterator"]
     page = streams.get_records(ShardIterator=iterator)
@@ -144,7 +154,8 @@ def test_reenable_makes_new_stream(ddb: Any, streams: Any, create_table: TableFa
     ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
     ddb.put_item(TableName=name, Item={"pk": {"S": "unseen"}})
     second = ddb.update_table(TableName=name, StreamSpecification=spec("KEYS_ONLY"))[
-        "TableDescription"]["LatestStreamArn"]
+        "TableDescription"
+    ]["LatestStreamArn"]
     ddb.put_item(TableName=name, Item={"pk": {"S": "two"}})
     assert second != first
     assert events(records(streams, first)) == [("INSERT", "one")]
@@ -165,8 +176,12 @@ def test_records_per_view_type(
     name = create_table(range_key=("sk", "N"), StreamSpecification=spec(view))
     key = {"pk": {"S": "k"}, "sk": {"N": "1"}}
     ddb.put_item(TableName=name, Item={**key, "v": {"S": "one"}})
-    ddb.update_item(TableName=name, Key=key, UpdateExpression="SET v = :v",
-                    ExpressionAttributeValues={":v": {"S": "two"}})
+    ddb.update_item(
+        TableName=name,
+        Key=key,
+        UpdateExpression="SET v = :v",
+        ExpressionAttributeValues={":v": {"S": "two"}},
+    )
     ddb.delete_item(TableName=name, Key=key)
     found = records(streams, stream_arn(ddb, name))
     assert [r["eventName"] for r in found] == ["INSERT", "MODIFY", "REMOVE"]
@@ -180,10 +195,12 @@ def test_records_per_view_type(
         assert "userIdentity" not in record
         assert change["Keys"] == key
         assert change["StreamViewType"] == view
-        assert change.get("NewImage") == (new if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
-                                          else None)
-        assert change.get("OldImage") == (old if view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES")
-                                          else None)
+        assert change.get("NewImage") == (
+            new if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") else None
+        )
+        assert change.get("OldImage") == (
+            old if view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") else None
+        )
         assert change["SizeBytes"] > 0
     numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in found]
     assert numbers == sorted(numbers) and len(set(numbers)) == 3
@@ -198,8 +215,12 @@ def test_no_change_no_record(ddb: Any, streams: Any, create_table: TableFactory)
     item = {"pk": {"S": "a"}, "n": {"N": "1"}}
     ddb.put_item(TableName=name, Item=item)
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "n": {"N": "1.0"}})
-    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :n",
-                    ExpressionAttributeValues={":n": {"N": "1"}})
+    ddb.update_item(
+        TableName=name,
+        Key={"pk": {"S": "a"}},
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues={":n": {"N": "1"}},
+    )
     ddb.delete_item(TableName=name, Key={"pk": {"S": "missing"}})
     error_of(
         ddb.put_item, TableName=name, Item=item, ConditionExpression="attribute_not_exists(pk)"
@@ -208,18 +229,22 @@ def test_no_change_no_record(ddb: Any, streams: Any, create_table: TableFactory)
 
 
 # Batch writes and transactions write their records too.
-def test_batch_and_transaction_records(
-    ddb: Any, streams: Any, create_table: TableFactory
-) -> None:
+def test_batch_and_transaction_records(ddb: Any, streams: Any, create_table: TableFactory) -> None:
     name = create_table(StreamSpecification=spec("KEYS_ONLY"))
-    ddb.batch_write_item(RequestItems={name: [
-        {"PutRequest": {"Item": {"pk": {"S": "b1"}}}},
-        {"PutRequest": {"Item": {"pk": {"S": "b2"}}}},
-    ]})
-    ddb.transact_write_items(TransactItems=[
-        {"Put": {"TableName": name, "Item": {"pk": {"S": "t1"}}}},
-        {"Delete": {"TableName": name, "Key": {"pk": {"S": "b1"}}}},
-    ])
+    ddb.batch_write_item(
+        RequestItems={
+            name: [
+                {"PutRequest": {"Item": {"pk": {"S": "b1"}}}},
+                {"PutRequest": {"Item": {"pk": {"S": "b2"}}}},
+            ]
+        }
+    )
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "t1"}}}},
+            {"Delete": {"TableName": name, "Key": {"pk": {"S": "b1"}}}},
+        ]
+    )
     found = events(records(streams, stream_arn(ddb, name)))
     assert sorted(found[:2]) == [("INSERT", "b1"), ("INSERT", "b2")]
     assert sorted(found[2:]) == [("INSERT", "t1"), ("REMOVE", "b1")]
@@ -232,9 +257,11 @@ def test_recreated_table(ddb: Any, streams: Any, create_table: TableFactory) -> 
     ddb.put_item(TableName=name, Item={"pk": {"S": "old"}})
     ddb.delete_table(TableName=name)
     ddb.create_table(
-        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST", StreamSpecification=spec("KEYS_ONLY"),
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification=spec("KEYS_ONLY"),
     )
     ddb.put_item(TableName=name, Item={"pk": {"S": "new"}})
     assert events(records(streams, stream_arn(ddb, name))) == [("INSERT", "new")]
@@ -278,7 +305,8 @@ def test_describe_stream(ddb: Any, streams: Any, create_table: TableFactory) -> 
     assert described["StreamViewType"] == "NEW_IMAGE"
     assert described["TableName"] == name
     assert described["KeySchema"] == [
-        {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     [shard] = described["Shards"]
     assert shard["ShardId"].startswith("shardId-") and len(shard["ShardId"]) >= 28
@@ -291,13 +319,19 @@ def test_unknown_stream(ddb: Any, streams: Any, create_table: TableFactory) -> N
     name = create_table()
     arn = f"arn:aws:dynamodb:us-east-1:000000000000:table/{name}/stream/2024-01-01T00:00:00.000"
     expected = (
-        "ResourceNotFoundException", f"Requested resource not found: Stream: {arn} not found"
+        "ResourceNotFoundException",
+        f"Requested resource not found: Stream: {arn} not found",
     )
     assert error_of(streams.describe_stream, StreamArn=arn) == expected
-    assert error_of(
-        streams.get_shard_iterator, StreamArn=arn, ShardId="shardId-00000000000000000001-abcdef01",
-        ShardIteratorType="LATEST",
-    ) == expected
+    assert (
+        error_of(
+            streams.get_shard_iterator,
+            StreamArn=arn,
+            ShardId="shardId-00000000000000000001-abcdef01",
+            ShardIteratorType="LATEST",
+        )
+        == expected
+    )
 
 
 # --- iterators --------------------------------------------------------------------------------
@@ -312,12 +346,16 @@ def test_iterator_types(ddb: Any, streams: Any, create_table: TableFactory) -> N
     found = records(streams, arn)
     second = found[1]["dynamodb"]["SequenceNumber"]
     assert events(records(streams, arn, "AT_SEQUENCE_NUMBER", SequenceNumber=second)) == [
-        ("INSERT", "b"), ("INSERT", "c")]
+        ("INSERT", "b"),
+        ("INSERT", "c"),
+    ]
     assert events(records(streams, arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=second)) == [
-        ("INSERT", "c")]
+        ("INSERT", "c")
+    ]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    latest = streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")[
+        "ShardIterator"
+    ]
     page = streams.get_records(ShardIterator=latest)
     assert page["Records"] == []
     ddb.put_item(TableName=name, Item={"pk": {"S": "d"}})
@@ -333,7 +371,8 @@ def test_get_records_limit(ddb: Any, streams: Any, create_table: TableFactory) -
         ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}})
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
     pages = []
     while True:
         page = streams.get_records(ShardIterator=iterator, Limit=2)
@@ -353,10 +392,13 @@ def test_iterator_errors(ddb: Any, streams: Any, create_table: TableFactory) -> 
     assert error_of(
         streams.get_shard_iterator, StreamArn=arn, ShardId=wrong, ShardIteratorType="LATEST"
     ) == (
-        "ResourceNotFoundException", f"Requested resource not found: Shard does not exist: {wrong}"
+        "ResourceNotFoundException",
+        f"Requested resource not found: Shard does not exist: {wrong}",
     )
     assert error_of(
-        streams.get_shard_iterator, StreamArn=arn, ShardId=shard,
+        streams.get_shard_iterator,
+        StreamArn=arn,
+        ShardId=shard,
         ShardIteratorType="AT_SEQUENCE_NUMBER",
     ) == (
         "ValidationException",
@@ -364,12 +406,16 @@ def test_iterator_errors(ddb: Any, streams: Any, create_table: TableFactory) -> 
     )
     beyond = "9" * 21
     assert error_of(
-        streams.get_shard_iterator, StreamArn=arn, ShardId=shard,
-        ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=beyond,
+        streams.get_shard_iterator,
+        StreamArn=arn,
+        ShardId=shard,
+        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        SequenceNumber=beyond,
     ) == (
         "ValidationException",
         f"Invalid SequenceNumber {beyond} for shard {shard} in stream {arn}",
     )
     assert error_of(streams.get_records, ShardIterator="not-an-iterator") == (
-        "ValidationException", "Invalid ShardIterator"
+        "ValidationException",
+        "Invalid ShardIterator",
     )

@@ -13,7 +13,9 @@ INVALID = "One or more parameter values were invalid: "
 
 def test_create_describe_delete(ddb: Any, table_name: str) -> None:
     created = ddb.create_table(
-        TableName=table_name, KeySchema=KEYS, AttributeDefinitions=DEFS,
+        TableName=table_name,
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
         ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7},
         Tags=[{"Key": "team", "Value": "core"}],
     )["TableDescription"]
@@ -21,7 +23,9 @@ def test_create_describe_delete(ddb: Any, table_name: str) -> None:
     assert created["TableStatus"] == "CREATING"
     assert created["TableArn"] == f"arn:aws:dynamodb:us-east-1:000000000000:table/{table_name}"
     assert created["ProvisionedThroughput"] == {
-        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, "WriteCapacityUnits": 7
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": 5,
+        "WriteCapacityUnits": 7,
     }
     ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.1})
     table = ddb.describe_table(TableName=table_name)["Table"]
@@ -51,7 +55,10 @@ def test_pay_per_request(ddb: Any, create_table: TableFactory) -> None:
 def test_table_already_exists(ddb: Any, create_table: TableFactory) -> None:
     name = create_table()
     assert error_of(
-        ddb.create_table, TableName=name, KeySchema=KEYS, AttributeDefinitions=DEFS,
+        ddb.create_table,
+        TableName=name,
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
         BillingMode="PAY_PER_REQUEST",
     ) == ("ResourceInUseException", f"Table already exists: {name}")
 
@@ -61,9 +68,9 @@ def test_key_schema_rules(ddb: Any, table_name: str) -> None:
         args = {"TableName": table_name, "BillingMode": "PAY_PER_REQUEST", **kwargs}
         return error_of(ddb.create_table, **args)
 
-    assert create(KeySchema=KEYS, AttributeDefinitions=[
-        {"AttributeName": "other", "AttributeType": "S"}
-    ]) == (
+    assert create(
+        KeySchema=KEYS, AttributeDefinitions=[{"AttributeName": "other", "AttributeType": "S"}]
+    ) == (
         "ValidationException",
         INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
         "Keys: [pk], AttributeDefinitions: [other]",
@@ -74,9 +81,10 @@ def test_key_schema_rules(ddb: Any, table_name: str) -> None:
         "ValidationException",
         "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
     )
-    assert create(KeySchema=KEYS, AttributeDefinitions=[
-        *DEFS, {"AttributeName": "extra", "AttributeType": "S"}
-    ]) == (
+    assert create(
+        KeySchema=KEYS,
+        AttributeDefinitions=[*DEFS, {"AttributeName": "extra", "AttributeType": "S"}],
+    ) == (
         "ValidationException",
         INVALID + "Number of attributes in KeySchema does not exactly match number of "
         "attributes defined in AttributeDefinitions",
@@ -92,7 +100,10 @@ def test_billing_rules(ddb: Any, table_name: str) -> None:
         "BillingMode is PROVISIONED",
     )
     assert error_of(
-        ddb.create_table, TableName=table_name, KeySchema=KEYS, AttributeDefinitions=DEFS,
+        ddb.create_table,
+        TableName=table_name,
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
         BillingMode="PAY_PER_REQUEST",
         ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
     ) == (
@@ -118,7 +129,9 @@ def test_list_tables_pages(ddb: Any, create_table: TableFactory) -> None:
 
 def test_update_table_throughput_and_billing(ddb: Any, table_name: str) -> None:
     ddb.create_table(
-        TableName=table_name, KeySchema=KEYS, AttributeDefinitions=DEFS,
+        TableName=table_name,
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
         ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
     )
     try:

@@ -38,9 +38,13 @@ def test_create_table_tags_are_listed(ddb: Any, create_table: TableFactory) -> N
 # keys and ignores keys the table does not carry.
 def test_tag_merge_and_untag(ddb: Any, create_table: TableFactory) -> None:
     arn = arn_of(ddb, create_table())
-    ddb.tag_resource(ResourceArn=arn, Tags=[
-        {"Key": "env", "Value": "test"}, {"Key": "project", "Value": "ddblite"},
-    ])
+    ddb.tag_resource(
+        ResourceArn=arn,
+        Tags=[
+            {"Key": "env", "Value": "test"},
+            {"Key": "project", "Value": "ddblite"},
+        ],
+    )
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "platform"}])
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "production"}])
     assert sorted(tags_of(ddb, arn), key=lambda t: t["Key"]) == [
@@ -79,7 +83,8 @@ def test_refused_tags(ddb: Any, create_table: TableFactory) -> None:
     ]
     for tags, message in cases:
         assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=tags) == (
-            "ValidationException", message
+            "ValidationException",
+            message,
         )
     assert tags_of(ddb, arn) == []
 
@@ -136,30 +141,33 @@ INVALID = "One or more parameter values were invalid: "
 
 # The ARN is checked in DynamoDB's order: an ARN at all, DynamoDB's, a table (or stream) ARN,
 # this region, a valid table name; before the table is looked up.
-@pytest.mark.parametrize(("arn", "message"), [
-    ("not-a-valid-arn", INVALID + "ARNs must start with 'arn:': not-a-valid-arn"),
-    ("a:b:c:d:e:f/g", INVALID + "ARNs must start with 'arn:': a:b:c:d:e:f/g"),
-    (
-        "arn:aws:s3:us-east-1:000000000000:table/abc",
-        INVALID + "Provided Arn is not a DynamoDB resource arn: "
-        "arn:aws:s3:us-east-1:000000000000:table/abc",
-    ),
-    (
-        "arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
-        INVALID + "Invalid resource arn provided, only table or stream is accepted. Provided "
-        "resource arn: arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
-    ),
-    (
-        "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
-        "Invalid TableArn: Invalid ResourceArn provided as input "
-        "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
-    ),
-    (
-        "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
-        "Invalid TableArn: Invalid ResourceArn provided as input "
-        "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
-    ),
-])
+@pytest.mark.parametrize(
+    ("arn", "message"),
+    [
+        ("not-a-valid-arn", INVALID + "ARNs must start with 'arn:': not-a-valid-arn"),
+        ("a:b:c:d:e:f/g", INVALID + "ARNs must start with 'arn:': a:b:c:d:e:f/g"),
+        (
+            "arn:aws:s3:us-east-1:000000000000:table/abc",
+            INVALID + "Provided Arn is not a DynamoDB resource arn: "
+            "arn:aws:s3:us-east-1:000000000000:table/abc",
+        ),
+        (
+            "arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
+            INVALID + "Invalid resource arn provided, only table or stream is accepted. Provided "
+            "resource arn: arn:aws:dynamodb:us-east-1:000000000000:table/abc/index/gsi",
+        ),
+        (
+            "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
+            "Invalid TableArn: Invalid ResourceArn provided as input "
+            "arn:aws:dynamodb:eu-west-1:000000000000:table/abc",
+        ),
+        (
+            "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
+            "Invalid TableArn: Invalid ResourceArn provided as input "
+            "arn:aws:dynamodb:us-east-1:000000000000:table/ab",
+        ),
+    ],
+)
 def test_invalid_arn(ddb: Any, arn: str, message: str) -> None:
     expected = ("ValidationException", message)
     tags = [{"Key": "a", "Value": "b"}]
@@ -172,10 +180,12 @@ def test_invalid_arn(ddb: Any, arn: str, message: str) -> None:
 def test_empty_tags_and_keys(ddb: Any) -> None:
     arn = ACCOUNT_ARN + "missing_table"
     assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=[]) == (
-        "ValidationException", "Atleast one Tag needs to be provided as Input."
+        "ValidationException",
+        "Atleast one Tag needs to be provided as Input.",
     )
     assert error_of(ddb.untag_resource, ResourceArn=arn, TagKeys=[]) == (
-        "ValidationException", "Atleast one Tag Key needs to be provided as Input."
+        "ValidationException",
+        "Atleast one Tag Key needs to be provided as Input.",
     )
     assert error_of(ddb.tag_resource, ResourceArn="bad", Tags=[])[1] == (
         INVALID + "ARNs must start with 'arn:': bad"
@@ -187,10 +197,12 @@ def test_empty_tags_and_keys(ddb: Any) -> None:
 def test_missing_table(ddb: Any) -> None:
     arn = ACCOUNT_ARN + "missing_table"
     assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": "a", "Value": "b"}]) == (
-        "ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found"
+        "ResourceNotFoundException",
+        f"Requested resource not found: ResourcArn: {arn} not found",
     )
     assert error_of(ddb.untag_resource, ResourceArn=arn, TagKeys=["a"]) == (
-        "ResourceNotFoundException", "Requested resource not found"
+        "ResourceNotFoundException",
+        "Requested resource not found",
     )
     assert error_of(ddb.list_tags_of_resource, ResourceArn=arn) == (
         "AccessDeniedException",
@@ -219,7 +231,8 @@ def test_recreated_table_is_untagged(ddb: Any, create_table: TableFactory) -> No
     name = create_table(Tags=[{"Key": "a", "Value": "b"}])
     ddb.delete_table(TableName=name)
     ddb.create_table(
-        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -229,7 +242,8 @@ def test_recreated_table_is_untagged(ddb: Any, create_table: TableFactory) -> No
 # CreateTable's Tags follow the same rules, before the table is created.
 def test_create_table_tag_rules(ddb: Any, table_name: str) -> None:
     base = {
-        "TableName": table_name, "BillingMode": "PAY_PER_REQUEST",
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     }
@@ -239,7 +253,8 @@ def test_create_table_tag_rules(ddb: Any, table_name: str) -> None:
         "Number of Tags exceed the current limit for the provided ResourceArn",
     )
     assert error_of(ddb.create_table, **base, Tags=[{"Key": "aws:x", "Value": "v"}]) == (
-        "ValidationException", "Tag Key cannot be prefixed with aws:, Key: aws:x"
+        "ValidationException",
+        "Tag Key cannot be prefixed with aws:, Key: aws:x",
     )
     assert table_name not in ddb.list_tables()["TableNames"]
     ddb.create_table(**base, Tags=too_many[:50])

@@ -68,12 +68,20 @@ def test_put_update_delete_apply_together(ddb: Any, create_table: TableFactory) 
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "upd"}, "n": {"N": "1"}})
     ddb.put_item(TableName=table, Item={"pk": {"S": "del"}})
-    out = ddb.transact_write_items(TransactItems=[
-        put(table, {"pk": {"S": "new"}, "d": {"S": "x"}}),
-        {"Update": {"TableName": table, "Key": key("upd"), "UpdateExpression": "SET n = n + :one",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-        {"Delete": {"TableName": table, "Key": key("del")}},
-    ])
+    out = ddb.transact_write_items(
+        TransactItems=[
+            put(table, {"pk": {"S": "new"}, "d": {"S": "x"}}),
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("upd"),
+                    "UpdateExpression": "SET n = n + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {"Delete": {"TableName": table, "Key": key("del")}},
+        ]
+    )
     assert "ConsumedCapacity" not in out and "ItemCollectionMetrics" not in out
     assert get(ddb, table, key("new")) == {"pk": {"S": "new"}, "d": {"S": "x"}}
     assert get(ddb, table, key("upd")) == {"pk": {"S": "upd"}, "n": {"N": "2"}}
@@ -86,22 +94,38 @@ def test_condition_check_that_holds_lets_the_writes_through(
     table = create_table()
     other = create_table(range_key=("sk", "N"))
     ddb.put_item(TableName=table, Item={"pk": {"S": "c"}, "status": {"S": "on"}})
-    ddb.transact_write_items(TransactItems=[
-        {"ConditionCheck": {"TableName": table, "Key": key("c"), "ConditionExpression": "#s = :v",
-                            "ExpressionAttributeNames": {"#s": "status"},
-                            "ExpressionAttributeValues": {":v": {"S": "on"}}}},
-        put(other, {"pk": {"S": "x"}, "sk": {"N": "1"}}),
-    ])
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": key("c"),
+                    "ConditionExpression": "#s = :v",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":v": {"S": "on"}},
+                }
+            },
+            put(other, {"pk": {"S": "x"}, "sk": {"N": "1"}}),
+        ]
+    )
     assert get(ddb, other, {"pk": {"S": "x"}, "sk": {"N": "1"}}) is not None
 
 
 def test_update_upserts_an_absent_item(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
-    ddb.transact_write_items(TransactItems=[
-        {"Update": {"TableName": table, "Key": key("u"), "UpdateExpression": "SET s = :v",
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("u"),
+                    "UpdateExpression": "SET s = :v",
                     "ConditionExpression": "attribute_not_exists(pk)",
-                    "ExpressionAttributeValues": {":v": {"S": "made"}}}},
-    ])
+                    "ExpressionAttributeValues": {":v": {"S": "made"}},
+                }
+            },
+        ]
+    )
     assert get(ddb, table, key("u")) == {"pk": {"S": "u"}, "s": {"S": "made"}}
 
 
@@ -116,7 +140,9 @@ def test_one_hundred_actions_is_the_limit(ddb: Any, create_table: TableFactory) 
     assert code == "ValidationException"
     assert re.fullmatch(
         r"1 validation error detected: Value '\[.+\]' at 'transactItems' failed to satisfy "
-        r"constraint: Member must have length less than or equal to 100", message, re.S
+        r"constraint: Member must have length less than or equal to 100",
+        message,
+        re.S,
     )
 
 
@@ -134,11 +160,17 @@ def test_empty_transaction(unchecked: Any) -> None:
 def test_failed_condition_cancels_everything(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "old"}, "v": {"S": "1"}})
-    message, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "fresh"}}, ConditionExpression="attribute_not_exists(pk)"),
-        put(table, {"pk": {"S": "old"}, "v": {"S": "2"}},
-            ConditionExpression="attribute_not_exists(pk)"),
-    ])
+    message, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"S": "fresh"}}, ConditionExpression="attribute_not_exists(pk)"),
+            put(
+                table,
+                {"pk": {"S": "old"}, "v": {"S": "2"}},
+                ConditionExpression="attribute_not_exists(pk)",
+            ),
+        ],
+    )
     assert message == CANCELLED.format("None, ConditionalCheckFailed")
     assert reasons == [NONE, CCF]
     assert get(ddb, table, key("fresh")) is None
@@ -149,15 +181,34 @@ def test_every_failing_action_has_its_reason(ddb: Any, create_table: TableFactor
     table = create_table()
     for pk in ("a", "b"):
         ddb.put_item(TableName=table, Item={"pk": {"S": pk}})
-    message, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        {"Delete": {"TableName": table, "Key": key("a"),
-                    "ConditionExpression": "attribute_exists(nope)"}},
-        {"ConditionCheck": {"TableName": table, "Key": key("b"),
-                            "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Update": {"TableName": table, "Key": key("c"), "UpdateExpression": "ADD n :one",
+    message, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            {
+                "Delete": {
+                    "TableName": table,
+                    "Key": key("a"),
+                    "ConditionExpression": "attribute_exists(nope)",
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": key("b"),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("c"),
+                    "UpdateExpression": "ADD n :one",
                     "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-    ])
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ],
+    )
     assert message == CANCELLED.format(
         "ConditionalCheckFailed, ConditionalCheckFailed, ConditionalCheckFailed"
     )
@@ -169,42 +220,76 @@ def test_every_failing_action_has_its_reason(ddb: Any, create_table: TableFactor
 def test_all_old_puts_the_item_in_the_reason(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "x"}, "d": {"S": "orig"}})
-    _, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "x"}}, ConditionExpression="attribute_not_exists(pk)",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD"),
-        # ALL_OLD on an absent item: there is nothing to return.
-        {"ConditionCheck": {"TableName": table, "Key": key("absent"),
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-    ])
+    _, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(
+                table,
+                {"pk": {"S": "x"}},
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+            # ALL_OLD on an absent item: there is nothing to return.
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": key("absent"),
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        ],
+    )
     assert reasons == [{**CCF, "Item": {"pk": {"S": "x"}, "d": {"S": "orig"}}}, CCF]
 
 
 def test_item_problems_are_validation_reasons(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "u"}})
-    _, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"N": "1"}}),
-        put(table, {"pk": {"S": "set"}, "s": {"SS": []}}),
-        {"Delete": {"TableName": table, "Key": {"pk": {"N": "5"}}}},
-        {"ConditionCheck": {"TableName": table, "Key": {}, "ConditionExpression": "a = b"}},
-        {"Update": {"TableName": table, "Key": key("u"), "UpdateExpression": "SET pk = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "v"}}}},
-        {"Update": {"TableName": table, "Key": key("w"), "UpdateExpression": "SET n = n + :v",
-                    "ExpressionAttributeValues": {":v": {"N": "1"}}}},
-        put(table, {"pk": {"S": "fine"}}),
-    ])
+    _, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"N": "1"}}),
+            put(table, {"pk": {"S": "set"}, "s": {"SS": []}}),
+            {"Delete": {"TableName": table, "Key": {"pk": {"N": "5"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {}, "ConditionExpression": "a = b"}},
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("u"),
+                    "UpdateExpression": "SET pk = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "v"}},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("w"),
+                    "UpdateExpression": "SET n = n + :v",
+                    "ExpressionAttributeValues": {":v": {"N": "1"}},
+                }
+            },
+            put(table, {"pk": {"S": "fine"}}),
+        ],
+    )
     invalid = "One or more parameter values were invalid: "
     assert reasons == [
-        {"Code": "ValidationError", "Message": invalid + "Type mismatch for key pk expected: S "
-         "actual: N"},
+        {
+            "Code": "ValidationError",
+            "Message": invalid + "Type mismatch for key pk expected: S actual: N",
+        },
         {"Code": "ValidationError", "Message": invalid + "An string set  may not be empty"},
         {"Code": "ValidationError", "Message": KEY_MISMATCH},
         {"Code": "ValidationError", "Message": KEY_MISMATCH},
-        {"Code": "ValidationError", "Message": invalid + "Cannot update attribute pk. This "
-         "attribute is part of the key"},
-        {"Code": "ValidationError", "Message": "The provided expression refers to an attribute "
-         "that does not exist in the item"},
+        {
+            "Code": "ValidationError",
+            "Message": invalid + "Cannot update attribute pk. This attribute is part of the key",
+        },
+        {
+            "Code": "ValidationError",
+            "Message": "The provided expression refers to an attribute "
+            "that does not exist in the item",
+        },
         NONE,
     ]
     assert get(ddb, table, key("fine")) is None
@@ -213,32 +298,51 @@ def test_item_problems_are_validation_reasons(ddb: Any, create_table: TableFacto
 def test_update_that_outgrows_400_kb_is_a_reason(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "big"}, "a": {"S": "x" * 300_000}})
-    _, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        {"Update": {"TableName": table, "Key": key("big"), "UpdateExpression": "SET b = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "y" * 200_000}}}},
-    ])
-    assert reasons == [{
-        "Code": "ValidationError",
-        "Message": "Item size to update has exceeded the maximum allowed size",
-    }]
+    _, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("big"),
+                    "UpdateExpression": "SET b = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "y" * 200_000}},
+                }
+            },
+        ],
+    )
+    assert reasons == [
+        {
+            "Code": "ValidationError",
+            "Message": "Item size to update has exceeded the maximum allowed size",
+        }
+    ]
 
 
 def test_index_key_of_the_wrong_type_is_a_reason(ddb: Any, create_table: TableFactory) -> None:
     table = create_table(
         extra_definitions=[{"AttributeName": "g", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byg",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
     )
-    _, reasons = cancellation(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "a"}, "g": {"N": "1"}}),
-    ])
-    assert reasons == [{
-        "Code": "ValidationError",
-        "Message": "One or more parameter values were invalid: Type mismatch for Index Key g "
-        "Expected: S Actual: N IndexName: byg",
-    }]
+    _, reasons = cancellation(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"S": "a"}, "g": {"N": "1"}}),
+        ],
+    )
+    assert reasons == [
+        {
+            "Code": "ValidationError",
+            "Message": "One or more parameter values were invalid: Type mismatch for Index Key g "
+            "Expected: S Actual: N IndexName: byg",
+        }
+    ]
     # An empty index key value is answered for the whole request instead.
     assert error_of(
         ddb.transact_write_items, TransactItems=[put(table, {"pk": {"S": "a"}, "g": {"S": ""}})]
@@ -253,33 +357,53 @@ def test_index_key_of_the_wrong_type_is_a_reason(ddb: Any, create_table: TableFa
 # --- request-wide errors, found before anything is written -------------------------------------
 
 
-def test_empty_key_value_is_a_plain_validation_error(
-    ddb: Any, create_table: TableFactory
-) -> None:
+def test_empty_key_value_is_a_plain_validation_error(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "x"}})
     for action in (
         put(table, {"pk": {"S": ""}}),
-        {"Update": {"TableName": table, "Key": {"pk": {"S": ""}}, "UpdateExpression": "SET a = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "v"}}}},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": ""}},
+                "UpdateExpression": "SET a = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            }
+        },
         {"Delete": {"TableName": table, "Key": {"pk": {"S": ""}}}},
-        {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": ""}},
-                            "ConditionExpression": "attribute_exists(pk)"}},
+        {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": {"pk": {"S": ""}},
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        },
     ):
         # Even beside another action whose condition fails.
-        assert error_of(ddb.transact_write_items, TransactItems=[
-            put(table, {"pk": {"S": "x"}}, ConditionExpression="attribute_not_exists(pk)"),
-            action,
-        ]) == ("ValidationException", EMPTY_KEY)
+        assert error_of(
+            ddb.transact_write_items,
+            TransactItems=[
+                put(table, {"pk": {"S": "x"}}, ConditionExpression="attribute_not_exists(pk)"),
+                action,
+            ],
+        ) == ("ValidationException", EMPTY_KEY)
 
 
 def test_two_actions_on_one_item(ddb: Any, create_table: TableFactory) -> None:
     table = create_table(hash_key=("pk", "N"))
-    assert error_of(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"N": "1"}}),
-        {"ConditionCheck": {"TableName": table, "Key": {"pk": {"N": "1.0"}},
-                            "ConditionExpression": "attribute_not_exists(pk)"}},
-    ]) == ("ValidationException", DUPLICATE)
+    assert error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"N": "1"}}),
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": {"pk": {"N": "1.0"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ],
+    ) == ("ValidationException", DUPLICATE)
     assert get(ddb, table, {"pk": {"N": "1"}}) is None
 
 
@@ -287,7 +411,8 @@ def test_action_count_per_transact_item(ddb: Any, create_table: TableFactory) ->
     table = create_table()
     both = {**put(table, {"pk": {"S": "a"}}), "Delete": {"TableName": table, "Key": key("a")}}
     assert error_of(ddb.transact_write_items, TransactItems=[both]) == (
-        "ValidationException", "TransactItems can only contain one of Check, Put, Update or Delete"
+        "ValidationException",
+        "TransactItems can only contain one of Check, Put, Update or Delete",
     )
     assert error_of(ddb.transact_write_items, TransactItems=[{}]) == (
         "ValidationException",
@@ -297,34 +422,53 @@ def test_action_count_per_transact_item(ddb: Any, create_table: TableFactory) ->
 
 def test_missing_table(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
-    assert error_of(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "a"}}),
-        put("no_such_table_tx", {"pk": {"S": "a"}}),
-    ]) == ("ResourceNotFoundException", "Requested resource not found")
+    assert error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"S": "a"}}),
+            put("no_such_table_tx", {"pk": {"S": "a"}}),
+        ],
+    ) == ("ResourceNotFoundException", "Requested resource not found")
     assert get(ddb, table, key("a")) is None
 
 
 def test_expression_errors_are_request_errors(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
-    assert error_of(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk"),
-    ]) == (
+    assert error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk"),
+        ],
+    ) == (
         "ValidationException",
         'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "pk"',
     )
-    assert error_of(ddb.transact_write_items, TransactItems=[
-        put(table, {"pk": {"S": "a"}}, ExpressionAttributeValues={":v": {"S": "x"}}),
-    ]) == (
-        "ValidationException", "Value provided in ExpressionAttributeValues unused in "
-        "expressions: keys: {:v}",
+    assert error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            put(table, {"pk": {"S": "a"}}, ExpressionAttributeValues={":v": {"S": "x"}}),
+        ],
+    ) == (
+        "ValidationException",
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
     )
     # Expressions are checked before tables: the missing table is not reported.
-    assert error_of(ddb.transact_write_items, TransactItems=[
-        put("no_such_table_tx", {"pk": {"S": "a"}}),
-        {"Update": {"TableName": table, "Key": key("a"), "UpdateExpression": "SET #s = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "x"}}}},
-    ]) == (
-        "ValidationException", "Invalid UpdateExpression: An expression attribute name used in "
+    assert error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            put("no_such_table_tx", {"pk": {"S": "a"}}),
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("a"),
+                    "UpdateExpression": "SET #s = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "x"}},
+                }
+            },
+        ],
+    ) == (
+        "ValidationException",
+        "Invalid UpdateExpression: An expression attribute name used in "
         "the document path is not defined; attribute name: #s",
     )
 
@@ -336,7 +480,8 @@ def test_put_item_over_400_kb(ddb: Any, create_table: TableFactory) -> None:
     ddb.transact_write_items(TransactItems=[put(table, fits)])
     over = {"pk": {"S": "b"}, "d": {"S": "x" * (400 * 1024 - 3)}}
     assert error_of(ddb.transact_write_items, TransactItems=[put(table, over)]) == (
-        "ValidationException", "Item size has exceeded the maximum allowed size"
+        "ValidationException",
+        "Item size has exceeded the maximum allowed size",
     )
 
 
@@ -351,7 +496,8 @@ def test_transaction_over_4_mb(ddb: Any, create_table: TableFactory) -> None:
     ddb.transact_write_items(TransactItems=exactly)
     over = [item(i, 400 * 1024) for i in range(10)] + [item(10, 4 * 1024 * 1024 - 4096000 + 1)]
     assert error_of(ddb.transact_write_items, TransactItems=over) == (
-        "ValidationException", TOO_LARGE_TRANSACTION
+        "ValidationException",
+        TOO_LARGE_TRANSACTION,
     )
 
 
@@ -362,10 +508,16 @@ def test_token_makes_a_retry_a_no_op(ddb: Any, create_table: TableFactory) -> No
     table = create_table()
     request = {
         "ClientRequestToken": f"{table}-once",
-        "TransactItems": [{"Update": {
-            "TableName": table, "Key": key("c"), "UpdateExpression": "ADD n :one",
-            "ExpressionAttributeValues": {":one": {"N": "1"}},
-        }}],
+        "TransactItems": [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("c"),
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            }
+        ],
     }
     first = ddb.transact_write_items(**request, ReturnConsumedCapacity="TOTAL")
     assert first["ConsumedCapacity"] == [
@@ -388,7 +540,8 @@ def test_token_with_another_request(ddb: Any, create_table: TableFactory) -> Non
     )
     assert error_of(
         ddb.transact_write_items,
-        ClientRequestToken=token, TransactItems=[put(table, {"pk": {"S": "a"}, "v": {"S": "2"}})],
+        ClientRequestToken=token,
+        TransactItems=[put(table, {"pk": {"S": "a"}, "v": {"S": "2"}})],
     ) == (
         "IdempotentParameterMismatchException",
         "DynamoDB rejected the request because you retried a request with a different payload "
@@ -403,9 +556,16 @@ def test_cancelled_transaction_does_not_use_up_its_token(
     table = create_table()
     request = {
         "ClientRequestToken": f"{table}-retry",
-        "TransactItems": [{"ConditionCheck": {
-            "TableName": table, "Key": key("gate"), "ConditionExpression": "attribute_exists(pk)",
-        }}, put(table, {"pk": {"S": "after"}})],
+        "TransactItems": [
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": key("gate"),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            put(table, {"pk": {"S": "after"}}),
+        ],
     }
     cancellation(ddb.transact_write_items, **request)
     ddb.put_item(TableName=table, Item={"pk": {"S": "gate"}})
@@ -417,7 +577,8 @@ def test_token_length(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     token = "t" * 37
     assert error_of(
-        ddb.transact_write_items, ClientRequestToken=token,
+        ddb.transact_write_items,
+        ClientRequestToken=token,
         TransactItems=[put(table, {"pk": {"S": "a"}})],
     ) == (
         "ValidationException",
@@ -429,31 +590,48 @@ def test_token_length(ddb: Any, create_table: TableFactory) -> None:
 # --- capacity and item collection metrics ------------------------------------------------------
 
 
-def test_write_capacity_is_doubled_for_the_table_only(
-    ddb: Any, create_table: TableFactory
-) -> None:
+def test_write_capacity_is_doubled_for_the_table_only(ddb: Any, create_table: TableFactory) -> None:
     table = create_table(
         extra_definitions=[{"AttributeName": "g", "AttributeType": "S"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byg",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
     )
     other = create_table()
     ddb.put_item(TableName=other, Item={"pk": {"S": "chk"}, "d": {"S": "x" * 1500}})
-    out = ddb.transact_write_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
-        put(table, {"pk": {"S": "a"}, "g": {"S": "k"}}),
-        put(table, {"pk": {"S": "b"}, "d": {"S": "x" * 1500}}),  # 2 KB, not in the index
-        # A check is billed as a write of the item it reads.
-        {"ConditionCheck": {"TableName": other, "Key": key("chk"),
-                            "ConditionExpression": "attribute_exists(pk)"}},
-    ])
+    out = ddb.transact_write_items(
+        ReturnConsumedCapacity="INDEXES",
+        TransactItems=[
+            put(table, {"pk": {"S": "a"}, "g": {"S": "k"}}),
+            put(table, {"pk": {"S": "b"}, "d": {"S": "x" * 1500}}),  # 2 KB, not in the index
+            # A check is billed as a write of the item it reads.
+            {
+                "ConditionCheck": {
+                    "TableName": other,
+                    "Key": key("chk"),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+        ],
+    )
     expected: list[dict[str, Any]] = [
-        {"TableName": table, "CapacityUnits": 7.0, "WriteCapacityUnits": 7.0,
-         "Table": {"CapacityUnits": 6.0, "WriteCapacityUnits": 6.0},
-         "GlobalSecondaryIndexes": {"byg": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}},
-        {"TableName": other, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0,
-         "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}},
+        {
+            "TableName": table,
+            "CapacityUnits": 7.0,
+            "WriteCapacityUnits": 7.0,
+            "Table": {"CapacityUnits": 6.0, "WriteCapacityUnits": 6.0},
+            "GlobalSecondaryIndexes": {"byg": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}},
+        },
+        {
+            "TableName": other,
+            "CapacityUnits": 4.0,
+            "WriteCapacityUnits": 4.0,
+            "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0},
+        },
     ]
     assert out["ConsumedCapacity"] == sorted(expected, key=lambda c: c["TableName"])
 
@@ -462,22 +640,31 @@ def test_item_collection_metrics(ddb: Any, create_table: TableFactory) -> None:
     table = create_table(
         range_key=("sk", "S"),
         extra_definitions=[{"AttributeName": "l", "AttributeType": "S"}],
-        LocalSecondaryIndexes=[{
-            "IndexName": "byl",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                          {"AttributeName": "l", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "KEYS_ONLY"},
-        }],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "byl",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "l", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
     )
-    out = ddb.transact_write_items(ReturnItemCollectionMetrics="SIZE", TransactItems=[
-        put(table, {"pk": {"S": "p"}, "sk": {"S": "1"}, "l": {"S": "x"}}),
-        put(table, {"pk": {"S": "p"}, "sk": {"S": "2"}}),
-        {"Delete": {"TableName": table, "Key": {"pk": {"S": "q"}, "sk": {"S": "1"}}}},
-    ])
-    assert out["ItemCollectionMetrics"] == {table: [
-        {"ItemCollectionKey": {"pk": {"S": "p"}}, "SizeEstimateRangeGB": [0.0, 1.0]},
-        {"ItemCollectionKey": {"pk": {"S": "q"}}, "SizeEstimateRangeGB": [0.0, 1.0]},
-    ]}
+    out = ddb.transact_write_items(
+        ReturnItemCollectionMetrics="SIZE",
+        TransactItems=[
+            put(table, {"pk": {"S": "p"}, "sk": {"S": "1"}, "l": {"S": "x"}}),
+            put(table, {"pk": {"S": "p"}, "sk": {"S": "2"}}),
+            {"Delete": {"TableName": table, "Key": {"pk": {"S": "q"}, "sk": {"S": "1"}}}},
+        ],
+    )
+    assert out["ItemCollectionMetrics"] == {
+        table: [
+            {"ItemCollectionKey": {"pk": {"S": "p"}}, "SizeEstimateRangeGB": [0.0, 1.0]},
+            {"ItemCollectionKey": {"pk": {"S": "q"}}, "SizeEstimateRangeGB": [0.0, 1.0]},
+        ]
+    }
 
 
 # --- TransactGetItems --------------------------------------------------------------------------
@@ -489,17 +676,33 @@ def test_get_items_in_request_order(ddb: Any, create_table: TableFactory) -> Non
     ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "n": {"N": "1"}, "m": {"S": "x"}})
     ddb.put_item(TableName=other, Item={"pk": {"S": "a"}, "sk": {"S": "b"}})
     ddb.put_item(TableName=other, Item={"pk": {"S": "a"}, "sk": {"S": "c"}})
-    out = ddb.transact_get_items(TransactItems=[
-        {"Get": {"TableName": other, "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}}},
-        {"Get": {"TableName": table, "Key": key("missing")}},
-        {"Get": {"TableName": table, "Key": key("a"), "ProjectionExpression": "#n",
-                 "ExpressionAttributeNames": {"#n": "n"}}},
-        # A projection that selects nothing returns no Item.
-        {"Get": {"TableName": other, "Key": {"pk": {"S": "a"}, "sk": {"S": "c"}},
-                 "ProjectionExpression": "nothing"}},
-    ])
+    out = ddb.transact_get_items(
+        TransactItems=[
+            {"Get": {"TableName": other, "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}}},
+            {"Get": {"TableName": table, "Key": key("missing")}},
+            {
+                "Get": {
+                    "TableName": table,
+                    "Key": key("a"),
+                    "ProjectionExpression": "#n",
+                    "ExpressionAttributeNames": {"#n": "n"},
+                }
+            },
+            # A projection that selects nothing returns no Item.
+            {
+                "Get": {
+                    "TableName": other,
+                    "Key": {"pk": {"S": "a"}, "sk": {"S": "c"}},
+                    "ProjectionExpression": "nothing",
+                }
+            },
+        ]
+    )
     assert out["Responses"] == [
-        {"Item": {"pk": {"S": "a"}, "sk": {"S": "b"}}}, {}, {"Item": {"n": {"N": "1"}}}, {},
+        {"Item": {"pk": {"S": "a"}, "sk": {"S": "b"}}},
+        {},
+        {"Item": {"n": {"N": "1"}}},
+        {},
     ]
     assert "ConsumedCapacity" not in out
 
@@ -507,23 +710,33 @@ def test_get_items_in_request_order(ddb: Any, create_table: TableFactory) -> Non
 def test_get_capacity(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "big"}, "d": {"S": "x" * 5000}})
-    out = ddb.transact_get_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
-        {"Get": {"TableName": table, "Key": key("big")}},  # 2 strongly consistent units
-        {"Get": {"TableName": table, "Key": key("missing")}},  # a missing item costs 1
-    ])
-    assert out["ConsumedCapacity"] == [{
-        "TableName": table, "CapacityUnits": 6.0, "ReadCapacityUnits": 6.0,
-        "Table": {"CapacityUnits": 6.0, "ReadCapacityUnits": 6.0},
-    }]
+    out = ddb.transact_get_items(
+        ReturnConsumedCapacity="INDEXES",
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": key("big")}},  # 2 strongly consistent units
+            {"Get": {"TableName": table, "Key": key("missing")}},  # a missing item costs 1
+        ],
+    )
+    assert out["ConsumedCapacity"] == [
+        {
+            "TableName": table,
+            "CapacityUnits": 6.0,
+            "ReadCapacityUnits": 6.0,
+            "Table": {"CapacityUnits": 6.0, "ReadCapacityUnits": 6.0},
+        }
+    ]
 
 
 def test_get_bad_keys_cancel(ddb: Any, create_table: TableFactory) -> None:
     table = create_table()
-    message, reasons = cancellation(ddb.transact_get_items, TransactItems=[
-        {"Get": {"TableName": table, "Key": key("fine")}},
-        {"Get": {"TableName": table, "Key": {}}},
-        {"Get": {"TableName": table, "Key": {"pk": {"S": ""}}}},
-    ])
+    message, reasons = cancellation(
+        ddb.transact_get_items,
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": key("fine")}},
+            {"Get": {"TableName": table, "Key": {}}},
+            {"Get": {"TableName": table, "Key": {"pk": {"S": ""}}}},
+        ],
+    )
     assert message == CANCELLED.format("None, ValidationError, ValidationError")
     assert reasons == [
         NONE,
@@ -534,21 +747,37 @@ def test_get_bad_keys_cancel(ddb: Any, create_table: TableFactory) -> None:
 
 def test_get_request_errors(ddb: Any, unchecked: Any, create_table: TableFactory) -> None:
     table = create_table()
-    assert error_of(ddb.transact_get_items, TransactItems=[
-        {"Get": {"TableName": table, "Key": key("a")}},
-        {"Get": {"TableName": table, "Key": key("a")}},
-    ]) == ("ValidationException", DUPLICATE)
-    assert error_of(ddb.transact_get_items, TransactItems=[
-        {"Get": {"TableName": "no_such_table_tx", "Key": key("a")}},
-    ]) == ("ResourceNotFoundException", "Requested resource not found")
-    assert error_of(ddb.transact_get_items, TransactItems=[
-        {"Get": {"TableName": table, "Key": key("a"), "ProjectionExpression": "!!!"}},
-    ]) == ("ValidationException", 'Invalid ProjectionExpression: Syntax error; token: "!", '
-           'near: "!!"')
-    assert error_of(ddb.transact_get_items, TransactItems=[
-        {"Get": {"TableName": table, "Key": key("a"), "ExpressionAttributeNames": {"#a": "x"}}},
-    ]) == ("ValidationException", "Value provided in ExpressionAttributeNames unused in "
-           "expressions: keys: {#a}")
+    assert error_of(
+        ddb.transact_get_items,
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": key("a")}},
+            {"Get": {"TableName": table, "Key": key("a")}},
+        ],
+    ) == ("ValidationException", DUPLICATE)
+    assert error_of(
+        ddb.transact_get_items,
+        TransactItems=[
+            {"Get": {"TableName": "no_such_table_tx", "Key": key("a")}},
+        ],
+    ) == ("ResourceNotFoundException", "Requested resource not found")
+    assert error_of(
+        ddb.transact_get_items,
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": key("a"), "ProjectionExpression": "!!!"}},
+        ],
+    ) == (
+        "ValidationException",
+        'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"',
+    )
+    assert error_of(
+        ddb.transact_get_items,
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": key("a"), "ExpressionAttributeNames": {"#a": "x"}}},
+        ],
+    ) == (
+        "ValidationException",
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}",
+    )
     assert error_of(unchecked.transact_get_items, TransactItems=[]) == (
         "ValidationException",
         "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy "

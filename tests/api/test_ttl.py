@@ -43,7 +43,8 @@ def test_refused_changes(ddb: Any, create_table: TableFactory) -> None:
     ) == ("ValidationException", "TimeToLive is already enabled")
     for enabled in (True, False):
         assert error_of(
-            ddb.update_time_to_live, TableName=name,
+            ddb.update_time_to_live,
+            TableName=name,
             TimeToLiveSpecification=spec(enabled, "other"),
         ) == (
             "ValidationException",
@@ -59,7 +60,8 @@ def test_missing_table(ddb: Any) -> None:
         ddb.update_time_to_live, TableName="no_such_table", TimeToLiveSpecification=spec(True)
     ) == ("ResourceNotFoundException", message)
     assert error_of(ddb.describe_time_to_live, TableName="no_such_table") == (
-        "ResourceNotFoundException", message
+        "ResourceNotFoundException",
+        message,
     )
 
 

@@ -9,13 +9,21 @@ from typing import Any
 import boto3
 import pytest
 
-from ddblite.embedded import Engine
+from ddblite.embedded.engine import Engine
 
 AWS_VARIABLES = (
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
 
 
@@ -56,6 +64,8 @@ def create_table(client: Any, name: str = "items", range_key: bool = False) -> N
         keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
         definitions.append({"AttributeName": "sk", "AttributeType": "N"})
     client.create_table(
-        TableName=name, KeySchema=keys, AttributeDefinitions=definitions,
+        TableName=name,
+        KeySchema=keys,
+        AttributeDefinitions=definitions,
         BillingMode="PAY_PER_REQUEST",
     )

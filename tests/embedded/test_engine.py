@@ -14,7 +14,7 @@ import pytest
 
 import ddblite
 from ddblite.clock import ManualClock
-from ddblite.embedded import Engine
+from ddblite.embedded.engine import Engine
 from tests.embedded.conftest import create_table
 
 pytestmark = pytest.mark.usefixtures("aws_home")
@@ -34,8 +34,10 @@ def test_bound_client_resource_and_streams_reach_their_engine(seen: list[Any]) -
             streams.list_streams()  # served or not, it reached the engine (below)
     targets = [target for _, target in seen]
     assert targets == [
-        "DynamoDB_20120810.CreateTable", "DynamoDB_20120810.PutItem",
-        "DynamoDB_20120810.GetItem", "DynamoDBStreams_20120810.ListStreams",
+        "DynamoDB_20120810.CreateTable",
+        "DynamoDB_20120810.PutItem",
+        "DynamoDB_20120810.GetItem",
+        "DynamoDBStreams_20120810.ListStreams",
     ]
     assert {engine_id for engine_id, _ in seen} == {id(engine)}
 
@@ -54,8 +56,9 @@ def test_a_bound_client_ignores_mocks_and_endpoints(
 
 
 def test_only_dynamodb_and_streams_clients() -> None:
-    with Engine() as engine, pytest.raises(
-        ValueError, match=r"^ddblite serves dynamodb and dynamodbstreams, not 's3'$"
+    with (
+        Engine() as engine,
+        pytest.raises(ValueError, match=r"^ddblite serves dynamodb and dynamodbstreams, not 's3'$"),
     ):
         engine.client("s3")
 
@@ -96,7 +99,8 @@ def test_ttl_expiry_and_stream_retention_follow_the_clock() -> None:
     with Engine(clock=clock) as engine:
         client = engine.client()
         client.create_table(
-            TableName="items", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            TableName="items",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
@@ -169,11 +173,14 @@ def test_serve_shares_the_engines_database() -> None:
             item = engine.client().get_item(TableName="items", Key={"pk": {"S": "over http"}})
             assert item["Item"] == {"pk": {"S": "over http"}}
             # The engine's upkeep (TTL) runs for requests over HTTP too.
-            remote.update_time_to_live(TableName="items", TimeToLiveSpecification={
-                "Enabled": True, "AttributeName": "expires"})
+            remote.update_time_to_live(
+                TableName="items",
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+            )
             now = int(engine.clock.now())
-            remote.put_item(TableName="items", Item={
-                "pk": {"S": "old"}, "expires": {"N": str(now + 1)}})
+            remote.put_item(
+                TableName="items", Item={"pk": {"S": "old"}, "expires": {"N": str(now + 1)}}
+            )
             engine.clock = ManualClock(now + 3)
             assert "Item" not in remote.get_item(TableName="items", Key={"pk": {"S": "old"}})
 
@@ -199,9 +206,9 @@ def test_pynamodb_models_are_routed() -> None:
 
 def test_import_ddblite_loads_neither_botocore_nor_the_engine() -> None:
     probe = (
-        "import sys, ddblite; before = sorted(m for m in ('botocore', 'ddblite.embedded', "
+        "import sys, ddblite; before = sorted(m for m in ('botocore', 'ddblite.embedded.engine', "
         "'ddblite.engine.database') if m in sys.modules); ddblite.mock; "
-        "print(before, 'ddblite.embedded' in sys.modules, ddblite.__all__)"
+        "print(before, 'ddblite.embedded.engine' in sys.modules, ddblite.__all__)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

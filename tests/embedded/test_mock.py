@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 import ddblite
-from ddblite.embedded import EVENTS, Engine, _route, route
+from ddblite.embedded.engine import EVENTS, Engine, _route, route
 from tests.embedded.conftest import create_table
 
 pytestmark = pytest.mark.usefixtures("aws_home")
@@ -47,7 +47,8 @@ def test_a_client_made_inside_reaches_the_engine() -> None:
 def test_resource_and_errors_come_through_botocore_as_from_a_server() -> None:
     with ddblite.mock():
         table = boto3.resource("dynamodb").create_table(
-            TableName="items", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            TableName="items",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
@@ -57,7 +58,8 @@ def test_resource_and_errors_come_through_botocore_as_from_a_server() -> None:
         with pytest.raises(client.exceptions.ResourceNotFoundException) as info:
             client.get_item(TableName="missing", Key={"pk": {"S": "a"}})
         assert info.value.response["Error"] == {
-            "Code": "ResourceNotFoundException", "Message": "Requested resource not found",
+            "Code": "ResourceNotFoundException",
+            "Message": "Requested resource not found",
         }
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -153,8 +155,10 @@ def canned(body: bytes, status: int = 200) -> Any:
             def stream(self, **kw: Any) -> Any:
                 yield body
 
-        headers = {"content-type": "application/x-amz-json-1.0",
-                   "x-amz-crc32": str(zlib.crc32(body))}
+        headers = {
+            "content-type": "application/x-amz-json-1.0",
+            "x-amz-crc32": str(zlib.crc32(body)),
+        }
         return AWSResponse(request.url, status, headers, Raw())
 
     return answer
@@ -163,7 +167,8 @@ def canned(body: bytes, status: int = 200) -> Any:
 def test_an_explicit_endpoint_url_is_left_alone(seen: list[Any]) -> None:
     with ddblite.mock():
         client = boto3.client(
-            "dynamodb", endpoint_url="http://127.0.0.1:9",
+            "dynamodb",
+            endpoint_url="http://127.0.0.1:9",
             config=Config(retries={"max_attempts": 1}, connect_timeout=1),
         )
         with pytest.raises(EndpointConnectionError):
@@ -173,8 +178,10 @@ def test_an_explicit_endpoint_url_is_left_alone(seen: list[Any]) -> None:
 
 @pytest.mark.parametrize(
     ("variable", "s3_endpoint"),
-    [("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-     ("AWS_ENDPOINT_URL_DYNAMODB", "https://s3.amazonaws.com")],
+    [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "https://s3.amazonaws.com"),
+    ],
 )
 def test_an_endpoint_in_the_environment_does_not_take_dynamodb_away(
     variable: str, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
@@ -195,10 +202,13 @@ def test_an_endpoint_in_the_environment_does_not_take_dynamodb_away(
 def test_other_services_are_left_alone(seen: list[Any]) -> None:
     with ddblite.mock():
         sts = boto3.client("sts")
-        sts.meta.events.register_last("before-send.sts", canned(
-            b"<GetCallerIdentityResponse><GetCallerIdentityResult><Account>111122223333"
-            b"</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
-        ))
+        sts.meta.events.register_last(
+            "before-send.sts",
+            canned(
+                b"<GetCallerIdentityResponse><GetCallerIdentityResult><Account>111122223333"
+                b"</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
+            ),
+        )
         assert sts.get_caller_identity()["Account"] == "111122223333"
     assert seen == []
 
@@ -365,9 +375,7 @@ def test_credentials_and_region_from_files_are_kept(aws_home: Path) -> None:
     assert arn == "arn:aws:dynamodb:ap-south-1:210987654321:table/items"
 
 
-def test_a_named_profile_region_counts(
-    aws_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_named_profile_region_counts(aws_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (aws_home / "config").write_text(
         "[profile work]\nregion = sa-east-1\naws_access_key_id = k\naws_secret_access_key = s\n"
     )

@@ -22,9 +22,7 @@ AUTH = (
 NOW = 1_700_000_000.0
 
 
-def open_backend(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[StorageBackend]:
+def open_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
     """The body of a parametrized ``backend`` fixture (``request.param`` names the backend)."""
     store = opener(request.param, request, tmp_path)()
     yield store
@@ -46,5 +44,3 @@ def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
     status, body = call(db, operation, **request)
     assert status == 200, body
     return body
-
-

@@ -16,7 +16,7 @@ from ddblite.engine import indexes
 from ddblite.engine.backfill import CHUNK, BackgroundWork
 from ddblite.engine.database import Database
 from ddblite.model.keycodec import encode, pk_hash
-from ddblite.storage.sqlite import SqliteBackend
+from ddblite.storage.sqlite.backend import SqliteBackend
 from tests.engine.test_indexes import CALLER, Client, definitions, gsi, key_schema, n, s
 from tests.pg_server import pg_server
 
@@ -29,8 +29,13 @@ def create_users(client: Client, count: int, billing: str = "PAY_PER_REQUEST") -
     extra: dict[str, Any] = {"BillingMode": billing}
     if billing == "PROVISIONED":
         extra["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-    client("CreateTable", TableName="users", AttributeDefinitions=definitions(pk="S"),
-           KeySchema=key_schema("pk"), **extra)
+    client(
+        "CreateTable",
+        TableName="users",
+        AttributeDefinitions=definitions(pk="S"),
+        KeySchema=key_schema("pk"),
+        **extra,
+    )
     for i in range(count):
         item: Item = {"pk": s(f"u{i}"), "n": n(str(i))}
         if i % 3:
@@ -40,7 +45,8 @@ def create_users(client: Client, count: int, billing: str = "PAY_PER_REQUEST") -
 
 def add_team_index(client: Client, projection: str = "KEYS_ONLY", **extra: Any) -> dict[str, Any]:
     return client(
-        "UpdateTable", TableName="users",
+        "UpdateTable",
+        TableName="users",
         AttributeDefinitions=definitions(team="S", n="N"),
         GlobalSecondaryIndexUpdates=[
             {"Create": {**gsi("by_team", "team", "n", projection), **extra}}
@@ -108,23 +114,30 @@ def test_new_gsi_backfills_in_chunks_and_keeps_writes_made_meanwhile(client: Cli
 
     # Reading a backfilling index is refused.
     assert client.error(
-        "Query", TableName="users", IndexName="by_team",
-        KeyConditionExpression="team = :t", ExpressionAttributeValues={":t": s("t1")},
+        "Query",
+        TableName="users",
+        IndexName="by_team",
+        KeyConditionExpression="team = :t",
+        ExpressionAttributeValues={":t": s("t1")},
     ) == ("ValidationException", "Cannot read from backfilling global secondary index: by_team")
 
     assert client.db.background.step()  # one chunk done, more to go
     assert 0 < len(client.rows("users", "by_team")) < len(expected_rows(client, "by_team"))
     # Writes while it runs: new items, moved keys, deletions, items leaving the index.
     for i in range(0, 3 * CHUNK, 17):
-        client("PutItem", TableName="users",
-               Item={"pk": s(f"u{i}"), "n": n(str(i)), "team": s("moved")})
+        client(
+            "PutItem",
+            TableName="users",
+            Item={"pk": s(f"u{i}"), "n": n(str(i)), "team": s("moved")},
+        )
     for i in range(5, 3 * CHUNK, 23):
         client("DeleteItem", TableName="users", Key={"pk": s(f"u{i}")})
     for i in range(1, 3 * CHUNK, 29):
         client("PutItem", TableName="users", Item={"pk": s(f"u{i}"), "n": n("0")})
     for i in range(40):
-        client("PutItem", TableName="users",
-               Item={"pk": s(f"new{i}"), "n": n(str(i)), "team": s("t1")})
+        client(
+            "PutItem", TableName="users", Item={"pk": s(f"new{i}"), "n": n(str(i)), "team": s("t1")}
+        )
     described = gsi_description(client, "by_team")
     assert (described["IndexStatus"], described["Backfilling"]) == ("CREATING", True)
 
@@ -135,14 +148,24 @@ def test_new_gsi_backfills_in_chunks_and_keeps_writes_made_meanwhile(client: Cli
     assert client("DescribeTable", TableName="users")["Table"]["TableStatus"] == "ACTIVE"
     assert stored_rows(client, "by_team") == expected_rows(client, "by_team")
     assert described["ItemCount"] == len(expected_rows(client, "by_team"))
-    page = client("Query", TableName="users", IndexName="by_team",
-                  KeyConditionExpression="team = :t", ExpressionAttributeValues={":t": s("t1")})
+    page = client(
+        "Query",
+        TableName="users",
+        IndexName="by_team",
+        KeyConditionExpression="team = :t",
+        ExpressionAttributeValues={":t": s("t1")},
+    )
     assert page["Count"] == len([r for r in expected_rows(client, "by_team") if b'"t1"' in r])
 
 
 def test_backfill_skips_items_whose_values_cannot_key_the_index(client: Client) -> None:
-    client("CreateTable", TableName="users", AttributeDefinitions=definitions(pk="S"),
-           KeySchema=key_schema("pk"), BillingMode="PAY_PER_REQUEST")
+    client(
+        "CreateTable",
+        TableName="users",
+        AttributeDefinitions=definitions(pk="S"),
+        KeySchema=key_schema("pk"),
+        BillingMode="PAY_PER_REQUEST",
+    )
     client("PutItem", TableName="users", Item={"pk": s("a"), "team": n("1"), "n": n("1")})
     client("PutItem", TableName="users", Item={"pk": s("b"), "team": s(""), "n": n("1")})
     client("PutItem", TableName="users", Item={"pk": s("c"), "team": s("x"), "n": n("1")})
@@ -161,8 +184,11 @@ def test_an_index_can_be_deleted_while_it_backfills(client: Client) -> None:
     create_users(client, 2 * CHUNK)
     add_team_index(client)
     client.db.background.step()
-    client("UpdateTable", TableName="users",
-           GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_team"}}])
+    client(
+        "UpdateTable",
+        TableName="users",
+        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_team"}}],
+    )
     client.db.background.run_all()
     table = client("DescribeTable", TableName="users")["Table"]
     assert "GlobalSecondaryIndexes" not in table
@@ -178,8 +204,11 @@ def test_deleted_index_rows_are_dropped_in_chunks(client: Client) -> None:
     client.db.background.run_all()
     index = client.table("users").index("by_team")
     assert index is not None
-    answer = client("UpdateTable", TableName="users",
-                    GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_team"}}])
+    answer = client(
+        "UpdateTable",
+        TableName="users",
+        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_team"}}],
+    )
     deleting = answer["TableDescription"]["GlobalSecondaryIndexes"]
     assert [(g["IndexName"], g["IndexStatus"]) for g in deleting] == [("by_team", "DELETING")]
     # Gone from the catalog at once: reads and writes no longer see it.
@@ -264,8 +293,9 @@ def test_inline_runner_finishes_a_job_on_submit() -> None:
 
 
 def update_error(client: Client, *updates: dict[str, Any], **extra: Any) -> tuple[str, str]:
-    return client.error("UpdateTable", TableName="users",
-                        GlobalSecondaryIndexUpdates=list(updates), **extra)
+    return client.error(
+        "UpdateTable", TableName="users", GlobalSecondaryIndexUpdates=list(updates), **extra
+    )
 
 
 CREATE = {"Create": gsi("by_team", "team")}
@@ -296,17 +326,20 @@ def test_update_table_index_request_rules(client: Client) -> None:
         "One or more parameter values were invalid: Only one global secondary index update "
         "per index is allowed simultaneously. Index: abc",
     )
-    assert client.error("UpdateTable", TableName="nope",
-                        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "abc"}}]) == (
-        "ResourceNotFoundException", "Requested resource not found: Table: nope not found"
-    )
+    assert client.error(
+        "UpdateTable",
+        TableName="nope",
+        GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "abc"}}],
+    ) == ("ResourceNotFoundException", "Requested resource not found: Table: nope not found")
 
 
 def test_update_table_create_rules(client: Client) -> None:
     create_users(client, 3)
-    limit = ("LimitExceededException",
-             "Subscriber limit exceeded: Only 1 online index can be created or deleted "
-             "simultaneously per table")
+    limit = (
+        "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table",
+    )
     second = {"Create": gsi("by_n", "n")}
     assert update_error(client, CREATE, second, AttributeDefinitions=DEFS) == limit
     assert update_error(client, CREATE) == (
@@ -334,41 +367,65 @@ def test_update_table_create_rules(client: Client) -> None:
         "PAY_PER_REQUEST",
     )
     client.db.background.inline = True
-    client("UpdateTable", TableName="users", AttributeDefinitions=DEFS,
-           GlobalSecondaryIndexUpdates=[CREATE])
+    client(
+        "UpdateTable",
+        TableName="users",
+        AttributeDefinitions=DEFS,
+        GlobalSecondaryIndexUpdates=[CREATE],
+    )
     assert update_error(client, CREATE, AttributeDefinitions=DEFS) == (
-        "ValidationException", "Attempting to create an index which already exists"
+        "ValidationException",
+        "Attempting to create an index which already exists",
     )
 
 
 def test_one_online_index_change_at_a_time(client: Client) -> None:
     create_users(client, 3)
     add_team_index(client)  # CREATING until the background runs
-    limit = ("LimitExceededException",
-             "Subscriber limit exceeded: Only 1 online index can be created or deleted "
-             "simultaneously per table")
-    assert update_error(client, {"Create": gsi("by_n", "n")},
-                        AttributeDefinitions=definitions(n="N")) == limit
+    limit = (
+        "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table",
+    )
+    assert (
+        update_error(client, {"Create": gsi("by_n", "n")}, AttributeDefinitions=definitions(n="N"))
+        == limit
+    )
     client.db.background.run_all()
-    client("UpdateTable", TableName="users", AttributeDefinitions=definitions(n="N"),
-           GlobalSecondaryIndexUpdates=[{"Create": gsi("by_n", "n")}])
+    client(
+        "UpdateTable",
+        TableName="users",
+        AttributeDefinitions=definitions(n="N"),
+        GlobalSecondaryIndexUpdates=[{"Create": gsi("by_n", "n")}],
+    )
     assert update_error(client, {"Delete": {"IndexName": "by_team"}}) == limit
     many = [{"Delete": {"IndexName": f"ix{i}"}} for i in range(6)]
     assert update_error(client, *many) == limit
 
 
 def test_update_table_delete_and_update_rules(client: Client) -> None:
-    client("CreateTable", TableName="users", BillingMode="PAY_PER_REQUEST",
-           AttributeDefinitions=definitions(pk="S", sk="S", team="S"),
-           KeySchema=key_schema("pk", "sk"),
-           LocalSecondaryIndexes=[{"IndexName": "local", "KeySchema": key_schema("pk", "team"),
-                                   "Projection": {"ProjectionType": "KEYS_ONLY"}}],
-           GlobalSecondaryIndexes=[gsi("by_team", "team")])
+    client(
+        "CreateTable",
+        TableName="users",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definitions(pk="S", sk="S", team="S"),
+        KeySchema=key_schema("pk", "sk"),
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "local",
+                "KeySchema": key_schema("pk", "team"),
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        GlobalSecondaryIndexes=[gsi("by_team", "team")],
+    )
     assert update_error(client, {"Delete": {"IndexName": "ghost"}}) == (
-        "ResourceNotFoundException", "Requested resource not found: Index ghost for table users"
+        "ResourceNotFoundException",
+        "Requested resource not found: Index ghost for table users",
     )
     assert update_error(client, {"Delete": {"IndexName": "local"}}) == (
-        "ValidationException", "Cannot delete an index that is not a GlobalSecondaryIndex: local"
+        "ValidationException",
+        "Cannot delete an index that is not a GlobalSecondaryIndex: local",
     )
     throughput = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
     assert update_error(
@@ -377,15 +434,19 @@ def test_update_table_delete_and_update_rules(client: Client) -> None:
     huge = {"ReadCapacityUnits": 1_000_000_000_001, "WriteCapacityUnits": 1}
     assert update_error(
         client, {"Update": {"IndexName": "ghost", "ProvisionedThroughput": huge}}
-    ) == ("ValidationException",
-          "This operation cannot be performed with given input values. Please contact DynamoDB "
-          "service team for more info: Action Blocked: IndexUpdate")
+    ) == (
+        "ValidationException",
+        "This operation cannot be performed with given input values. Please contact DynamoDB "
+        "service team for more info: Action Blocked: IndexUpdate",
+    )
     assert update_error(
         client, {"Update": {"IndexName": "by_team", "ProvisionedThroughput": throughput}}
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
-          "WriteCapacityUnits can be specified for index: by_team when BillingMode is "
-          "PAY_PER_REQUEST")
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+        "WriteCapacityUnits can be specified for index: by_team when BillingMode is "
+        "PAY_PER_REQUEST",
+    )
     assert update_error(client, {"Update": {"IndexName": "by_team"}}) == (
         "ValidationException",
         "One or more parameter values were invalid: The only Updates for index: by_team when "
@@ -402,47 +463,75 @@ def test_provisioned_gsi_throughput_updates(client: Client) -> None:
         "for index: by_team",
     )
     client.db.background.inline = True
-    client("UpdateTable", TableName="users", AttributeDefinitions=DEFS,
-           GlobalSecondaryIndexUpdates=[
-               {"Create": {**gsi("by_team", "team"), "ProvisionedThroughput": throughput}}])
+    client(
+        "UpdateTable",
+        TableName="users",
+        AttributeDefinitions=DEFS,
+        GlobalSecondaryIndexUpdates=[
+            {"Create": {**gsi("by_team", "team"), "ProvisionedThroughput": throughput}}
+        ],
+    )
     assert gsi_description(client, "by_team")["ProvisionedThroughput"] == {
-        "NumberOfDecreasesToday": 0, **throughput
+        "NumberOfDecreasesToday": 0,
+        **throughput,
     }
     assert update_error(
         client, {"Update": {"IndexName": "by_team", "ProvisionedThroughput": throughput}}
-    ) == ("ValidationException",
-          "The provisioned throughput for the index by_team will not change. The requested "
-          "value equals the current value. Current ReadCapacityUnits provisioned for the index "
-          "by_team: 3. Requested ReadCapacityUnits: 3. Current WriteCapacityUnits provisioned "
-          "for the index by_team: 4. Requested WriteCapacityUnits: 4. Refer to the Amazon "
-          "DynamoDB Developer Guide for current limits and how to request higher limits.")
+    ) == (
+        "ValidationException",
+        "The provisioned throughput for the index by_team will not change. The requested "
+        "value equals the current value. Current ReadCapacityUnits provisioned for the index "
+        "by_team: 3. Requested ReadCapacityUnits: 3. Current WriteCapacityUnits provisioned "
+        "for the index by_team: 4. Requested WriteCapacityUnits: 4. Refer to the Amazon "
+        "DynamoDB Developer Guide for current limits and how to request higher limits.",
+    )
     lower = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 4}
-    client("UpdateTable", TableName="users", GlobalSecondaryIndexUpdates=[
-        {"Update": {"IndexName": "by_team", "ProvisionedThroughput": lower}}])
+    client(
+        "UpdateTable",
+        TableName="users",
+        GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by_team", "ProvisionedThroughput": lower}}
+        ],
+    )
     described = gsi_description(client, "by_team")["ProvisionedThroughput"]
     assert (described["ReadCapacityUnits"], described["NumberOfDecreasesToday"]) == (1, 1)
     assert update_error(
-        client, {"Delete": {"IndexName": "by_team"}},
+        client,
+        {"Delete": {"IndexName": "by_team"}},
         ProvisionedThroughput={"ReadCapacityUnits": 9, "WriteCapacityUnits": 9},
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: You cannot create or delete index while "
-          "updating table IOPS")
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: You cannot create or delete index while "
+        "updating table IOPS",
+    )
 
 
 def test_billing_switches_carry_gsi_throughput(client: Client) -> None:
     create_users(client, 2)
     client.db.background.inline = True
     add_team_index(client)
-    switch = {"BillingMode": "PROVISIONED",
-              "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}
+    switch = {
+        "BillingMode": "PROVISIONED",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    }
     assert client.error("UpdateTable", TableName="users", **switch) == (
         "ValidationException",
         "One or more parameter values were invalid: ProvisionedThroughput must be specified "
         "for index: by_team",
     )
-    client("UpdateTable", TableName="users", **switch, GlobalSecondaryIndexUpdates=[
-        {"Update": {"IndexName": "by_team",
-                    "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3}}}])
+    client(
+        "UpdateTable",
+        TableName="users",
+        **switch,
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Update": {
+                    "IndexName": "by_team",
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3},
+                }
+            }
+        ],
+    )
     throughput = gsi_description(client, "by_team")["ProvisionedThroughput"]
     assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (2, 3)
     client("UpdateTable", TableName="users", BillingMode="PAY_PER_REQUEST")
@@ -477,7 +566,7 @@ def test_backfill_races_concurrent_writers(kind: str, request: pytest.FixtureReq
     if kind == "sqlite":
         db = Database(SqliteBackend())
     else:
-        from ddblite.storage.postgres import PostgresBackend
+        from ddblite.storage.postgres.backend import PostgresBackend
         from tests.pg_server import PgServer
 
         server: PgServer = request.getfixturevalue("pg_server")
@@ -527,8 +616,12 @@ def test_backfill_races_concurrent_writers(kind: str, request: pytest.FixtureReq
 def test_index_changes_do_not_combine_with_stream_changes(client: Client) -> None:
     create_users(client, 1)
     assert update_error(
-        client, CREATE, AttributeDefinitions=DEFS,
+        client,
+        CREATE,
+        AttributeDefinitions=DEFS,
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: You cannot create or delete index while "
-          "changing stream status")
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: You cannot create or delete index while "
+        "changing stream status",
+    )

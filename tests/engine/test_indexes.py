@@ -17,7 +17,7 @@ from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import TableSchema
 from ddblite.protocol.dispatch import handle
-from ddblite.storage.sqlite import SqliteBackend
+from ddblite.storage.sqlite.backend import SqliteBackend
 
 Item = dict[str, Any]
 AUTH = (
@@ -80,13 +80,17 @@ def definitions(**types: str) -> list[dict[str, str]]:
     return [{"AttributeName": k, "AttributeType": v} for k, v in types.items()]
 
 
-def gsi(name: str, hash_name: str, range_name: str | None = None,
-        projection: str = "ALL", include: list[str] | None = None) -> dict[str, Any]:
+def gsi(
+    name: str,
+    hash_name: str,
+    range_name: str | None = None,
+    projection: str = "ALL",
+    include: list[str] | None = None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"ProjectionType": projection}
     if include is not None:
         spec["NonKeyAttributes"] = include
-    return {"IndexName": name, "KeySchema": key_schema(hash_name, range_name),
-            "Projection": spec}
+    return {"IndexName": name, "KeySchema": key_schema(hash_name, range_name), "Projection": spec}
 
 
 def by_key(rows: list[Item]) -> list[Item]:
@@ -103,7 +107,9 @@ def orders(client: Client) -> Client:
     """orders (pk S, sk S): GSI status_all (Status, Ts; ALL), GSI status_keys (Status;
     KEYS_ONLY), GSI status_inc (Status, Ts; INCLUDE total, note), LSI by_ts (pk, Ts; ALL)."""
     client(
-        "CreateTable", TableName="orders", BillingMode="PAY_PER_REQUEST",
+        "CreateTable",
+        TableName="orders",
+        BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=definitions(pk="S", sk="S", Status="S", Ts="N"),
         KeySchema=key_schema("pk", "sk"),
         GlobalSecondaryIndexes=[
@@ -112,15 +118,24 @@ def orders(client: Client) -> Client:
             gsi("status_inc", "Status", "Ts", "INCLUDE", ["total", "note"]),
         ],
         LocalSecondaryIndexes=[
-            {"IndexName": "by_ts", "KeySchema": key_schema("pk", "Ts"),
-             "Projection": {"ProjectionType": "ALL"}},
+            {
+                "IndexName": "by_ts",
+                "KeySchema": key_schema("pk", "Ts"),
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
     )
     return client
 
 
-ORDER = {"pk": s("c1"), "sk": s("o1"), "Status": s("NEW"), "Ts": n("5"), "total": n("12.5"),
-         "other": s("x")}
+ORDER = {
+    "pk": s("c1"),
+    "sk": s("o1"),
+    "Status": s("NEW"),
+    "Ts": n("5"),
+    "total": n("12.5"),
+    "other": s("x"),
+}
 
 
 # --- rows and projections ------------------------------------------------------------------
@@ -185,7 +200,9 @@ def test_describe_reports_index_counts_sizes_and_arns(orders: Client) -> None:
         "arn:aws:dynamodb:us-east-1:000000000000:table/orders/index/status_keys"
     )
     assert keys_only["ProvisionedThroughput"] == {
-        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": 0,
+        "WriteCapacityUnits": 0,
     }
     assert "Backfilling" not in keys_only  # never for indexes made by CreateTable
     lsi = table["LocalSecondaryIndexes"][0]
@@ -221,8 +238,11 @@ def test_empty_index_key_is_rejected(orders: Client) -> None:
 
 def test_empty_binary_and_oversized_index_keys(client: Client) -> None:
     client(
-        "CreateTable", TableName="bin", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=definitions(pk="S", b="B", r="S"), KeySchema=key_schema("pk"),
+        "CreateTable",
+        TableName="bin",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definitions(pk="S", b="B", r="S"),
+        KeySchema=key_schema("pk"),
         GlobalSecondaryIndexes=[gsi("gsi_b", "b", "r")],
     )
     assert client.error("PutItem", TableName="bin", Item={"pk": s("a"), "b": {"B": ""}}) == (
@@ -241,8 +261,11 @@ def test_empty_binary_and_oversized_index_keys(client: Client) -> None:
 
 def test_the_alphabetically_first_violated_index_is_named(client: Client) -> None:
     client(
-        "CreateTable", TableName="two", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=definitions(pk="S", a="S", b="N"), KeySchema=key_schema("pk"),
+        "CreateTable",
+        TableName="two",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definitions(pk="S", a="S", b="N"),
+        KeySchema=key_schema("pk"),
         GlobalSecondaryIndexes=[gsi("zeta", "a"), gsi("alpha", "b")],
     )
     _, message = client.error(
@@ -278,30 +301,40 @@ def test_capacity_charges_each_index_for_its_own_entry(orders: Client) -> None:
     big = {**ORDER, "other": s("x" * 3000)}
     # Insert: ALL entries cost the item's 3 KB, KEYS_ONLY and INCLUDE entries 1 unit.
     assert consumed(orders, "PutItem", TableName="orders", Item=big) == {
-        "TableName": "orders", "CapacityUnits": 11.0, "Table": {"CapacityUnits": 3.0},
+        "TableName": "orders",
+        "CapacityUnits": 11.0,
+        "Table": {"CapacityUnits": 3.0},
         "GlobalSecondaryIndexes": {
-            "status_all": {"CapacityUnits": 3.0}, "status_keys": {"CapacityUnits": 1.0},
+            "status_all": {"CapacityUnits": 3.0},
+            "status_keys": {"CapacityUnits": 1.0},
             "status_inc": {"CapacityUnits": 1.0},
         },
         "LocalSecondaryIndexes": {"by_ts": {"CapacityUnits": 3.0}},
     }
     # The same item again: no index entry changes, so no index is charged.
     assert consumed(orders, "PutItem", TableName="orders", Item=big) == {
-        "TableName": "orders", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 3.0},
+        "TableName": "orders",
+        "CapacityUnits": 3.0,
+        "Table": {"CapacityUnits": 3.0},
     }
     # A non-key attribute only ALL projections hold: in place, the larger entry.
     changed = {**big, "other": s("y")}
     assert consumed(orders, "PutItem", TableName="orders", Item=changed) == {
-        "TableName": "orders", "CapacityUnits": 9.0, "Table": {"CapacityUnits": 3.0},
+        "TableName": "orders",
+        "CapacityUnits": 9.0,
+        "Table": {"CapacityUnits": 3.0},
         "GlobalSecondaryIndexes": {"status_all": {"CapacityUnits": 3.0}},
         "LocalSecondaryIndexes": {"by_ts": {"CapacityUnits": 3.0}},
     }
     # An index key change is a delete plus a put in every index keyed on it.
     moved = {**changed, "Status": s("DONE")}
     assert consumed(orders, "PutItem", TableName="orders", Item=moved) == {
-        "TableName": "orders", "CapacityUnits": 8.0, "Table": {"CapacityUnits": 1.0},
+        "TableName": "orders",
+        "CapacityUnits": 8.0,
+        "Table": {"CapacityUnits": 1.0},
         "GlobalSecondaryIndexes": {
-            "status_all": {"CapacityUnits": 2.0}, "status_keys": {"CapacityUnits": 2.0},
+            "status_all": {"CapacityUnits": 2.0},
+            "status_keys": {"CapacityUnits": 2.0},
             "status_inc": {"CapacityUnits": 2.0},
         },
         "LocalSecondaryIndexes": {"by_ts": {"CapacityUnits": 1.0}},
@@ -309,9 +342,12 @@ def test_capacity_charges_each_index_for_its_own_entry(orders: Client) -> None:
     # A delete removes every entry the item had.
     key = {"pk": s("c1"), "sk": s("o1")}
     assert consumed(orders, "DeleteItem", TableName="orders", Key=key) == {
-        "TableName": "orders", "CapacityUnits": 5.0, "Table": {"CapacityUnits": 1.0},
+        "TableName": "orders",
+        "CapacityUnits": 5.0,
+        "Table": {"CapacityUnits": 1.0},
         "GlobalSecondaryIndexes": {
-            "status_all": {"CapacityUnits": 1.0}, "status_keys": {"CapacityUnits": 1.0},
+            "status_all": {"CapacityUnits": 1.0},
+            "status_keys": {"CapacityUnits": 1.0},
             "status_inc": {"CapacityUnits": 1.0},
         },
         "LocalSecondaryIndexes": {"by_ts": {"CapacityUnits": 1.0}},
@@ -326,8 +362,9 @@ def test_total_capacity_includes_index_units(orders: Client) -> None:
 def test_write_units_sets_compare_unordered() -> None:
     assert indexes.same_item({"a": {"SS": ["x", "y"]}}, {"a": {"SS": ["y", "x"]}})
     assert not indexes.same_item({"a": {"L": [s("x"), s("y")]}}, {"a": {"L": [s("y"), s("x")]}})
-    assert indexes.same_item({"m": {"M": {"n": {"NS": ["1", "2"]}}}},
-                             {"m": {"M": {"n": {"NS": ["2", "1"]}}}})
+    assert indexes.same_item(
+        {"m": {"M": {"n": {"NS": ["1", "2"]}}}}, {"m": {"M": {"n": {"NS": ["2", "1"]}}}}
+    )
 
 
 # --- LSI item collections ----------------------------------------------------------------
@@ -336,7 +373,8 @@ def test_write_units_sets_compare_unordered() -> None:
 def test_item_collection_metrics_for_tables_with_an_lsi(orders: Client) -> None:
     answer = orders("PutItem", TableName="orders", Item=ORDER, ReturnItemCollectionMetrics="SIZE")
     assert answer["ItemCollectionMetrics"] == {
-        "ItemCollectionKey": {"pk": s("c1")}, "SizeEstimateRangeGB": [0.0, 1.0]
+        "ItemCollectionKey": {"pk": s("c1")},
+        "SizeEstimateRangeGB": [0.0, 1.0],
     }
     assert "ItemCollectionMetrics" not in orders(
         "PutItem", TableName="orders", Item=ORDER, ReturnItemCollectionMetrics="NONE"
@@ -344,11 +382,20 @@ def test_item_collection_metrics_for_tables_with_an_lsi(orders: Client) -> None:
 
 
 def test_no_item_collection_metrics_without_an_lsi(client: Client) -> None:
-    client("CreateTable", TableName="plain", BillingMode="PAY_PER_REQUEST",
-           AttributeDefinitions=definitions(pk="S", g="S"), KeySchema=key_schema("pk"),
-           GlobalSecondaryIndexes=[gsi("by_g", "g")])
-    answer = client("PutItem", TableName="plain", Item={"pk": s("a"), "g": s("b")},
-                    ReturnItemCollectionMetrics="SIZE")
+    client(
+        "CreateTable",
+        TableName="plain",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definitions(pk="S", g="S"),
+        KeySchema=key_schema("pk"),
+        GlobalSecondaryIndexes=[gsi("by_g", "g")],
+    )
+    answer = client(
+        "PutItem",
+        TableName="plain",
+        Item={"pk": s("a"), "g": s("b")},
+        ReturnItemCollectionMetrics="SIZE",
+    )
     assert "ItemCollectionMetrics" not in answer
 
 
@@ -359,7 +406,8 @@ def test_item_collection_size_limit(orders: Client) -> None:
     orders("PutItem", TableName="orders", Item=item)
     orders("PutItem", TableName="orders", Item={**item, "sk": s("o2")})
     assert orders.error("PutItem", TableName="orders", Item={**item, "sk": s("o3")}) == (
-        "ItemCollectionSizeLimitExceededException", "Collection size exceeded."
+        "ItemCollectionSizeLimitExceededException",
+        "Collection size exceeded.",
     )
     assert orders("Scan", TableName="orders")["Count"] == 2
     assert len(orders.rows("orders", "status_all")) == 2
@@ -373,7 +421,8 @@ def test_lsi_entries_count_towards_the_item_size_limit(orders: Client) -> None:
     # 250 KB fits 400 KB alone, but not with its 250 KB by_ts (ALL) entry.
     item = {**ORDER, "other": s("x" * 250_000)}
     assert orders.error("PutItem", TableName="orders", Item=item) == (
-        "ValidationException", "Item size has exceeded the maximum allowed size"
+        "ValidationException",
+        "Item size has exceeded the maximum allowed size",
     )
     # Without the LSI key attribute the item is in no LSI and fits.
     item.pop("Ts")
@@ -385,8 +434,10 @@ def test_lsi_entries_count_towards_the_item_size_limit(orders: Client) -> None:
 
 def create_error(client: Client, **extra: Any) -> tuple[str, str]:
     request: dict[str, Any] = {
-        "TableName": "bad", "AttributeDefinitions": definitions(pk="S", g="S"),
-        "KeySchema": key_schema("pk"), "BillingMode": "PAY_PER_REQUEST",
+        "TableName": "bad",
+        "AttributeDefinitions": definitions(pk="S", g="S"),
+        "KeySchema": key_schema("pk"),
+        "BillingMode": "PAY_PER_REQUEST",
     }
     request.update(extra)
     return client.error("CreateTable", **request)
@@ -394,17 +445,22 @@ def create_error(client: Client, **extra: Any) -> tuple[str, str]:
 
 def test_create_table_index_rules(client: Client) -> None:
     assert create_error(
-        client, BillingMode="PROVISIONED",
+        client,
+        BillingMode="PROVISIONED",
         ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
         GlobalSecondaryIndexes=[gsi("by_g", "g")],
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: ProvisionedThroughput is not specified "
-          "for index: by_g")
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: ProvisionedThroughput is not specified "
+        "for index: by_g",
+    )
     assert create_error(
-        client, GlobalSecondaryIndexes=[gsi("by_g", "g", projection="INCLUDE",
-                                            include=["a", "b", "a"])],
-    ) == ("ValidationException",
-          "One or more parameter values were invalid: Duplicate element in NonKeyAttributes: a")
+        client,
+        GlobalSecondaryIndexes=[gsi("by_g", "g", projection="INCLUDE", include=["a", "b", "a"])],
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Duplicate element in NonKeyAttributes: a",
+    )
     # At most 20 per index (the request shape), at most 100 summed over all indexes.
     many = [f"a{i}" for i in range(20)]
     six = [gsi(f"by_g{i}", "g", projection="INCLUDE", include=many) for i in range(6)]
@@ -414,20 +470,33 @@ def test_create_table_index_rules(client: Client) -> None:
         "One or more parameter values were invalid: Number of projected attributes in all "
         "indexes exceeds limit of 100",
     )
-    client("CreateTable", TableName="fine", BillingMode="PAY_PER_REQUEST",
-           AttributeDefinitions=definitions(pk="S", g="S"), KeySchema=key_schema("pk"),
-           GlobalSecondaryIndexes=six[:5])
+    client(
+        "CreateTable",
+        TableName="fine",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definitions(pk="S", g="S"),
+        KeySchema=key_schema("pk"),
+        GlobalSecondaryIndexes=six[:5],
+    )
 
 
 def test_provisioned_table_gsis_carry_their_throughput(client: Client) -> None:
-    index = {**gsi("by_g", "g"),
-             "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4}}
-    answer = client("CreateTable", TableName="prov", KeySchema=key_schema("pk"),
-                    AttributeDefinitions=definitions(pk="S", g="S"),
-                    ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
-                    GlobalSecondaryIndexes=[index])
+    index = {
+        **gsi("by_g", "g"),
+        "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 4},
+    }
+    answer = client(
+        "CreateTable",
+        TableName="prov",
+        KeySchema=key_schema("pk"),
+        AttributeDefinitions=definitions(pk="S", g="S"),
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        GlobalSecondaryIndexes=[index],
+    )
     described = answer["TableDescription"]["GlobalSecondaryIndexes"][0]
     assert described["IndexStatus"] == "CREATING"
     assert described["ProvisionedThroughput"] == {
-        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 3, "WriteCapacityUnits": 4
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": 3,
+        "WriteCapacityUnits": 4,
     }

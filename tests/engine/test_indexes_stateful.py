@@ -51,16 +51,28 @@ class IndexModel(RuleBasedStateMachine):
     @initialize()
     def create(self) -> None:
         self.client(
-            "CreateTable", TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+            "CreateTable",
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=definitions(pk="S", sk="N", g="S", h="N"),
             KeySchema=key_schema("pk", "sk"),
-            GlobalSecondaryIndexes=[gsi("by_g", "g", None, "INCLUDE", ["v"]),
-                                    gsi("by_g_h", "g", "h", "ALL")],
-            LocalSecondaryIndexes=[{"IndexName": "by_h", "KeySchema": key_schema("pk", "h"),
-                                    "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            GlobalSecondaryIndexes=[
+                gsi("by_g", "g", None, "INCLUDE", ["v"]),
+                gsi("by_g_h", "g", "h", "ALL"),
+            ],
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": "by_h",
+                    "KeySchema": key_schema("pk", "h"),
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
         )
-        self.specs = {"by_g": ("g", None, "INCLUDE", ("v",)),
-                      "by_g_h": ("g", "h", "ALL", ()), "by_h": ("pk", "h", "KEYS_ONLY", ())}
+        self.specs = {
+            "by_g": ("g", None, "INCLUDE", ("v",)),
+            "by_g_h": ("g", "h", "ALL", ()),
+            "by_h": ("pk", "h", "KEYS_ONLY", ()),
+        }
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -91,13 +103,16 @@ class IndexModel(RuleBasedStateMachine):
                 sets.append(f"{name} = :{name}")
                 values[f":{name}"] = {kind: value}
         expression = " ".join(
-            part for part in (
+            part
+            for part in (
                 "SET " + ", ".join(sets) if sets else "",
                 "REMOVE " + ", ".join(removes) if removes else "",
-            ) if part
+            )
+            if part
         )
         request: dict[str, Any] = {
-            "TableName": TABLE, "Key": {"pk": {"S": pk}, "sk": {"N": str(sk)}},
+            "TableName": TABLE,
+            "Key": {"pk": {"S": pk}, "sk": {"N": str(sk)}},
             "UpdateExpression": expression,
         }
         if values:
@@ -114,16 +129,20 @@ class IndexModel(RuleBasedStateMachine):
         self.client("DeleteItem", TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"N": str(sk)}})
         self.items.pop((pk, sk), None)
 
-    @rule(puts=st.lists(st.tuples(PKS, SKS, G, H, V), max_size=6), deletes=st.lists(
-        st.tuples(PKS, SKS), max_size=4))
-    def batch(self, puts: list[tuple[str, int, str | None, str | None, str | None]],
-              deletes: list[tuple[str, int]]) -> None:
+    @rule(
+        puts=st.lists(st.tuples(PKS, SKS, G, H, V), max_size=6),
+        deletes=st.lists(st.tuples(PKS, SKS), max_size=4),
+    )
+    def batch(
+        self,
+        puts: list[tuple[str, int, str | None, str | None, str | None]],
+        deletes: list[tuple[str, int]],
+    ) -> None:
         requests: dict[tuple[str, int], dict[str, Any]] = {}
         for pk, sk, g, h, v in puts:
             requests[(pk, sk)] = {"PutRequest": {"Item": self.make(pk, sk, g, h, v)}}
         for pk, sk in deletes:
-            requests[(pk, sk)] = {
-                "DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"N": str(sk)}}}}
+            requests[(pk, sk)] = {"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"N": str(sk)}}}}
         if not requests:
             return
         self.client("BatchWriteItem", RequestItems={TABLE: list(requests.values())})
@@ -139,8 +158,7 @@ class IndexModel(RuleBasedStateMachine):
         table = self.client.table(TABLE)
         return any(index.status == "CREATING" for index in table.indexes)
 
-    @rule(hash_name=st.sampled_from(["g", "h"]), with_range=st.booleans(),
-          projection=PROJECTIONS)
+    @rule(hash_name=st.sampled_from(["g", "h"]), with_range=st.booleans(), projection=PROJECTIONS)
     def add_index(self, hash_name: str, with_range: bool, projection: str) -> None:
         if self.creating() or len(self.specs) >= 6:
             return
@@ -152,9 +170,14 @@ class IndexModel(RuleBasedStateMachine):
         defs = definitions(**{hash_name: types[hash_name]})
         if range_name is not None:
             defs += definitions(**{range_name: types[range_name]})
-        self.client("UpdateTable", TableName=TABLE, AttributeDefinitions=defs,
-                    GlobalSecondaryIndexUpdates=[
-                        {"Create": gsi(name, hash_name, range_name, projection, include)}])
+        self.client(
+            "UpdateTable",
+            TableName=TABLE,
+            AttributeDefinitions=defs,
+            GlobalSecondaryIndexUpdates=[
+                {"Create": gsi(name, hash_name, range_name, projection, include)}
+            ],
+        )
         self.specs[name] = (hash_name, range_name, projection, tuple(include or ()))
 
     @rule(data=st.data())
@@ -168,8 +191,11 @@ class IndexModel(RuleBasedStateMachine):
         assert index is not None
         if index.status != "CREATING" and self.creating():
             return  # one online index change at a time
-        self.client("UpdateTable", TableName=TABLE,
-                    GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}])
+        self.client(
+            "UpdateTable",
+            TableName=TABLE,
+            GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}],
+        )
         del self.specs[name]
         self.dropped.append(index.index_id)
 
@@ -203,8 +229,10 @@ class IndexModel(RuleBasedStateMachine):
         assert {index.name for index in table.indexes} == set(self.specs)
         with self.client.db.backend.read() as r:
             for index in table.indexes:
-                stored = sorted(orjson.dumps(orjson.loads(row.body), option=orjson.OPT_SORT_KEYS)
-                                for row in indexes.rows_of(r, index))
+                stored = sorted(
+                    orjson.dumps(orjson.loads(row.body), option=orjson.OPT_SORT_KEYS)
+                    for row in indexes.rows_of(r, index)
+                )
                 expected = self.expected(index.name)
                 if index.status == "ACTIVE":
                     assert stored == expected, index.name

@@ -112,31 +112,52 @@ def test_reads_again_from_the_start_when_1_mb_falls_inside_one_piece() -> None:
 
 @pytest.fixture
 def table(db: Database) -> str:
-    ok(db, "CreateTable", TableName="reads", BillingMode="PAY_PER_REQUEST",
-       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                             {"AttributeName": "sk", "AttributeType": "N"}],
-       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+    ok(
+        db,
+        "CreateTable",
+        TableName="reads",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )
     return "reads"
 
 
-def fill(db: Database, table: str, pk: str, count: int, pad: int = 0,
-         big: frozenset[int] = frozenset()) -> None:
+def fill(
+    db: Database, table: str, pk: str, count: int, pad: int = 0, big: frozenset[int] = frozenset()
+) -> None:
     for start in range(0, count, 25):
         requests = [
-            {"PutRequest": {"Item": {
-                "pk": {"S": pk}, "sk": {"N": str(i)},
-                "d": {"S": "x" * (10_000 if i in big else pad or 1)},
-            }}}
+            {
+                "PutRequest": {
+                    "Item": {
+                        "pk": {"S": pk},
+                        "sk": {"N": str(i)},
+                        "d": {"S": "x" * (10_000 if i in big else pad or 1)},
+                    }
+                }
+            }
             for i in range(start, min(count, start + 25))
         ]
         assert ok(db, "BatchWriteItem", RequestItems={table: requests})["UnprocessedItems"] == {}
 
 
 def query(db: Database, table: str, pk: str, **extra: Any) -> dict[str, Any]:
-    return ok(db, "Query", TableName=table, KeyConditionExpression="pk = :p",
-              ExpressionAttributeValues={":p": {"S": pk}}, ReturnConsumedCapacity="TOTAL",
-              **extra)
+    return ok(
+        db,
+        "Query",
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": pk}},
+        ReturnConsumedCapacity="TOTAL",
+        **extra,
+    )
 
 
 def sort_keys(answer: dict[str, Any]) -> list[int]:

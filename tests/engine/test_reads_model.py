@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ddblite.engine.database import Database
 from ddblite.model import numbers
 from ddblite.protocol.dispatch import handle
-from ddblite.storage.sqlite import SqliteBackend
+from ddblite.storage.sqlite.backend import SqliteBackend
 
 Item = dict[str, Any]
 AUTH = (
@@ -50,8 +50,9 @@ class ReadsModel(RuleBasedStateMachine):
         self.items: dict[tuple[str, str], Item] = {}
 
     def call(self, operation: str, **request: Any) -> dict[str, Any]:
-        status, body = handle(self.db, "DynamoDB_20120810." + operation, AUTH,
-                              orjson.dumps(request))
+        status, body = handle(
+            self.db, "DynamoDB_20120810." + operation, AUTH, orjson.dumps(request)
+        )
         answer: dict[str, Any] = orjson.loads(body)
         if status != 200:
             raise Failure(f"{operation} {request} -> {answer}")
@@ -59,31 +60,48 @@ class ReadsModel(RuleBasedStateMachine):
 
     @initialize()
     def create(self) -> None:
-        key = [{"AttributeName": "pk", "KeyType": "HASH"},
-               {"AttributeName": "sk", "KeyType": "RANGE"}]
+        key = [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
         self.call(
-            "CreateTable", TableName=TABLE, KeySchema=key, BillingMode="PAY_PER_REQUEST",
+            "CreateTable",
+            TableName=TABLE,
+            KeySchema=key,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[
                 {"AttributeName": n, "AttributeType": t}
                 for n, t in (("pk", "S"), ("sk", "S"), ("g", "S"), ("n", "N"))
             ],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "by_g",
-                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
-                              {"AttributeName": "n", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
-            }],
-            LocalSecondaryIndexes=[{
-                "IndexName": "by_n",
-                "KeySchema": [key[0], {"AttributeName": "n", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"},
+                        {"AttributeName": "n", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["v"]},
+                }
+            ],
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": "by_n",
+                    "KeySchema": [key[0], {"AttributeName": "n", "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
         )
 
     # --- writes ------------------------------------------------------------------------------
 
-    @rule(pk=PARTITIONS, sk=SORT_KEYS, g=st.one_of(st.none(), PARTITIONS),
-          n=st.one_of(st.none(), NUMBERS), v=VALUES, extra=st.booleans())
+    @rule(
+        pk=PARTITIONS,
+        sk=SORT_KEYS,
+        g=st.one_of(st.none(), PARTITIONS),
+        n=st.one_of(st.none(), NUMBERS),
+        v=VALUES,
+        extra=st.booleans(),
+    )
     def put(self, pk: str, sk: str, g: str | None, n: str | None, v: str, extra: bool) -> None:
         item: Item = {"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": v}}
         if g is not None:
@@ -100,14 +118,21 @@ class ReadsModel(RuleBasedStateMachine):
         self.call("DeleteItem", TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"S": sk}})
         self.items.pop((pk, sk), None)
 
-    @rule(keys=st.lists(st.tuples(PARTITIONS, SORT_KEYS), min_size=1, max_size=8, unique=True),
-          data=st.data())
+    @rule(
+        keys=st.lists(st.tuples(PARTITIONS, SORT_KEYS), min_size=1, max_size=8, unique=True),
+        data=st.data(),
+    )
     def batch_write(self, keys: list[tuple[str, str]], data: st.DataObject) -> None:
         requests = []
         for pk, sk in keys:
             if data.draw(st.booleans()):
-                item = {"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": data.draw(VALUES)},
-                        "g": {"S": data.draw(PARTITIONS)}, "n": {"N": data.draw(NUMBERS)}}
+                item = {
+                    "pk": {"S": pk},
+                    "sk": {"S": sk},
+                    "v": {"S": data.draw(VALUES)},
+                    "g": {"S": data.draw(PARTITIONS)},
+                    "n": {"N": data.draw(NUMBERS)},
+                }
                 requests.append({"PutRequest": {"Item": item}})
                 self.items[(pk, sk)] = canonical(item)
             else:
@@ -119,11 +144,23 @@ class ReadsModel(RuleBasedStateMachine):
 
     # --- reads -------------------------------------------------------------------------------
 
-    @rule(pk=PARTITIONS, op=st.one_of(st.none(), st.sampled_from(SORT_OPS)),
-          bounds=st.lists(SORT_KEYS, min_size=2, max_size=2).map(sorted), limit=LIMITS,
-          forward=st.booleans(), only=st.one_of(st.none(), VALUES))
-    def query(self, pk: str, op: str | None, bounds: list[str], limit: int | None,
-              forward: bool, only: str | None) -> None:
+    @rule(
+        pk=PARTITIONS,
+        op=st.one_of(st.none(), st.sampled_from(SORT_OPS)),
+        bounds=st.lists(SORT_KEYS, min_size=2, max_size=2).map(sorted),
+        limit=LIMITS,
+        forward=st.booleans(),
+        only=st.one_of(st.none(), VALUES),
+    )
+    def query(
+        self,
+        pk: str,
+        op: str | None,
+        bounds: list[str],
+        limit: int | None,
+        forward: bool,
+        only: str | None,
+    ) -> None:
         request: dict[str, Any] = {"TableName": TABLE, "ScanIndexForward": forward}
         values: dict[str, Any] = {":p": {"S": pk}}
         condition = "pk = :p"
@@ -137,14 +174,17 @@ class ReadsModel(RuleBasedStateMachine):
             request["Limit"] = limit
         got = self.read_all("Query", request)
         wanted = sorted(
-            (i for (p, s), i in self.items.items()
-             if p == pk and matches(s, op, bounds) and (only is None or i["v"]["S"] == only)),
-            key=lambda i: i["sk"]["S"].encode(), reverse=not forward,
+            (
+                i
+                for (p, s), i in self.items.items()
+                if p == pk and matches(s, op, bounds) and (only is None or i["v"]["S"] == only)
+            ),
+            key=lambda i: i["sk"]["S"].encode(),
+            reverse=not forward,
         )
         assert got == wanted
 
-    @rule(g=PARTITIONS, limit=LIMITS, forward=st.booleans(),
-          low=st.one_of(st.none(), NUMBERS))
+    @rule(g=PARTITIONS, limit=LIMITS, forward=st.booleans(), low=st.one_of(st.none(), NUMBERS))
     def query_gsi(self, g: str, limit: int | None, forward: bool, low: str | None) -> None:
         values: dict[str, Any] = {":g": {"S": g}}
         condition = "g = :g"
@@ -152,8 +192,11 @@ class ReadsModel(RuleBasedStateMachine):
             condition += " AND n >= :low"
             values[":low"] = {"N": low}
         request: dict[str, Any] = {
-            "TableName": TABLE, "IndexName": "by_g", "ScanIndexForward": forward,
-            "KeyConditionExpression": condition, "ExpressionAttributeValues": values,
+            "TableName": TABLE,
+            "IndexName": "by_g",
+            "ScanIndexForward": forward,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
         }
         if limit is not None:
             request["Limit"] = limit
@@ -161,7 +204,8 @@ class ReadsModel(RuleBasedStateMachine):
         wanted = [
             {k: v for k, v in i.items() if k in ("pk", "sk", "g", "n", "v")}
             for i in self.items.values()
-            if i.get("g") == {"S": g} and "n" in i
+            if i.get("g") == {"S": g}
+            and "n" in i
             and (low is None or Decimal(i["n"]["N"]) >= Decimal(low))
         ]
         assert sorted(map(key_of, got)) == sorted(map(key_of, wanted))
@@ -172,8 +216,11 @@ class ReadsModel(RuleBasedStateMachine):
     @rule(pk=PARTITIONS, limit=LIMITS, forward=st.booleans(), everything=st.booleans())
     def query_lsi(self, pk: str, limit: int | None, forward: bool, everything: bool) -> None:
         request: dict[str, Any] = {
-            "TableName": TABLE, "IndexName": "by_n", "ScanIndexForward": forward,
-            "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": pk}},
+            "TableName": TABLE,
+            "IndexName": "by_n",
+            "ScanIndexForward": forward,
+            "KeyConditionExpression": "pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": pk}},
         }
         if everything:
             request["Select"] = "ALL_ATTRIBUTES"  # read from the table through the LSI
@@ -181,9 +228,13 @@ class ReadsModel(RuleBasedStateMachine):
             request["Limit"] = limit
         got = self.read_all("Query", request)
         wanted = sorted(
-            (i if everything else {k: i[k] for k in ("pk", "sk", "n")}
-             for (p, _), i in self.items.items() if p == pk and "n" in i),
-            key=lambda i: (Decimal(i["n"]["N"]), i["sk"]["S"].encode()), reverse=not forward,
+            (
+                i if everything else {k: i[k] for k in ("pk", "sk", "n")}
+                for (p, _), i in self.items.items()
+                if p == pk and "n" in i
+            ),
+            key=lambda i: (Decimal(i["n"]["N"]), i["sk"]["S"].encode()),
+            reverse=not forward,
         )
         assert got == wanted
 
@@ -200,8 +251,10 @@ class ReadsModel(RuleBasedStateMachine):
                 request["IndexName"] = index
             got.extend(self.read_all("Scan", request))
         wanted = [
-            i for i in self.items.values()
-            if index is None or (index == "by_g" and "g" in i and "n" in i)
+            i
+            for i in self.items.values()
+            if index is None
+            or (index == "by_g" and "g" in i and "n" in i)
             or (index == "by_n" and "n" in i)
         ]
         assert sorted(map(key_of, got)) == sorted(map(key_of, wanted))
@@ -210,9 +263,14 @@ class ReadsModel(RuleBasedStateMachine):
 
     @rule(keys=st.lists(st.tuples(PARTITIONS, SORT_KEYS), min_size=1, max_size=10, unique=True))
     def batch_get(self, keys: list[tuple[str, str]]) -> None:
-        answer = self.call("BatchGetItem", RequestItems={TABLE: {
-            "Keys": [{"pk": {"S": p}, "sk": {"S": s}} for p, s in keys],
-        }})
+        answer = self.call(
+            "BatchGetItem",
+            RequestItems={
+                TABLE: {
+                    "Keys": [{"pk": {"S": p}, "sk": {"S": s}} for p, s in keys],
+                }
+            },
+        )
         assert answer["UnprocessedKeys"] == {}
         got = sorted(answer["Responses"][TABLE], key=key_of)
         assert got == sorted((self.items[k] for k in keys if k in self.items), key=key_of)
@@ -253,9 +311,7 @@ def key_of(item: Item) -> tuple[str, str]:
     return item["pk"]["S"], item["sk"]["S"]
 
 
-def sort_condition(
-    name: str, op: str, values: dict[str, Any], bounds: list[str], kind: str
-) -> str:
+def sort_condition(name: str, op: str, values: dict[str, Any], bounds: list[str], kind: str) -> str:
     values[":a"] = {kind: bounds[0]}
     if op == "BETWEEN":
         values[":b"] = {kind: bounds[1]}
@@ -269,8 +325,14 @@ def matches(sk: str, op: str | None, bounds: list[str]) -> bool:
     a, b = (bound.encode() for bound in bounds)
     s = sk.encode()
     return {
-        None: True, "=": s == a, "<": s < a, "<=": s <= a, ">": s > a, ">=": s >= a,
-        "BETWEEN": a <= s <= b, "begins_with": s.startswith(a),
+        None: True,
+        "=": s == a,
+        "<": s < a,
+        "<=": s <= a,
+        ">": s > a,
+        ">=": s >= a,
+        "BETWEEN": a <= s <= b,
+        "begins_with": s.startswith(a),
     }[op]
 
 
@@ -287,9 +349,15 @@ def _big_table(total: int, size: int, partition: str | None = None) -> tuple[Rea
     keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
     if partition is not None:
         keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
-    model.call("CreateTable", TableName="big", BillingMode="PAY_PER_REQUEST", KeySchema=keys,
-               AttributeDefinitions=[{"AttributeName": k["AttributeName"], "AttributeType": "S"}
-                                     for k in keys])
+    model.call(
+        "CreateTable",
+        TableName="big",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=keys,
+        AttributeDefinitions=[
+            {"AttributeName": k["AttributeName"], "AttributeType": "S"} for k in keys
+        ],
+    )
     table = db.table(Caller("000000000000", "us-east-1"), "big")
     with db.backend.write() as w:
         for n in range(total):
@@ -297,8 +365,9 @@ def _big_table(total: int, size: int, partition: str | None = None) -> tuple[Rea
             if partition is not None:
                 item["sk"], item["pk"] = item["pk"], {"S": partition}
             ek = encode_key(table.keys, item)
-            w.put_item(table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(item), size + 10,
-                       None)
+            w.put_item(
+                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(item), size + 10, None
+            )
     return model, db
 
 

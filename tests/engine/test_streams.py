@@ -29,9 +29,11 @@ DAY = 24 * 3600
 
 
 def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
-    prefix = "DynamoDBStreams_20120810" if operation in (
-        "ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"
-    ) else "DynamoDB_20120810"
+    prefix = (
+        "DynamoDBStreams_20120810"
+        if operation in ("ListStreams", "DescribeStream", "GetShardIterator", "GetRecords")
+        else "DynamoDB_20120810"
+    )
     status, body = dispatch.handle(db, f"{prefix}.{operation}", AUTH, orjson.dumps(request))
     return status, orjson.loads(body)
 
@@ -43,11 +45,15 @@ def error(db: Database, operation: str, **request: Any) -> tuple[str, str]:
 
 
 def make_table(db: Database, name: str = "streamed", view: str = "NEW_AND_OLD_IMAGES") -> str:
-    described = ok(db, "CreateTable", TableName=name,
-                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                   BillingMode="PAY_PER_REQUEST",
-                   StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+    described = ok(
+        db,
+        "CreateTable",
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
+    )
     return str(described["TableDescription"]["LatestStreamArn"])
 
 
@@ -57,8 +63,11 @@ def put(db: Database, pk: str, **attributes: Any) -> None:
 
 def iterator(db: Database, arn: str, kind: str = "TRIM_HORIZON", **extra: Any) -> str:
     shard = ok(db, "DescribeStream", StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    return str(ok(db, "GetShardIterator", StreamArn=arn, ShardId=shard,
-                  ShardIteratorType=kind, **extra)["ShardIterator"])
+    return str(
+        ok(db, "GetShardIterator", StreamArn=arn, ShardId=shard, ShardIteratorType=kind, **extra)[
+            "ShardIterator"
+        ]
+    )
 
 
 def pks(page: dict[str, Any]) -> list[str]:
@@ -92,10 +101,16 @@ def test_retention(db: Database, clock: ManualClock, backend: StorageBackend) ->
     first = ok(db, "GetRecords", ShardIterator=iterator(db, arn))["Records"][0]
     clock.advance(11)
     assert pks(ok(db, "GetRecords", ShardIterator=iterator(db, arn))) == ["recent"]
-    assert error(db, "GetShardIterator", StreamArn=arn,
-                 ShardId=ok(db, "DescribeStream", StreamArn=arn)["StreamDescription"]["Shards"]
-                 [0]["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
-                 SequenceNumber=first["dynamodb"]["SequenceNumber"]) == (
+    assert error(
+        db,
+        "GetShardIterator",
+        StreamArn=arn,
+        ShardId=ok(db, "DescribeStream", StreamArn=arn)["StreamDescription"]["Shards"][0][
+            "ShardId"
+        ],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=first["dynamodb"]["SequenceNumber"],
+    ) == (
         "TrimmedDataAccessException",
         "The operation attempted to read past the oldest stream record in a shard.",
     )
@@ -125,8 +140,12 @@ def test_disabled_stream_kept_for_a_day(db: Database, clock: ManualClock) -> Non
 def test_labels_unique(db: Database) -> None:
     first = make_table(db)
     ok(db, "UpdateTable", TableName="streamed", StreamSpecification={"StreamEnabled": False})
-    second = ok(db, "UpdateTable", TableName="streamed", StreamSpecification={
-        "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})["TableDescription"]
+    second = ok(
+        db,
+        "UpdateTable",
+        TableName="streamed",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )["TableDescription"]
     assert first.endswith("/stream/2023-11-14T22:13:20.000")
     assert second["LatestStreamArn"].endswith("/stream/2023-11-14T22:13:20.001")
 
@@ -134,8 +153,12 @@ def test_labels_unique(db: Database) -> None:
 # A TTL deletion is a REMOVE made by the service.
 def test_ttl_removal_record(db: Database, clock: ManualClock) -> None:
     arn = make_table(db)
-    ok(db, "UpdateTimeToLive", TableName="streamed",
-       TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    ok(
+        db,
+        "UpdateTimeToLive",
+        TableName="streamed",
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"},
+    )
     put(db, "mortal", exp={"N": str(int(NOW) + 5)})
     ok(db, "DeleteItem", TableName="streamed", Key={"pk": {"S": "x"}})  # nothing: no record
     clock.advance(10)
@@ -144,10 +167,12 @@ def test_ttl_removal_record(db: Database, clock: ManualClock) -> None:
     assert [r["eventName"] for r in records] == ["INSERT", "REMOVE"]
     assert "userIdentity" not in records[0]
     assert records[1]["userIdentity"] == {
-        "Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"
+        "Type": "Service",
+        "PrincipalId": "dynamodb.amazonaws.com",
     }
     assert records[1]["dynamodb"]["OldImage"] == {
-        "pk": {"S": "mortal"}, "exp": {"N": str(int(NOW) + 5)}
+        "pk": {"S": "mortal"},
+        "exp": {"N": str(int(NOW) + 5)},
     }
     assert records[1]["dynamodb"]["ApproximateCreationDateTime"] == NOW + 10
 

@@ -32,9 +32,7 @@ __all__ = ["pg_server"]
 START = NOW
 
 
-@pytest.fixture(
-    params=["sqlite_memory", "sqlite_file", "postgres", "postgres_serializable"]
-)
+@pytest.fixture(params=["sqlite_memory", "sqlite_file", "postgres", "postgres_serializable"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StorageBackend]:
     yield from open_backend(request, tmp_path)
 
@@ -43,11 +41,20 @@ def make_table(db: Database, name: str, **extra: Any) -> None:
     definitions = [{"AttributeName": "pk", "AttributeType": "S"}]
     keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
     if "LocalSecondaryIndexes" in extra:
-        definitions += [{"AttributeName": "sk", "AttributeType": "S"},
-                        {"AttributeName": "l", "AttributeType": "S"}]
+        definitions += [
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "l", "AttributeType": "S"},
+        ]
         keys.append({"AttributeName": "sk", "KeyType": "RANGE"})
-    ok(db, "CreateTable", TableName=name, KeySchema=keys, AttributeDefinitions=definitions,
-       BillingMode="PAY_PER_REQUEST", **extra)
+    ok(
+        db,
+        "CreateTable",
+        TableName=name,
+        KeySchema=keys,
+        AttributeDefinitions=definitions,
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
 
 
 def scan(db: Database, table: str, index: str | None = None) -> list[dict[str, Any]]:
@@ -56,12 +63,16 @@ def scan(db: Database, table: str, index: str | None = None) -> list[dict[str, A
     return sorted(items, key=lambda item: orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
 
 
-LSI = [{
-    "IndexName": "byl",
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                  {"AttributeName": "l", "KeyType": "RANGE"}],
-    "Projection": {"ProjectionType": "ALL"},
-}]
+LSI = [
+    {
+        "IndexName": "byl",
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "l", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+]
 
 
 # --- all or nothing ----------------------------------------------------------------------------
@@ -73,18 +84,35 @@ def test_refused_action_leaves_every_item_unchanged(db: Database) -> None:
     ok(db, "PutItem", TableName="first", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
     ok(db, "PutItem", TableName="second", Item={"pk": {"S": "b"}, "n": {"N": "1"}})
     before = (scan(db, "first"), scan(db, "second"))
-    status, body = call(db, "TransactWriteItems", TransactItems=[
-        {"Put": {"TableName": "first", "Item": {"pk": {"S": "new"}}}},
-        {"Update": {"TableName": "first", "Key": {"pk": {"S": "a"}},
+    status, body = call(
+        db,
+        "TransactWriteItems",
+        TransactItems=[
+            {"Put": {"TableName": "first", "Item": {"pk": {"S": "new"}}}},
+            {
+                "Update": {
+                    "TableName": "first",
+                    "Key": {"pk": {"S": "a"}},
                     "UpdateExpression": "SET n = :v",
-                    "ExpressionAttributeValues": {":v": {"N": "9"}}}},
-        {"Delete": {"TableName": "second", "Key": {"pk": {"S": "b"}}}},
-        {"ConditionCheck": {"TableName": "second", "Key": {"pk": {"S": "gate"}},
-                            "ConditionExpression": "attribute_exists(pk)"}},
-    ])
+                    "ExpressionAttributeValues": {":v": {"N": "9"}},
+                }
+            },
+            {"Delete": {"TableName": "second", "Key": {"pk": {"S": "b"}}}},
+            {
+                "ConditionCheck": {
+                    "TableName": "second",
+                    "Key": {"pk": {"S": "gate"}},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+        ],
+    )
     assert status == 400
     assert [r["Code"] for r in body["CancellationReasons"]] == [
-        "None", "None", "None", "ConditionalCheckFailed",
+        "None",
+        "None",
+        "None",
+        "ConditionalCheckFailed",
     ]
     assert (scan(db, "first"), scan(db, "second")) == before
 
@@ -96,21 +124,39 @@ def test_refusal_while_storing_rolls_back_earlier_stores(db: Database) -> None:
     ok(db, "PutItem", TableName="coll", Item={"pk": {"S": "p"}, "sk": {"S": "0"}, "l": {"S": "x"}})
     before = (scan(db, "coll"), scan(db, "coll", "byl"))
     db.lsi_collection_limit = 200
-    status, body = call(db, "TransactWriteItems", TransactItems=[
-        {"Put": {"TableName": "coll",
-                 "Item": {"pk": {"S": "q"}, "sk": {"S": "1"}, "l": {"S": "y"}}}},
-        {"Update": {"TableName": "coll", "Key": {"pk": {"S": "p"}, "sk": {"S": "0"}},
+    status, body = call(
+        db,
+        "TransactWriteItems",
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "coll",
+                    "Item": {"pk": {"S": "q"}, "sk": {"S": "1"}, "l": {"S": "y"}},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": "coll",
+                    "Key": {"pk": {"S": "p"}, "sk": {"S": "0"}},
                     "UpdateExpression": "SET l = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "z"}}}},
-        {"Put": {"TableName": "coll",
-                 "Item": {"pk": {"S": "p"}, "sk": {"S": "2"}, "l": {"S": "w" * 300}}}},
-    ])
+                    "ExpressionAttributeValues": {":v": {"S": "z"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": "coll",
+                    "Item": {"pk": {"S": "p"}, "sk": {"S": "2"}, "l": {"S": "w" * 300}},
+                }
+            },
+        ],
+    )
     assert status == 400, body
     assert body["Message"] == transactions.CANCELLED.format(
         "None, None, ItemCollectionSizeLimitExceeded"
     )
     assert body["CancellationReasons"][2] == {
-        "Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded.",
+        "Code": "ItemCollectionSizeLimitExceeded",
+        "Message": "Collection size exceeded.",
     }
     assert (scan(db, "coll"), scan(db, "coll", "byl")) == before
 
@@ -121,10 +167,16 @@ def test_refusal_while_storing_rolls_back_earlier_stores(db: Database) -> None:
 def counter_request(token: str, step: str = "1") -> dict[str, Any]:
     return {
         "ClientRequestToken": token,
-        "TransactItems": [{"Update": {
-            "TableName": "counters", "Key": {"pk": {"S": "c"}}, "UpdateExpression": "ADD n :d",
-            "ExpressionAttributeValues": {":d": {"N": step}},
-        }}],
+        "TransactItems": [
+            {
+                "Update": {
+                    "TableName": "counters",
+                    "Key": {"pk": {"S": "c"}},
+                    "UpdateExpression": "ADD n :d",
+                    "ExpressionAttributeValues": {":d": {"N": step}},
+                }
+            }
+        ],
     }
 
 
@@ -153,10 +205,18 @@ def test_tokens_are_scoped_per_account(db: Database) -> None:
     make_table(db, "counters")
     ok(db, "TransactWriteItems", **counter_request("shared"))
     other = AUTH.replace("AKIAFAKE", "123456789012")
-    request = {**counter_request("shared"), "TransactItems": [{"ConditionCheck": {
-        "TableName": "counters", "Key": {"pk": {"S": "c"}},
-        "ConditionExpression": "attribute_not_exists(pk)",
-    }}]}
+    request = {
+        **counter_request("shared"),
+        "TransactItems": [
+            {
+                "ConditionCheck": {
+                    "TableName": "counters",
+                    "Key": {"pk": {"S": "c"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ],
+    }
     status, body = dispatch.handle(
         db, "DynamoDB_20120810.TransactWriteItems", other, orjson.dumps(request)
     )
@@ -174,9 +234,11 @@ def test_expired_tokens_are_purged(
     ok(db, "TransactWriteItems", **counter_request("new"))
     with backend.write() as w:
         recorded = {
-            name: w.get_token(transactions.Token.of(
-                "TransactWriteItems", "000000000000", "us-east-1", name, None
-            ).key)
+            name: w.get_token(
+                transactions.Token.of(
+                    "TransactWriteItems", "000000000000", "us-east-1", name, None
+                ).key
+            )
             for name in ("old", "new")
         }
     assert recorded["old"] is None
@@ -197,24 +259,43 @@ def test_transfers_beside_single_writes_keep_the_total(db: Database) -> None:
 
     def transfer(source: str, target: str, rounds: int) -> None:
         for _ in range(rounds):
-            status, body = call(db, "TransactWriteItems", TransactItems=[
-                {"Update": {"TableName": "accounts", "Key": {"pk": {"S": source}},
+            status, body = call(
+                db,
+                "TransactWriteItems",
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "accounts",
+                            "Key": {"pk": {"S": source}},
                             "UpdateExpression": "SET n = n - :one",
                             "ConditionExpression": "n >= :one",
-                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-                {"Update": {"TableName": "accounts", "Key": {"pk": {"S": target}},
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": "accounts",
+                            "Key": {"pk": {"S": target}},
                             "UpdateExpression": "SET n = n + :one",
-                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-            ])
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ],
+            )
             if status != 200 and body["__type"].split("#")[1] != "TransactionCanceledException":
                 errors.append(str(body))
 
     def touch(rounds: int) -> None:
         # A single-item write beside the transfers: adds to a field the transfers ignore.
         for _ in range(rounds):
-            status, body = call(db, "UpdateItem", TableName="accounts", Key={"pk": {"S": "b"}},
-                                UpdateExpression="ADD touched :one",
-                                ExpressionAttributeValues={":one": {"N": "1"}})
+            status, body = call(
+                db,
+                "UpdateItem",
+                TableName="accounts",
+                Key={"pk": {"S": "b"}},
+                UpdateExpression="ADD touched :one",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
             if status != 200:
                 errors.append(str(body))
             else:

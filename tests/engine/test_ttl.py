@@ -26,21 +26,35 @@ __all__ = ["pg_server"]
 
 
 def make_table(db: Database, name: str = "ttl_table", **extra: Any) -> str:
-    ok(db, "CreateTable", TableName=name,
-       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                             {"AttributeName": "g", "AttributeType": "S"}],
-       GlobalSecondaryIndexes=[{
-           "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-           "Projection": {"ProjectionType": "ALL"},
-       }],
-       BillingMode="PAY_PER_REQUEST", **extra)
+    ok(
+        db,
+        "CreateTable",
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
     return name
 
 
 def enable(db: Database, name: str = "ttl_table", attribute: str = "exp") -> None:
-    ok(db, "UpdateTimeToLive", TableName=name,
-       TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
+    ok(
+        db,
+        "UpdateTimeToLive",
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
+    )
 
 
 def put(db: Database, pk: str, name: str = "ttl_table", **attributes: Any) -> None:
@@ -53,8 +67,14 @@ def keys(db: Database, name: str = "ttl_table") -> list[str]:
 
 
 def index_keys(db: Database, name: str = "ttl_table") -> list[str]:
-    items = ok(db, "Query", TableName=name, IndexName="by_g",
-               KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "G"}})
+    items = ok(
+        db,
+        "Query",
+        TableName=name,
+        IndexName="by_g",
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": "G"}},
+    )
     return sorted(i["pk"]["S"] for i in items["Items"])
 
 
@@ -65,17 +85,20 @@ def n(value: float | str) -> dict[str, str]:
 # --- the rule --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "expired"), [
-    (n(NOW - 1), True),
-    (n(NOW - 0.5), True),
-    (n(NOW), False),  # strictly below now
-    (n(NOW + 1), False),
-    (n(NOW - ttl.FIVE_YEARS), True),
-    (n(NOW - ttl.FIVE_YEARS - 1), False),  # more than five years old: ignored
-    (n(-5), False),
-    ({"S": str(int(NOW - 1))}, False),  # only Numbers count
-    ({"NS": [str(int(NOW - 1))]}, False),
-])
+@pytest.mark.parametrize(
+    ("value", "expired"),
+    [
+        (n(NOW - 1), True),
+        (n(NOW - 0.5), True),
+        (n(NOW), False),  # strictly below now
+        (n(NOW + 1), False),
+        (n(NOW - ttl.FIVE_YEARS), True),
+        (n(NOW - ttl.FIVE_YEARS - 1), False),  # more than five years old: ignored
+        (n(-5), False),
+        ({"S": str(int(NOW - 1))}, False),  # only Numbers count
+        ({"NS": [str(int(NOW - 1))]}, False),
+    ],
+)
 def test_is_expired(value: dict[str, Any], expired: bool) -> None:
     assert ttl.is_expired({"exp": value}, "exp", NOW) is expired
     assert ttl.is_expired({"other": value}, "exp", NOW) is False
@@ -116,14 +139,25 @@ def test_sweep_follows_clock_and_updates(db: Database, clock: ManualClock) -> No
     enable(db)
     put(db, "a", exp=n(NOW + 5))
     put(db, "b", exp=n(NOW + 5))
-    ok(db, "UpdateItem", TableName="ttl_table", Key={"pk": {"S": "b"}},
-       UpdateExpression="SET exp = :e", ExpressionAttributeValues={":e": n(NOW + 100)})
+    ok(
+        db,
+        "UpdateItem",
+        TableName="ttl_table",
+        Key={"pk": {"S": "b"}},
+        UpdateExpression="SET exp = :e",
+        ExpressionAttributeValues={":e": n(NOW + 100)},
+    )
     assert ttl.sweep(db) == 0
     clock.advance(6)
     assert ttl.sweep(db) == 1
     assert keys(db) == ["b"]
-    ok(db, "UpdateItem", TableName="ttl_table", Key={"pk": {"S": "b"}},
-       UpdateExpression="REMOVE exp")
+    ok(
+        db,
+        "UpdateItem",
+        TableName="ttl_table",
+        Key={"pk": {"S": "b"}},
+        UpdateExpression="REMOVE exp",
+    )
     clock.advance(1000)
     assert ttl.sweep(db) == 0
     assert keys(db) == ["b"]
@@ -150,8 +184,12 @@ def test_disable_and_switch_attribute(db: Database, backend: StorageBackend) -> 
     enable(db)
     put(db, "a", exp=n(NOW - 1), other=n(NOW + 50))
     put(db, "b", exp=n(NOW + 50), other=n(NOW - 1))
-    ok(db, "UpdateTimeToLive", TableName="ttl_table",
-       TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    ok(
+        db,
+        "UpdateTimeToLive",
+        TableName="ttl_table",
+        TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"},
+    )
     assert ttl.sweep(db) == 0
     with backend.read() as r:
         table_id = db.table(dispatch_caller(), "ttl_table").table_id
@@ -171,10 +209,25 @@ def dispatch_caller() -> Any:
 def test_other_write_paths(db: Database) -> None:
     make_table(db)
     enable(db)
-    ok(db, "TransactWriteItems", TransactItems=[{"Put": {"TableName": "ttl_table", "Item": {
-        "pk": {"S": "tx"}, "g": {"S": "G"}, "exp": n(NOW - 1)}}}])
-    ok(db, "BatchWriteItem", RequestItems={"ttl_table": [{"PutRequest": {"Item": {
-        "pk": {"S": "batch"}, "exp": n(NOW - 1)}}}]})
+    ok(
+        db,
+        "TransactWriteItems",
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": "ttl_table",
+                    "Item": {"pk": {"S": "tx"}, "g": {"S": "G"}, "exp": n(NOW - 1)},
+                }
+            }
+        ],
+    )
+    ok(
+        db,
+        "BatchWriteItem",
+        RequestItems={
+            "ttl_table": [{"PutRequest": {"Item": {"pk": {"S": "batch"}, "exp": n(NOW - 1)}}}]
+        },
+    )
     assert ttl.sweep(db) == 2
     assert keys(db) == []
 

@@ -12,9 +12,7 @@ from ddblite.model import keycodec, numbers
 
 # Numbers DynamoDB can store: up to 38 significant digits, exponent within range.
 dynamo_numbers = st.builds(
-    lambda digits, exponent, negative: Decimal(
-        f"{'-' if negative else ''}{digits}E{exponent}"
-    ),
+    lambda digits, exponent, negative: Decimal(f"{'-' if negative else ''}{digits}E{exponent}"),
     st.integers(min_value=0, max_value=10**38 - 1),
     st.integers(min_value=-130, max_value=88),
     st.booleans(),
@@ -42,9 +40,7 @@ def test_equal_numbers_encode_alike() -> None:
 
 @given(st.text(min_size=1), st.text(min_size=1))
 def test_string_encoding_is_utf8_order(a: str, b: str) -> None:
-    assert (keycodec.encode({"S": a}) < keycodec.encode({"S": b})) == (
-        a.encode() < b.encode()
-    )
+    assert (keycodec.encode({"S": a}) < keycodec.encode({"S": b})) == (a.encode() < b.encode())
 
 
 @given(st.binary(min_size=1), st.binary(min_size=1))

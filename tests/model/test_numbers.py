@@ -81,8 +81,24 @@ def test_arithmetic_is_exact_to_38_digits() -> None:
 # what the full path does, at the edges of the pattern too.
 @pytest.mark.parametrize(
     "text",
-    ["0", "-0", "00", "7", "-7", "100", "-100", "0100", "+5", "1٣", "٣", "1\n",
-     "9" * 38, "-" + "9" * 38, "1" * 39, "1" + "0" * 38],
+    [
+        "0",
+        "-0",
+        "00",
+        "7",
+        "-7",
+        "100",
+        "-100",
+        "0100",
+        "+5",
+        "1٣",
+        "٣",
+        "1\n",
+        "9" * 38,
+        "-" + "9" * 38,
+        "1" * 39,
+        "1" + "0" * 38,
+    ],
 )
 def test_integer_shortcut_matches_full_path(text: str) -> None:
     try:

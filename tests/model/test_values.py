@@ -19,7 +19,9 @@ def invalid(value: dict[str, Any]) -> str:
 
 def test_numbers_become_canonical_in_place() -> None:
     item: dict[str, Any] = {
-        "a": {"N": "01.50"}, "b": {"NS": ["1.0", "2"]}, "c": {"L": [{"N": "1e2"}]}
+        "a": {"N": "01.50"},
+        "b": {"NS": ["1.0", "2"]},
+        "c": {"L": [{"N": "1e2"}]},
     }
     check_item(item)
     assert item == {"a": {"N": "1.5"}, "b": {"NS": ["1", "2"]}, "c": {"L": [{"N": "100"}]}}
@@ -51,8 +53,7 @@ def test_value_messages() -> None:
         "One or more parameter values were invalid: Binary sets should not be empty"
     )
     assert invalid({"SS": ["a", "b", "a"]}) == (
-        "One or more parameter values were invalid: Input collection [a, b, a] contains "
-        "duplicates."
+        "One or more parameter values were invalid: Input collection [a, b, a] contains duplicates."
     )
     assert invalid({"NS": ["1", "1.0"]}) == "Input collection contains duplicates"
     assert invalid({"BS": ["YQ==", "YQ=="]}) == (
@@ -82,8 +83,19 @@ def test_empty_strings_and_binaries_are_values() -> None:
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [("0", 1), ("1", 2), ("-1", 3), ("42", 2), ("-42", 3), ("1000", 2), ("1001", 3),
-     ("12345", 4), ("0.05", 2), ("100.5", 4), ("1.5", 3)],
+    [
+        ("0", 1),
+        ("1", 2),
+        ("-1", 3),
+        ("42", 2),
+        ("-42", 3),
+        ("1000", 2),
+        ("1001", 3),
+        ("12345", 4),
+        ("0.05", 2),
+        ("100.5", 4),
+        ("1.5", 3),
+    ],
 )
 def test_number_size(text: str, size: int) -> None:
     assert number_size(text) == size

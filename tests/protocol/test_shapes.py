@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ddblite.errors import SerializationException, UnknownOperationException, ValidationException
-from ddblite.protocol import shapes
-from ddblite.protocol.shapes import check_request, known_operations, known_stream_operations
-from ddblite.protocol.shapes_model import load_service
+from ddblite.protocol.shapes import check as shapes
+from ddblite.protocol.shapes.check import check_request, known_operations, known_stream_operations
+from ddblite.protocol.shapes.model import load_service
 
 CAST = (
     "class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to class "

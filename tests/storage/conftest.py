@@ -27,17 +27,17 @@ Opener = Callable[[], StorageBackend]
 def opener(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     """A function that opens (and reopens) the same empty database of ``kind``."""
     if kind == "sqlite_memory":
-        from ddblite.storage.sqlite import SqliteBackend
+        from ddblite.storage.sqlite.backend import SqliteBackend
 
         return SqliteBackend
     if kind == "sqlite_file":
-        from ddblite.storage.sqlite import SqliteBackend
+        from ddblite.storage.sqlite.backend import SqliteBackend
 
         path = str(tmp_path / "data.db")
         return lambda: SqliteBackend(path)
     server: PgServer = request.getfixturevalue("pg_server")
     url = server.fresh_database()
-    from ddblite.storage.postgres import PostgresBackend
+    from ddblite.storage.postgres.backend import PostgresBackend
 
     if kind == "postgres_serializable":
         return lambda: PostgresBackend(url, pool_size=8, isolation="serializable")

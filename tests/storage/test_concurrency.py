@@ -43,9 +43,14 @@ def db(backend: StorageBackend) -> Database:
 
 
 def make_table(db: Database, name: str = "counters") -> str:
-    ok(db, "CreateTable", TableName=name, BillingMode="PAY_PER_REQUEST",
-       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    ok(
+        db,
+        "CreateTable",
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
     return name
 
 
@@ -81,7 +86,9 @@ def test_conditional_increments_never_lose_an_update(db: Database) -> None:
                 item = ok(db, "GetItem", TableName=table, Key=key, ConsistentRead=True)
                 seen = item.get("Item", {}).get("n", {}).get("N")
                 request: dict[str, Any] = {
-                    "TableName": table, "Key": key, "UpdateExpression": "SET n = :new",
+                    "TableName": table,
+                    "Key": key,
+                    "UpdateExpression": "SET n = :new",
                     "ExpressionAttributeValues": {":new": {"N": str(int(seen or 0) + 1)}},
                 }
                 if seen is None:
@@ -93,7 +100,8 @@ def test_conditional_increments_never_lose_an_update(db: Database) -> None:
                 if status == 200:
                     break
                 assert error_type(body) in (
-                    "ConditionalCheckFailedException", "TransactionConflictException"
+                    "ConditionalCheckFailedException",
+                    "TransactionConflictException",
                 ), body
                 refused[0] += 1
 
@@ -110,7 +118,11 @@ def test_atomic_adds_sum_exactly(db: Database) -> None:
         for _ in range(ROUNDS):
             while True:
                 status, body = call(
-                    db, "UpdateItem", TableName=table, Key=key, UpdateExpression="ADD n :one",
+                    db,
+                    "UpdateItem",
+                    TableName=table,
+                    Key=key,
+                    UpdateExpression="ADD n :one",
                     ExpressionAttributeValues={":one": {"N": str(n + 1)}},
                 )
                 if status == 200:
@@ -129,9 +141,7 @@ def test_stream_sequence_numbers_have_no_gaps_or_duplicates(backend: StorageBack
     inside the item's write block)."""
     with backend.write() as w:
         table_id = w.create_table("000000000000", "us-east-1", "log", b"{}", "ACTIVE", 0.0)
-    run_write: Callable[[Callable[[], None]], None] = getattr(
-        backend, "run_write", lambda fn: fn()
-    )
+    run_write: Callable[[Callable[[], None]], None] = getattr(backend, "run_write", lambda fn: fn())
 
     def block(n: int, i: int) -> None:
         with backend.write() as w:
@@ -162,7 +172,10 @@ def test_creating_one_table_from_many_threads_succeeds_once(
 
     def create(n: int) -> None:
         status, body = call(
-            db, "CreateTable", TableName="raced", BillingMode="PAY_PER_REQUEST",
+            db,
+            "CreateTable",
+            TableName="raced",
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         )
@@ -188,27 +201,41 @@ def test_transactions_never_let_write_skew_through(db: Database) -> None:
         start = threading.Barrier(2, timeout=20)
         outcomes: list[str] = []
 
-        def writer(n: int, keys: list[dict[str, Any]] = keys,
-                   start: threading.Barrier = start, outcomes: list[str] = outcomes) -> None:
+        def writer(
+            n: int,
+            keys: list[dict[str, Any]] = keys,
+            start: threading.Barrier = start,
+            outcomes: list[str] = outcomes,
+        ) -> None:
             start.wait()
-            status, body = call(db, "TransactWriteItems", TransactItems=[
-                {"ConditionCheck": {"TableName": table, "Key": keys[1 - n],
-                                    "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"TableName": table, "Item": keys[n]}},
-            ])
+            status, body = call(
+                db,
+                "TransactWriteItems",
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": table,
+                            "Key": keys[1 - n],
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": table, "Item": keys[n]}},
+                ],
+            )
             outcomes.append("ok" if status == 200 else error_type(body))
 
         run_threads(2, writer)
-        present = [k for k in keys
-                   if "Item" in ok(db, "GetItem", TableName=table, Key=k, ConsistentRead=True)]
+        present = [
+            k
+            for k in keys
+            if "Item" in ok(db, "GetItem", TableName=table, Key=k, ConsistentRead=True)
+        ]
         assert len(present) == 1, (r, present, outcomes)
         assert sorted(outcomes) == ["TransactionCanceledException", "ok"]
 
 
 @pytest.mark.parametrize("locking", ["sorted", "lazy"])
-def test_write_skew_never_lets_both_writers_through(
-    backend: StorageBackend, locking: str
-) -> None:
+def test_write_skew_never_lets_both_writers_through(backend: StorageBackend, locking: str) -> None:
     with backend.write() as w:
         table_id = w.create_table("000000000000", "us-east-1", "skew", b"{}", "ACTIVE", 0.0)
     # Lazy locking (each key locked when first read) can deadlock: PostgreSQL then aborts one
@@ -216,8 +243,11 @@ def test_write_skew_never_lets_both_writers_through(
     for r in range(10 if locking == "sorted" else 4):
         outcomes = skew_round(backend, table_id, b"a%d" % r, b"b%d" % r, locking == "sorted")
         with backend.read() as reader:
-            present = [k for k in (b"a%d" % r, b"b%d" % r)
-                       if reader.get_item(table_id, 1, k, b"") is not None]
+            present = [
+                k
+                for k in (b"a%d" % r, b"b%d" % r)
+                if reader.get_item(table_id, 1, k, b"") is not None
+            ]
         assert len(present) == 1, (r, present, outcomes)
 
 
@@ -225,9 +255,7 @@ def skew_round(
     backend: StorageBackend, table_id: int, a: bytes, b: bytes, sort_locks: bool
 ) -> list[str]:
     """Two writers at once: A writes a if b is absent, B writes b if a is absent."""
-    run_write: Callable[[Callable[[], None]], None] = getattr(
-        backend, "run_write", lambda fn: fn()
-    )
+    run_write: Callable[[Callable[[], None]], None] = getattr(backend, "run_write", lambda fn: fn())
     start = threading.Barrier(2, timeout=20)
     outcomes: list[str] = []
 

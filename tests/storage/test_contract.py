@@ -26,20 +26,35 @@ def make_table(backend: StorageBackend, name: str = "t", account: str = ACCOUNT)
         return w.create_table(account, REGION, name, b'{"wire": {}}', "ACTIVE", 1700000000.5)
 
 
-def put(backend: StorageBackend, table_id: int, pk: bytes, sk: bytes, body: bytes,
-        pk_hash: int = 7, expires_at: int | None = None) -> None:
+def put(
+    backend: StorageBackend,
+    table_id: int,
+    pk: bytes,
+    sk: bytes,
+    body: bytes,
+    pk_hash: int = 7,
+    expires_at: int | None = None,
+) -> None:
     with backend.write() as w:
         w.put_item(table_id, pk_hash, pk, sk, body, len(body), expires_at)
 
 
-def get(backend: StorageBackend, table_id: int, pk: bytes, sk: bytes, pk_hash: int = 7
-        ) -> bytes | None:
+def get(
+    backend: StorageBackend, table_id: int, pk: bytes, sk: bytes, pk_hash: int = 7
+) -> bytes | None:
     with backend.read() as r:
         return r.get_item(table_id, pk_hash, pk, sk)
 
 
-def query(backend: StorageBackend, table_id: int, pk: bytes, sk_range: SkRange = EVERYTHING,
-          forward: bool = True, after: bytes | None = None, pk_hash: int = 7) -> list[bytes]:
+def query(
+    backend: StorageBackend,
+    table_id: int,
+    pk: bytes,
+    sk_range: SkRange = EVERYTHING,
+    forward: bool = True,
+    after: bytes | None = None,
+    pk_hash: int = 7,
+) -> list[bytes]:
     with backend.read() as r:
         return [row.sk for row in r.query_items(table_id, pk_hash, pk, sk_range, forward, after)]
 
@@ -55,16 +70,18 @@ def test_create_and_get_table(backend: StorageBackend) -> None:
         assert r.get_table(ACCOUNT, "eu-west-1", "Music") is None
         assert r.get_table("111111111111", REGION, "Music") is None
     assert row is not None
-    assert (row.table_id, row.account, row.region, row.name) == (
-        table_id, ACCOUNT, REGION, "Music"
-    )
+    assert (row.table_id, row.account, row.region, row.name) == (table_id, ACCOUNT, REGION, "Music")
     assert (row.description, row.status, row.created_at, row.version) == (
-        b'{"wire": {}}', "ACTIVE", 1700000000.5, 1
+        b'{"wire": {}}',
+        "ACTIVE",
+        1700000000.5,
+        1,
     )
 
 
-def test_table_ids_are_never_reused(backend: StorageBackend, request: pytest.FixtureRequest
-                                   ) -> None:
+def test_table_ids_are_never_reused(
+    backend: StorageBackend, request: pytest.FixtureRequest
+) -> None:
     """A recreated table must not inherit anything keyed by the old id (stream records,
     a stale cached schema on another server whose fence compares (table_id, version))."""
     first = make_table(backend, "a")
@@ -249,13 +266,17 @@ def test_query_returns_the_partition_in_byte_order(backend: StorageBackend, rang
     ("sk_range", "expected"),
     [
         (SkRange(low=b"a"), [b"a", b"a\x00", b"ab", b"b", b"\x7f", b"\x80", b"\xff", b"\xff\xff"]),
-        (SkRange(low=b"a", low_inclusive=False), [b"a\x00", b"ab", b"b", b"\x7f", b"\x80",
-                                                  b"\xff", b"\xff\xff"]),
+        (
+            SkRange(low=b"a", low_inclusive=False),
+            [b"a\x00", b"ab", b"b", b"\x7f", b"\x80", b"\xff", b"\xff\xff"],
+        ),
         (SkRange(high=b"ab"), [b"", b"a", b"a\x00", b"ab"]),
         (SkRange(high=b"ab", high_inclusive=False), [b"", b"a", b"a\x00"]),
         (SkRange(low=b"a", high=b"b"), [b"a", b"a\x00", b"ab", b"b"]),
-        (SkRange(low=b"a", high=b"b", low_inclusive=False, high_inclusive=False),
-         [b"a\x00", b"ab"]),
+        (
+            SkRange(low=b"a", high=b"b", low_inclusive=False, high_inclusive=False),
+            [b"a\x00", b"ab"],
+        ),
         # begins_with("a") arrives as the range [a, b)
         (SkRange(low=b"a", high=b"b", high_inclusive=False), [b"a", b"a\x00", b"ab"]),
         (SkRange(low=b"\x80", high=b"\xff"), [b"\x80", b"\xff"]),
@@ -272,11 +293,17 @@ def test_query_sort_key_ranges(
 def test_query_exclusive_start_in_both_directions(backend: StorageBackend, ranged: int) -> None:
     ordered = sorted(SKS)
     for i, start in enumerate(ordered):
-        assert query(backend, ranged, b"p", after=start) == ordered[i + 1:]
+        assert query(backend, ranged, b"p", after=start) == ordered[i + 1 :]
         assert query(backend, ranged, b"p", forward=False, after=start) == ordered[:i][::-1]
     # An exclusive start that is not a stored key still splits the order.
-    assert query(backend, ranged, b"p", after=b"aa") == [b"ab", b"b", b"\x7f", b"\x80", b"\xff",
-                                                         b"\xff\xff"]
+    assert query(backend, ranged, b"p", after=b"aa") == [
+        b"ab",
+        b"b",
+        b"\x7f",
+        b"\x80",
+        b"\xff",
+        b"\xff\xff",
+    ]
     within = SkRange(low=b"a", high=b"b")
     assert query(backend, ranged, b"p", within, after=b"a\x00") == [b"ab", b"b"]
     assert query(backend, ranged, b"p", within, forward=False, after=b"ab") == [b"a\x00", b"a"]
@@ -300,8 +327,9 @@ def test_query_item_bodies_are_the_rows_bodies_and_sizes(
 
 def test_query_item_bodies_exact(backend: StorageBackend, ranged: int) -> None:
     with backend.read() as r:
-        got = list(r.query_item_bodies(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False,
-                                       b"ab"))
+        got = list(
+            r.query_item_bodies(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False, b"ab")
+        )
     assert got == [(b"body-a\x00", 7), (b"body-a", 6)]
 
 
@@ -347,10 +375,10 @@ def test_long_partitions_come_back_whole_and_in_order(backend: StorageBackend) -
     with backend.read() as r:
         forward = r.query_item_page(table_id, 7, b"q", SkRange(), True, None, 2000)
         backward = r.query_item_page(table_id, 7, b"q", SkRange(), False, sks[2000], 1500)
-    assert forward == PageRead(2000, 2000, b"\xff".join(b"v" + sk.hex().encode()
-                                                        for sk in sks[:2000]))
-    assert backward.joined == b"\xff".join(b"v" + sk.hex().encode()
-                                           for sk in sks[1999:499:-1])
+    assert forward == PageRead(
+        2000, 2000, b"\xff".join(b"v" + sk.hex().encode() for sk in sks[:2000])
+    )
+    assert backward.joined == b"\xff".join(b"v" + sk.hex().encode() for sk in sks[1999:499:-1])
     with backend.read() as r:  # stopping early is allowed
         first = r.query_items(table_id, 7, b"p", SkRange(), True, None)
         assert [next(first).sk for _ in range(3)] == sks[:3]
@@ -377,8 +405,13 @@ def scattered(backend: StorageBackend) -> tuple[int, list[tuple[int, bytes, byte
     return table_id, sorted(keys)
 
 
-def scan(backend: StorageBackend, table_id: int, low: int = 0, high: int = TOP,
-         after: tuple[int, bytes, bytes] | None = None) -> list[tuple[int, bytes, bytes]]:
+def scan(
+    backend: StorageBackend,
+    table_id: int,
+    low: int = 0,
+    high: int = TOP,
+    after: tuple[int, bytes, bytes] | None = None,
+) -> list[tuple[int, bytes, bytes]]:
     with backend.read() as r:
         return [(row.pk_hash, row.pk, row.sk) for row in r.scan_items(table_id, low, high, after)]
 
@@ -407,7 +440,7 @@ def test_scan_exclusive_start(
 ) -> None:
     table_id, keys = scattered
     for i in (0, 1, 150, len(keys) - 2, len(keys) - 1):
-        assert scan(backend, table_id, after=keys[i]) == keys[i + 1:]
+        assert scan(backend, table_id, after=keys[i]) == keys[i + 1 :]
     middle = HASH_SPACE // 2
     tail = [k for k in keys if k[0] >= middle]
     assert scan(backend, table_id, middle, TOP, after=tail[0]) == tail[1:]
@@ -462,14 +495,16 @@ def test_query_index_orders_by_index_sort_key_then_item_key(
     with backend.read() as r:
         got = list(r.query_index(index_id, 42, b"g", SkRange(), True, None))
         back = list(r.query_index(index_id, 42, b"g", SkRange(), False, None))
-        ranged = list(r.query_index(index_id, 42, b"g", SkRange(low=b"a", high=b"b"), True,
-                                    None))
+        ranged = list(r.query_index(index_id, 42, b"g", SkRange(low=b"a", high=b"b"), True, None))
         after = list(r.query_index(index_id, 42, b"g", SkRange(), True, (b"a", b"p1", b"")))
-        after_back = list(r.query_index(index_id, 42, b"g", SkRange(), False,
-                                        (b"a", b"p2", b"")))
+        after_back = list(r.query_index(index_id, 42, b"g", SkRange(), False, (b"a", b"p2", b"")))
     assert got == rows
     assert [(x.ix_sk, x.pk) for x in got] == [
-        (b"", b"p3"), (b"a", b"p1"), (b"a", b"p2"), (b"b", b"p1"), (b"c", b"p0")
+        (b"", b"p3"),
+        (b"a", b"p1"),
+        (b"a", b"p2"),
+        (b"b", b"p1"),
+        (b"c", b"p0"),
     ]
     assert back == rows[::-1]
     assert ranged == rows[1:4]
@@ -480,7 +515,9 @@ def test_query_index_orders_by_index_sort_key_then_item_key(
 @pytest.mark.parametrize("forward", [True, False])
 @pytest.mark.parametrize("after", [None, (b"a", b"p1", b"")])
 def test_query_index_bodies_are_the_rows_bodies_and_sizes(
-    backend: StorageBackend, indexed: tuple[int, list[IndexRow]], forward: bool,
+    backend: StorageBackend,
+    indexed: tuple[int, list[IndexRow]],
+    forward: bool,
     after: tuple[bytes, bytes, bytes] | None,
 ) -> None:
     index_id, rows = indexed
@@ -539,8 +576,10 @@ def test_scan_index_walks_hash_order(
 
 
 def test_expired_items_soonest_first_within_bounds(backend: StorageBackend) -> None:
-    table_id, other, quiet = make_table(backend, "a"), make_table(backend, "b"), make_table(
-        backend, "c"
+    table_id, other, quiet = (
+        make_table(backend, "a"),
+        make_table(backend, "b"),
+        make_table(backend, "c"),
     )
     with backend.write() as w:
         w.put_item(table_id, 1, b"late", b"", b"x", 1, 150)
@@ -578,7 +617,9 @@ def test_stream_log_appends_reads_in_order_and_trims(backend: StorageBackend) ->
     with backend.read() as r:
         assert r.last_stream_seq(table_id, 1) == 7
         assert [(x.seq, x.created_at, x.record) for x in r.read_stream(table_id, 0, 0, 10)] == [
-            (1, 100.0, b"rec1"), (2, 200.0, b"rec2"), (3, 300.0, b"rec3")
+            (1, 100.0, b"rec1"),
+            (2, 200.0, b"rec2"),
+            (3, 300.0, b"rec3"),
         ]
         assert [x.seq for x in r.read_stream(table_id, 0, 1, 1)] == [2]
         assert r.read_stream(table_id, 0, 3, 10) == []

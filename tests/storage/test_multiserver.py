@@ -54,8 +54,9 @@ def clients(servers: tuple[RunningServer, RunningServer]) -> tuple[Any, Any]:
 
 def new_table(client: Any) -> str:
     name = f"multi_{next(_names)}"
-    client.create_table(TableName=name, KeySchema=KEYS, AttributeDefinitions=DEFS,
-                        BillingMode="PAY_PER_REQUEST")
+    client.create_table(
+        TableName=name, KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST"
+    )
     return name
 
 
@@ -106,8 +107,13 @@ def conditional_increment(client: Any, table: str, key: dict[str, Any]) -> bool:
         condition = "n = :seen"
         values[":seen"] = {"N": seen}
     try:
-        client.update_item(TableName=table, Key=key, UpdateExpression="SET n = :new",
-                           ConditionExpression=condition, ExpressionAttributeValues=values)
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET n = :new",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
     except ClientError as error:
         if code(error) in ("ConditionalCheckFailedException", "TransactionConflictException"):
             return False
@@ -127,8 +133,9 @@ def test_a_table_deleted_on_one_server_refuses_writes_on_the_other(
     assert code(info.value) == "ResourceNotFoundException"
     assert info.value.response["Error"]["Message"] == "Requested resource not found"
     # Recreated with the same name: writes through either server land in the new table.
-    first.create_table(TableName=table, KeySchema=KEYS, AttributeDefinitions=DEFS,
-                       BillingMode="PAY_PER_REQUEST")
+    first.create_table(
+        TableName=table, KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST"
+    )
     second.put_item(TableName=table, Item={"pk": {"S": "c"}})
     scanned = first.scan(TableName=table, ConsistentRead=True)["Items"]
     assert scanned == [{"pk": {"S": "c"}}]
@@ -143,11 +150,15 @@ def test_a_gsi_added_on_one_server_is_maintained_by_writes_on_the_other(
     first.update_table(
         TableName=table,
         AttributeDefinitions=[*DEFS, {"AttributeName": "g", "AttributeType": "S"}],
-        GlobalSecondaryIndexUpdates=[{"Create": {
-            "IndexName": "by_g",
-            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "by_g",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
     )
     # At once, through the server that still caches the table without the index.
     second.put_item(TableName=table, Item={"pk": {"S": "after"}, "g": {"S": "x"}})
@@ -158,6 +169,10 @@ def test_a_gsi_added_on_one_server_is_maintained_by_writes_on_the_other(
         if status["IndexStatus"] == "ACTIVE":
             break
         threading.Event().wait(0.25)
-    found = first.query(TableName=table, IndexName="by_g", KeyConditionExpression="g = :g",
-                        ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
+    found = first.query(
+        TableName=table,
+        IndexName="by_g",
+        KeyConditionExpression="g = :g",
+        ExpressionAttributeValues={":g": {"S": "x"}},
+    )["Items"]
     assert sorted(item["pk"]["S"] for item in found) == ["after", "before"]

@@ -13,10 +13,10 @@ import pytest
 
 from ddblite.errors import InternalServerError, TransactionConflictException
 from ddblite.storage.base import SkRange, StaleCatalogError
-from ddblite.storage.pg_ops import PgOps
-from ddblite.storage.pg_sql import GET, range_sql
-from ddblite.storage.postgres import PgSettings, PostgresBackend, is_local, parse_url
-from ddblite.storage.schema import postgres_schema, sqlite_schema
+from ddblite.storage.migrations import postgres_schema, sqlite_schema
+from ddblite.storage.postgres.backend import PgSettings, PostgresBackend, is_local, parse_url
+from ddblite.storage.postgres.ops import PgOps
+from ddblite.storage.postgres.sql import GET, range_sql
 from tests.pg_server import PgServer
 
 pytestmark = pytest.mark.postgres
@@ -68,7 +68,11 @@ def test_url_parameters_are_ddblites_own(monkeypatch: pytest.MonkeyPatch) -> Non
     )
     assert conninfo == "postgresql://u@h:5/db?sslmode=disable"
     assert settings == PgSettings(
-        isolation="serializable", lock_timeout_ms=250, pool_size=3, retries=4, prepare=False,
+        isolation="serializable",
+        lock_timeout_ms=250,
+        pool_size=3,
+        retries=4,
+        prepare=False,
         pipeline=False,
     )
     assert parse_url("postgresql://u@h/db") == ("postgresql://u@h/db", PgSettings())
@@ -77,8 +81,9 @@ def test_url_parameters_are_ddblites_own(monkeypatch: pytest.MonkeyPatch) -> Non
     assert parse_url("postgresql://u@h/db?ddblite_isolation=read_committed")[1].isolation == (
         "read_committed"
     )
-    with pytest.raises(ValueError, match="ddblite_isolation must be read_committed or "
-                       "serializable, not 'snapshot'"):
+    with pytest.raises(
+        ValueError, match="ddblite_isolation must be read_committed or serializable, not 'snapshot'"
+    ):
         parse_url("postgresql://u@h/db?ddblite_isolation=snapshot")
 
 
@@ -121,12 +126,21 @@ def test_every_key_has_the_hash_right_after_the_id(backend: PostgresBackend) -> 
 
 def test_keys_and_bodies_are_bytea_and_hashes_bigint(backend: PostgresBackend) -> None:
     with backend._pool.connection() as conn:
-        types: dict[str, str] = dict(conn.execute(
-            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
-            " WHERE table_name IN ('items', 'index_rows', 'tables')"
-        ).fetchall())
-    for column in ("items.pk", "items.sk", "items.body", "index_rows.ix_pk", "index_rows.ix_sk",
-                   "index_rows.body", "tables.description"):
+        types: dict[str, str] = dict(
+            conn.execute(
+                "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns"
+                " WHERE table_name IN ('items', 'index_rows', 'tables')"
+            ).fetchall()
+        )
+    for column in (
+        "items.pk",
+        "items.sk",
+        "items.body",
+        "index_rows.ix_pk",
+        "index_rows.ix_sk",
+        "index_rows.body",
+        "tables.description",
+    ):
         assert types[column] == "bytea", column  # never jsonb: it rejects \u0000
     assert types["items.pk_hash"] == types["index_rows.ix_hash"] == "bigint"
 
@@ -144,12 +158,15 @@ def _partitioned_database(pg_server: PgServer, url: str) -> None:
     single-node stand-in for Citus' distribution takes."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE items")
-        items_ddl = next(s for _, group in postgres_schema() for s in group
-                         if s.startswith("CREATE TABLE items"))
+        items_ddl = next(
+            s for _, group in postgres_schema() for s in group if s.startswith("CREATE TABLE items")
+        )
         conn.execute(items_ddl + " PARTITION BY HASH (pk_hash)")
         for n in range(8):
-            conn.execute(f"CREATE TABLE items_p{n} PARTITION OF items"
-                         f" FOR VALUES WITH (MODULUS 8, REMAINDER {n})")
+            conn.execute(
+                f"CREATE TABLE items_p{n} PARTITION OF items"
+                f" FOR VALUES WITH (MODULUS 8, REMAINDER {n})"
+            )
 
 
 def _plan(conn: psycopg.Connection[Any], sql: str, params: list[Any]) -> str:
@@ -185,10 +202,26 @@ def test_get_item_and_query_touch_one_partition(pg_server: PgServer, url: str) -
             assert r.table_stats(table_id) == (200, 200)
     finally:
         store.close()
-    query = range_sql("pk_hash, pk, sk, body, size", "items", ("table_id", "pk_hash", "pk"),
-                       ("sk",), ">=", "<", True, True)
-    scan = range_sql("pk_hash, pk, sk, body, size", "items", ("table_id",),
-                      ("pk_hash", "pk", "sk"), ">=", "<", True, False)
+    query = range_sql(
+        "pk_hash, pk, sk, body, size",
+        "items",
+        ("table_id", "pk_hash", "pk"),
+        ("sk",),
+        ">=",
+        "<",
+        True,
+        True,
+    )
+    scan = range_sql(
+        "pk_hash, pk, sk, body, size",
+        "items",
+        ("table_id",),
+        ("pk_hash", "pk", "sk"),
+        ">=",
+        "<",
+        True,
+        False,
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE items")
         get_params = [table_id, 123, b"pk", b"s"]
@@ -199,11 +232,14 @@ def test_get_item_and_query_touch_one_partition(pg_server: PgServer, url: str) -
         assert len(_partitions(_plan(conn, query, query_params))) == 1
         # ...and generic plans of prepared statements prune when the executor starts.
         conn.execute("SET plan_cache_mode = force_generic_plan")
-        generic = _generic_plan(conn, GET, "bigint, bigint, bytea, bytea",
-                                "1, 123, 'pk', 's'")
+        generic = _generic_plan(conn, GET, "bigint, bigint, bytea, bytea", "1, 123, 'pk', 's'")
         assert "Subplans Removed: 7" in generic, generic
-        generic = _generic_plan(conn, query, "bigint, bigint, bytea, bytea, bytea, bytea, bigint",
-                                "1, 123, 'pk', 'a', 'z', 'b', 100")
+        generic = _generic_plan(
+            conn,
+            query,
+            "bigint, bigint, bytea, bytea, bytea, bytea, bigint",
+            "1, 123, 'pk', 'a', 'z', 'b', 100",
+        )
         assert "Subplans Removed: 7" in generic, generic
         # A Scan walks every partition (the control: pruning is not vacuous).
         conn.execute("SET plan_cache_mode = auto")
@@ -340,8 +376,7 @@ def test_servers_starting_together_migrate_once(pg_server: PgServer) -> None:
         conn.execute(f"CREATE DATABASE {name}")  # no schema at all
     url = pg_server.url(name)
     opened: list[PostgresBackend] = []
-    starts = [in_thread(lambda: opened.append(PostgresBackend(url, pool_size=1)))
-              for _ in range(4)]
+    starts = [in_thread(lambda: opened.append(PostgresBackend(url, pool_size=1))) for _ in range(4)]
     for thread, errors in starts:
         thread.join()
         assert errors == []
@@ -357,8 +392,11 @@ def test_servers_starting_together_migrate_once(pg_server: PgServer) -> None:
 def test_a_newer_schema_is_refused(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_version VALUES (99)")
-    with pytest.raises(RuntimeError, match=r"database schema version 99 is newer than this "
-                       r"ddblite \(\d+\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"database schema version 99 is newer than this "
+        r"ddblite \(\d+\)",
+    ):
         PostgresBackend(url, pool_size=1)
 
 

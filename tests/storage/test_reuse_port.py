@@ -35,8 +35,19 @@ def _env() -> dict[str, str]:
 
 
 def _serve(port: int, db: str, log: Path) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "ddblite", "serve", "--host", "127.0.0.1", "--port",
-            str(port), "--db", db, "--reuse-port"]
+    args = [
+        sys.executable,
+        "-m",
+        "ddblite",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--reuse-port",
+    ]
     with log.open("wb") as out:
         return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=_env())
 
@@ -50,7 +61,7 @@ def listening_inodes(pid: int, port: int) -> list[str]:
         except OSError:
             continue
         if link.startswith("socket:["):
-            held.add(link[len("socket:["):-1])
+            held.add(link[len("socket:[") : -1])
     found = []
     with open(f"/proc/{pid}/net/tcp") as table:
         for row in table.readlines()[1:]:
@@ -117,14 +128,16 @@ def test_a_table_created_on_one_connection_is_seen_and_written_on_many(
     endpoint = f"http://127.0.0.1:{port}"
     assert all(_healthy(endpoint) for _ in range(8))  # fresh connections, both processes
     first = make_client(endpoint)
-    first.create_table(TableName="shared", KeySchema=KEYS, AttributeDefinitions=DEFS,
-                       BillingMode="PAY_PER_REQUEST")
+    first.create_table(
+        TableName="shared", KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST"
+    )
     for n in range(CLIENTS):
         client: Any = make_client(endpoint)  # a new client: a new connection
         assert client.describe_table(TableName="shared")["Table"]["TableStatus"] == "ACTIVE"
         client.put_item(TableName="shared", Item={"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}})
-        got = client.get_item(TableName="shared", Key={"pk": {"S": f"k{n:02d}"}},
-                              ConsistentRead=True)
+        got = client.get_item(
+            TableName="shared", Key={"pk": {"S": f"k{n:02d}"}}, ConsistentRead=True
+        )
         assert got["Item"] == {"pk": {"S": f"k{n:02d}"}, "n": {"N": str(n)}}
     items = first.scan(TableName="shared", ConsistentRead=True)["Items"]
     assert sorted(item["pk"]["S"] for item in items) == [f"k{n:02d}" for n in range(CLIENTS)]
@@ -144,8 +157,12 @@ def test_each_process_on_its_own_port_serves_the_shared_database(
             processes.append(_serve(port, url, log))
             _wait_listening(processes[-1], port, log)
         one, two = (make_client(f"http://127.0.0.1:{port}") for port in ports)
-        one.create_table(TableName="per_port", KeySchema=KEYS, AttributeDefinitions=DEFS,
-                         BillingMode="PAY_PER_REQUEST")
+        one.create_table(
+            TableName="per_port",
+            KeySchema=KEYS,
+            AttributeDefinitions=DEFS,
+            BillingMode="PAY_PER_REQUEST",
+        )
         two.put_item(TableName="per_port", Item={"pk": {"S": "from-two"}})
         one.put_item(TableName="per_port", Item={"pk": {"S": "from-one"}})
         for client in (one, two):
@@ -159,10 +176,21 @@ def test_each_process_on_its_own_port_serves_the_shared_database(
 
 @pytest.mark.parametrize("db", [[], ["--in-memory"], ["--db", "data.db"]])
 def test_reuse_port_without_postgresql_is_refused(db: list[str], tmp_path: Path) -> None:
-    args = [sys.executable, "-m", "ddblite", "serve", "--host", "127.0.0.1", "--port",
-            str(free_port()), *db, "--reuse-port"]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                          env=_env())
+    args = [
+        sys.executable,
+        "-m",
+        "ddblite",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(free_port()),
+        *db,
+        "--reuse-port",
+    ]
+    done = subprocess.run(
+        args, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=_env()
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         "--reuse-port needs a shared database (--db postgresql://...)"

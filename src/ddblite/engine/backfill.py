@@ -172,9 +172,7 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
             return
         if index.status != "CREATING":
             return
-        chunk = functools.partial(
-            _backfill_chunk, db, current, index, after, size, shared
-        )
+        chunk = functools.partial(_backfill_chunk, db, current, index, after, size, shared)
         try:
             rows = _run(db, chunk)
         except StaleCatalogError:  # another server changed the table: reload, then go on
@@ -196,8 +194,12 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
 
 
 def _backfill_chunk(
-    db: Database, table: TableSchema, index: IndexSchema, after: tuple[int, bytes, bytes] | None,
-    size: int, shared: bool,
+    db: Database,
+    table: TableSchema,
+    index: IndexSchema,
+    after: tuple[int, bytes, bytes] | None,
+    size: int,
+    shared: bool,
 ) -> list[tuple[int, bytes, bytes]]:
     """Index rows for the next ``size`` items after ``after``, in one write block; returns
     the keys it covered.
@@ -276,9 +278,7 @@ def _forget_drop(stored: dict[str, Any], index_id: int) -> None:
             del stored["dropping"]
 
 
-def _edit_stored(
-    db: Database, table: TableSchema, edit: Callable[[dict[str, Any]], None]
-) -> None:
+def _edit_stored(db: Database, table: TableSchema, edit: Callable[[dict[str, Any]], None]) -> None:
     """Read-modify-write of the table's stored description in one write block (the table
     may have changed since the job started; a table that is gone is left alone)."""
     from ddblite.engine.database import Caller

@@ -133,7 +133,8 @@ def _feature_details(src: dict[str, Any], stored: dict[str, Any]) -> dict[str, A
         out["StreamDescription"] = src["StreamSpecification"]
     if stored.get("ttl") is not None:
         out["TimeToLiveDescription"] = {
-            "TimeToLiveStatus": "ENABLED", "AttributeName": stored["ttl"],
+            "TimeToLiveStatus": "ENABLED",
+            "AttributeName": stored["ttl"],
         }
     return out
 
@@ -179,13 +180,12 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
 
     def register() -> int:
         with db.backend.write() as w:
-            return w.create_table(
-                account, caller.region, arn, orjson.dumps(body), "CREATING", now
-            )
+            return w.create_table(account, caller.region, arn, orjson.dumps(body), "CREATING", now)
 
     row_id = _run(db, register)
     size = 0
     for rows in _chunks(db, table.table_id):
+
         def copy_chunk(rows: list[ItemRow] = rows) -> None:
             with db.backend.write() as w:
                 for r in rows:

@@ -37,9 +37,7 @@ def _throughput(spec: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _index_wire(
-    index: dict[str, Any], arn: str, is_global: bool, billing: str
-) -> dict[str, Any]:
+def _index_wire(index: dict[str, Any], arn: str, is_global: bool, billing: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "IndexName": index["IndexName"],
         "KeySchema": index["KeySchema"],
@@ -53,9 +51,7 @@ def _index_wire(
     return out
 
 
-def index_wire(
-    index: dict[str, Any], arn: str, is_global: bool, billing: str
-) -> dict[str, Any]:
+def index_wire(index: dict[str, Any], arn: str, is_global: bool, billing: str) -> dict[str, Any]:
     """The stored description of one index (UpdateTable adds GSIs with it)."""
     return _index_wire(index, arn, is_global, billing)
 
@@ -168,7 +164,10 @@ def raise_deletion_protected(name: str) -> None:
 
 
 def save(
-    db: Database, table: TableSchema, stored: dict[str, Any], status: str = "ACTIVE",
+    db: Database,
+    table: TableSchema,
+    stored: dict[str, Any],
+    status: str = "ACTIVE",
     prepare: Callable[[Writer, dict[str, Any]], None] | None = None,
 ) -> None:
     """Write a changed description back and drop cached copies; ``prepare`` runs first in

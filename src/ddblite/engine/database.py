@@ -83,7 +83,8 @@ class Database:
         # What the server runs beside requests (protocol.app starts them): the TTL sweeper
         # and the stream trimmer. Append yours.
         self.tasks: list[BackgroundTask] = [
-            functools.partial(serve_sweeper, self), functools.partial(serve_trim, self),
+            functools.partial(serve_sweeper, self),
+            functools.partial(serve_trim, self),
         ]
         # LSI item collection limit (10 GB); tests lower it.
         self.lsi_collection_limit = LSI_COLLECTION_BYTES
@@ -199,7 +200,12 @@ class Database:
         return WriteResult(old, new, new_size)
 
     def store(
-        self, w: Writer, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None,
+        self,
+        w: Writer,
+        table: TableSchema,
+        ek: EncodedKey,
+        old: Item | None,
+        new: Item | None,
         new_size: int,
     ) -> None:
         """Replace the item ``old`` at ``ek`` by ``new`` (None deletes it), with what goes
@@ -208,7 +214,12 @@ class Database:
         if new is not None:
             ttl = table.stored.get("ttl")  # TTL tables index their expiry (engine.ttl)
             w.put_item(
-                table.table_id, ek.pk_hash, ek.pk, ek.sk, orjson.dumps(new), new_size,
+                table.table_id,
+                ek.pk_hash,
+                ek.pk,
+                ek.sk,
+                orjson.dumps(new),
+                new_size,
                 None if ttl is None else expires_at(new, ttl),
             )
         elif old is not None:
@@ -310,7 +321,10 @@ class ItemBlock:
     __slots__ = ("_db", "_keys", "tables", "writer")
 
     def __init__(
-        self, db: Database, writer: Writer, tables: list[TableSchema],
+        self,
+        db: Database,
+        writer: Writer,
+        tables: list[TableSchema],
         keys: list[EncodedKey | None],
     ) -> None:
         self._db = db
@@ -335,6 +349,12 @@ class ItemBlock:
 
 def schema_of(row: TableRow) -> TableSchema:
     return TableSchema.load(
-        row.table_id, row.account, row.region, row.name, row.description, row.status,
-        row.version, row.created_at,
+        row.table_id,
+        row.account,
+        row.region,
+        row.name,
+        row.description,
+        row.status,
+        row.version,
+        row.created_at,
     )

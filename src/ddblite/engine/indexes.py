@@ -94,7 +94,12 @@ def index_row(
         return None
     projected = project(table, index, item)
     return IndexRow(
-        pk_hash(key[0]), key[0], key[1], ek.pk, ek.sk, orjson.dumps(projected),
+        pk_hash(key[0]),
+        key[0],
+        key[1],
+        ek.pk,
+        ek.sk,
+        orjson.dumps(projected),
         item_size(projected),
     )
 
@@ -169,8 +174,13 @@ def _index_problem(index: IndexSchema, item: Item, before: Item | None) -> str |
 
 
 def sync(
-    w: Writer, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None,
-    collection_limit: int, max_item_bytes: int,
+    w: Writer,
+    table: TableSchema,
+    ek: EncodedKey,
+    old: Item | None,
+    new: Item | None,
+    collection_limit: int,
+    max_item_bytes: int,
 ) -> None:
     """Bring every index of ``table`` in step with the change of one item from ``old`` to
     ``new`` (either may be None). An entry whose key and projection are unchanged is left
@@ -201,8 +211,13 @@ def sync(
         if old_key == new_key and old is not None and project(table, index, old) == projected:
             continue
         row = IndexRow(
-            pk_hash(new_key[0]), new_key[0], new_key[1], ek.pk, ek.sk,
-            body or orjson.dumps(projected), size,
+            pk_hash(new_key[0]),
+            new_key[0],
+            new_key[1],
+            ek.pk,
+            ek.sk,
+            body or orjson.dumps(projected),
+            size,
         )
         w.put_index_row(index.index_id, row)
     if has_lsi and new is not None:

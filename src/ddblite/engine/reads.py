@@ -146,8 +146,11 @@ _RAW_CHUNK = 256
 
 
 def collect_raw(
-    rows: Iterator[tuple[bytes, int]], limit: int | None, last_key: Callable[[Item], Item],
-    read: list[bytes] | None = None, read_bytes: int = 0,
+    rows: Iterator[tuple[bytes, int]],
+    limit: int | None,
+    last_key: Callable[[Item], Item],
+    read: list[bytes] | None = None,
+    read_bytes: int = 0,
 ) -> Page:
     """A page with no filter and no projection, from ``(body, size)`` rows: the stored bodies
     go into the response as the JSON they already are, never decoded and re-encoded; only the
@@ -192,8 +195,10 @@ _WHOLE_ROWS = 128
 
 
 def plain_page(
-    whole: Callable[[int], PageRead], rows: Callable[[int], Iterator[tuple[bytes, int]]],
-    limit: int | None, last_key: Callable[[Item], Item],
+    whole: Callable[[int], PageRead],
+    rows: Callable[[int], Iterator[tuple[bytes, int]]],
+    limit: int | None,
+    last_key: Callable[[Item], Item],
 ) -> Page:
     """A Query page with no filter and no projection: from storage's one-piece read when that
     holds the whole page, else row by row (``collect_raw``), after the rows it holds.
@@ -211,10 +216,11 @@ def plain_page(
         return collect_raw(rows(read.rows), limit, last_key, bodies, read.size)
     page = Page(
         items_json=_json_array(joined.replace(BODY_SEPARATOR, b",")),
-        scanned=read.rows, read_bytes=read.size,
+        scanned=read.rows,
+        read_bytes=read.size,
     )
     if stopped and read.rows:
-        page.last_key = last_key(orjson.loads(joined[joined.rfind(BODY_SEPARATOR) + 1:]))
+        page.last_key = last_key(orjson.loads(joined[joined.rfind(BODY_SEPARATOR) + 1 :]))
     return page
 
 
@@ -290,9 +296,16 @@ def start_after_index(
 
 
 def query_table(
-    backend: StorageBackend, table: TableSchema, hash_value: Value,
-    condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
-    keep: Filter | None, project: Project | None, raw: bool = False,
+    backend: StorageBackend,
+    table: TableSchema,
+    hash_value: Value,
+    condition: SortCondition | None,
+    forward: bool,
+    start: Item | None,
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
+    raw: bool = False,
 ) -> Page:
     """``raw``: the caller sends the page straight to the wire, so a plain page may carry
     stored bodies undecoded (``collect_raw``)."""
@@ -307,7 +320,9 @@ def query_table(
         args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
         if raw and _plain(keep, project):
             return plain_page(
-                partial(r.query_item_page, *args), partial(r.query_item_bodies, *args), limit,
+                partial(r.query_item_page, *args),
+                partial(r.query_item_bodies, *args),
+                limit,
                 table_last_key(table.keys),
             )
         rows = r.query_items(*args)
@@ -315,9 +330,18 @@ def query_table(
 
 
 def query_index(
-    backend: StorageBackend, table: TableSchema, index: IndexSchema, hash_value: Value,
-    condition: SortCondition | None, forward: bool, start: Item | None, limit: int | None,
-    keep: Filter | None, project: Project | None, fetch: bool = False, raw: bool = False,
+    backend: StorageBackend,
+    table: TableSchema,
+    index: IndexSchema,
+    hash_value: Value,
+    condition: SortCondition | None,
+    forward: bool,
+    start: Item | None,
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
+    fetch: bool = False,
+    raw: bool = False,
 ) -> Page:
     ix_pk = encode(hash_value)
     after = None
@@ -329,7 +353,9 @@ def query_index(
         args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
         if raw and not fetch and _plain(keep, project):
             return plain_page(
-                partial(r.query_index_page, *args), partial(r.query_index_bodies, *args), limit,
+                partial(r.query_index_page, *args),
+                partial(r.query_index_bodies, *args),
+                limit,
                 index_last_key(table, index),
             )
         rows = r.query_index(*args)
@@ -337,8 +363,14 @@ def query_index(
 
 
 def scan_table(
-    backend: StorageBackend, table: TableSchema, segment: int, total: int,
-    start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
+    backend: StorageBackend,
+    table: TableSchema,
+    segment: int,
+    total: int,
+    start: Item | None,
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
     raw: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
@@ -356,9 +388,17 @@ def scan_table(
 
 
 def scan_index(
-    backend: StorageBackend, table: TableSchema, index: IndexSchema, segment: int, total: int,
-    start: Item | None, limit: int | None, keep: Filter | None, project: Project | None,
-    fetch: bool = False, raw: bool = False,
+    backend: StorageBackend,
+    table: TableSchema,
+    index: IndexSchema,
+    segment: int,
+    total: int,
+    start: Item | None,
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
+    fetch: bool = False,
+    raw: bool = False,
 ) -> Page:
     low, high = segment_bounds(segment, total)
     after = start_after_index(table, index, start)
@@ -377,8 +417,14 @@ def _plain(keep: Filter | None, project: Project | None) -> bool:
 
 
 def _collect_index(
-    reader: Reader, table: TableSchema, index: IndexSchema, rows: Iterator[IndexRow],
-    limit: int | None, keep: Filter | None, project: Project | None, fetch: bool,
+    reader: Reader,
+    table: TableSchema,
+    index: IndexSchema,
+    rows: Iterator[IndexRow],
+    limit: int | None,
+    keep: Filter | None,
+    project: Project | None,
+    fetch: bool,
 ) -> Page:
     page = Page()
     source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)

@@ -85,7 +85,11 @@ def service_identity() -> Iterator[None]:
 
 
 def record_change(
-    w: Writer, table: TableSchema, stream: dict[str, Any], old: Item | None, new: Item | None,
+    w: Writer,
+    table: TableSchema,
+    stream: dict[str, Any],
+    old: Item | None,
+    new: Item | None,
     now: float,
 ) -> None:
     """Append the record of one item change (``old != new``) to the table's stream log."""
@@ -157,11 +161,15 @@ def update(db: Database, table: TableSchema, stored: dict[str, Any], spec: dict[
         label = _label(now, {s["label"] for s in closed})
         arn = f"{wire['TableArn']}/stream/{label}"
         stored["stream"] = {
-            "arn": arn, "label": label, "view": spec["StreamViewType"], "created": now,
+            "arn": arn,
+            "label": label,
+            "view": spec["StreamViewType"],
+            "created": now,
             "start": last + 1,
         }
         wire["StreamSpecification"] = {
-            "StreamEnabled": True, "StreamViewType": spec["StreamViewType"],
+            "StreamEnabled": True,
+            "StreamViewType": spec["StreamViewType"],
         }
         wire["LatestStreamLabel"] = label
         wire["LatestStreamArn"] = arn
@@ -264,7 +272,11 @@ def describe(db: Database, table: TableSchema, stream: dict[str, Any]) -> dict[s
 
 
 def iterator(
-    db: Database, table: TableSchema, stream: dict[str, Any], shard: str, kind: str,
+    db: Database,
+    table: TableSchema,
+    stream: dict[str, Any],
+    shard: str,
+    kind: str,
     sequence: str | None,
 ) -> str:
     """GetShardIterator: a token positioned just before the first record to return."""
@@ -282,9 +294,7 @@ def iterator(
         position = max(last, start - 1)
     else:
         if sequence is None:
-            raise ValidationException(
-                f"SequenceNumber is required for ShardIteratorType {kind}"
-            )
+            raise ValidationException(f"SequenceNumber is required for ShardIteratorType {kind}")
         seq = _parse_sequence(sequence)
         if seq < start or seq > max(last, start):
             raise ValidationException(
@@ -327,8 +337,9 @@ def parse_iterator(token: str, now: float) -> tuple[str, str, int]:
     if not (isinstance(arn, str) and isinstance(shard, str) and isinstance(position, int)):
         raise ValidationException("Invalid ShardIterator")
     if now - float(issued) > ITERATOR_SECONDS:
-        raise ExpiredIteratorException("Iterator expired. The iterator was created more than "
-                                       "15 minutes ago.")
+        raise ExpiredIteratorException(
+            "Iterator expired. The iterator was created more than 15 minutes ago."
+        )
     return arn, shard, position
 
 
@@ -388,9 +399,7 @@ def trim(db: Database, now: float | None = None) -> int:
         return w.trim_stream_log(now - RETENTION_SECONDS)
 
 
-async def serve_trim(
-    db: Database, commit: Callable[[], None], executor: Executor | None
-) -> None:
+async def serve_trim(db: Database, commit: Callable[[], None], executor: Executor | None) -> None:
     """The server's trimmer: once a minute."""
     loop = asyncio.get_running_loop()
     while True:

@@ -51,8 +51,11 @@ CONFLICT = "Transaction is ongoing for the item"
 TRANSACTION_FACTOR = 2.0  # transactional reads and writes cost twice the plain ones
 
 # The errors an action's item can cause, mapped to their CancellationReason codes.
-REFUSALS = (ConditionalCheckFailedException, ValidationException,
-            ItemCollectionSizeLimitExceededException)
+REFUSALS = (
+    ConditionalCheckFailedException,
+    ValidationException,
+    ItemCollectionSizeLimitExceededException,
+)
 _CODES = {
     "ConditionalCheckFailedException": "ConditionalCheckFailed",
     "ValidationException": "ValidationError",
@@ -128,7 +131,9 @@ MetricsOf = Callable[[ItemBlock, list[Applied]], dict[str, Any] | None]
 
 
 def write(
-    db: Database, actions: Sequence[Action], token: Token | None = None,
+    db: Database,
+    actions: Sequence[Action],
+    token: Token | None = None,
     metrics: MetricsOf | None = None,
 ) -> Outcome:
     """Run the actions as one transaction (see the module docstring). ``metrics`` computes
@@ -136,16 +141,17 @@ def write(
     tables = [action.table for action in actions]
     keys = [action.key for action in actions]
     try:
-        return db.write_items(
-            tables, keys, lambda block: _run(db, block, actions, token, metrics)
-        )
+        return db.write_items(tables, keys, lambda block: _run(db, block, actions, token, metrics))
     except TransactionConflictException as error:
         # A lock wait that timed out (shared backends): which item it was is unknown.
         raise cancelled([error] * len(actions)) from None
 
 
 def _run(
-    db: Database, block: ItemBlock, actions: Sequence[Action], token: Token | None,
+    db: Database,
+    block: ItemBlock,
+    actions: Sequence[Action],
+    token: Token | None,
     metrics: MetricsOf | None,
 ) -> Outcome:
     now = db.clock()
@@ -163,7 +169,8 @@ def _run(
     if any(errors):
         raise cancelled(errors)
     out = Outcome(
-        applied, [(a.table.name, a.billed_size) for a in applied],
+        applied,
+        [(a.table.name, a.billed_size) for a in applied],
         metrics(block, applied) if metrics is not None else None,
     )
     if token is not None:
@@ -195,8 +202,11 @@ def _decide(
 
 
 def _store(
-    block: ItemBlock, actions: Sequence[Action], olds: list[Item | None],
-    news: list[Item | None], errors: list[DynamoDBError | None],
+    block: ItemBlock,
+    actions: Sequence[Action],
+    olds: list[Item | None],
+    news: list[Item | None],
+    errors: list[DynamoDBError | None],
 ) -> list[Applied]:
     applied: list[Applied] = []
     for i, (action, old, new) in enumerate(zip(actions, olds, news, strict=True)):

@@ -114,8 +114,14 @@ def sweep(db: Database, now: float | None = None, budget: int | None = None) -> 
 
 def _schema(row: TableRow) -> TableSchema:
     return TableSchema.load(
-        row.table_id, row.account, row.region, row.name, row.description, row.status,
-        row.version, row.created_at,
+        row.table_id,
+        row.account,
+        row.region,
+        row.name,
+        row.description,
+        row.status,
+        row.version,
+        row.created_at,
     )
 
 

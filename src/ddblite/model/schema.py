@@ -97,8 +97,15 @@ class TableSchema:
 
     @classmethod
     def load(
-        cls, table_id: int, account: str, region: str, name: str, description: bytes,
-        status: str, version: int, created_at: float,
+        cls,
+        table_id: int,
+        account: str,
+        region: str,
+        name: str,
+        description: bytes,
+        status: str,
+        version: int,
+        created_at: float,
     ) -> TableSchema:
         stored = orjson.loads(description)
         wire = stored["wire"]
@@ -128,8 +135,16 @@ class TableSchema:
                     )
                 )
         return cls(
-            table_id, account, region, name, table_keys,
-            status, version, created_at, stored, tuple(indexes),
+            table_id,
+            account,
+            region,
+            name,
+            table_keys,
+            status,
+            version,
+            created_at,
+            stored,
+            tuple(indexes),
         )
 
 

@@ -21,13 +21,16 @@ from ddblite.limits import MAX_BATCH_GET_KEYS, MAX_BATCH_GET_RESPONSE_BYTES
 from ddblite.model import capacity
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item
-from ddblite.operations import request_expressions as rx
+from ddblite.operations._shared import request_expressions as rx
 
 TOO_MANY = "Too many items requested for the BatchGetItem call"
 DUPLICATES = "Provided list of item keys contains duplicates"
 # The members of a KeysAndAttributes that UnprocessedKeys repeats beside the keys.
 _READ_PARAMETERS = (
-    "ProjectionExpression", "ExpressionAttributeNames", "AttributesToGet", "ConsistentRead",
+    "ProjectionExpression",
+    "ExpressionAttributeNames",
+    "AttributesToGet",
+    "ConsistentRead",
 )
 
 

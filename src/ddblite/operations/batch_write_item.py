@@ -58,9 +58,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     out: dict[str, Any] = {"UnprocessedItems": {}}
     tables = {write.table.name: write.table for write in writes}
     if mode is not None and mode != "NONE":
-        out["ConsumedCapacity"] = [
-            _consumed(mode, tables[name], usage[name]) for name in requests
-        ]
+        out["ConsumedCapacity"] = [_consumed(mode, tables[name], usage[name]) for name in requests]
     if request.get("ReturnItemCollectionMetrics") == "SIZE":
         metrics = _collection_metrics(db, tables, usage)
         if metrics:

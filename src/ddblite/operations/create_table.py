@@ -7,8 +7,8 @@ from typing import Any
 
 from ddblite.engine import catalog, streams
 from ddblite.engine.database import Caller, Database
-from ddblite.operations.table_rules import check_create_table
-from ddblite.operations.tag_resource import check_tags
+from ddblite.operations._shared.table_rules import check_create_table
+from ddblite.operations._shared.tags import check_tags
 
 _STREAM_FIELDS = ("StreamSpecification", "LatestStreamLabel", "LatestStreamArn")
 

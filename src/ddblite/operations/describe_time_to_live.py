@@ -13,6 +13,4 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     attribute = table.stored.get("ttl")
     if attribute is None:
         return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
-    return {
-        "TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}
-    }
+    return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}}

@@ -8,8 +8,8 @@ from ddblite import expressions
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_key
 from ddblite.model.values import check_item, item_size
-from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import consumed_read, wants_capacity
+from ddblite.operations._shared import request_expressions as rx
+from ddblite.operations._shared.common import consumed_read, wants_capacity
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,11 @@ from ddblite.engine.database import Caller, Database
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     table, stream = streams.find(db, caller, request["StreamArn"])
     token = streams.iterator(
-        db, table, stream, request["ShardId"], request["ShardIteratorType"],
+        db,
+        table,
+        stream,
+        request["ShardId"],
+        request["ShardIteratorType"],
         request.get("SequenceNumber"),
     )
     return {"ShardIterator": token}

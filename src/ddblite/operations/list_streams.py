@@ -27,7 +27,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
             found.extend(streams.summary(table, s) for s in streams.streams_of(table, now))
     if start is not None:
         arns = [summary["StreamArn"] for summary in found]
-        found = found[arns.index(start) + 1:] if start in arns else []
+        found = found[arns.index(start) + 1 :] if start in arns else []
     out: dict[str, Any] = {"Streams": found[:limit]}
     if len(found) > limit:
         out["LastEvaluatedStreamArn"] = found[limit - 1]["StreamArn"]

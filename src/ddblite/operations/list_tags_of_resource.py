@@ -6,7 +6,7 @@ from typing import Any
 
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import AccessDeniedException
-from ddblite.operations.tag_resource import find_table, parse_table_arn
+from ddblite.operations._shared.tags import find_table, parse_table_arn
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:

@@ -8,15 +8,15 @@ from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
 from ddblite.model.schema import check_item_key
 from ddblite.model.values import Item, check_item
-from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import (
+from ddblite.operations._shared import request_expressions as rx
+from ddblite.operations._shared.common import (
     check_return_values,
     collection_metrics,
     consumed_write,
     old_image,
     wants_capacity,
 )
-from ddblite.operations.conditions import condition_only
+from ddblite.operations._shared.conditions import condition_only
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:

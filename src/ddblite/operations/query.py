@@ -18,8 +18,8 @@ from ddblite.errors import ValidationException
 from ddblite.model.keycodec import encode
 from ddblite.model.schema import KeySchema
 from ddblite.model.values import Item
-from ddblite.operations import read_rules as rules
-from ddblite.operations import request_expressions as rx
+from ddblite.operations._shared import read_rules as rules
+from ddblite.operations._shared import request_expressions as rx
 
 OUTSIDE = "The provided starting key is outside query boundaries based on provided conditions"
 NOT_IN_RANGE = "The provided starting key does not match the range key predicate"
@@ -67,15 +67,23 @@ def handle(
         )
     else:
         page = reads.query_index(
-            db.backend, table, index, key.hash_value, sort, forward, start, limit, keep, project,
-            source.fetch, raw,
+            db.backend,
+            table,
+            index,
+            key.hash_value,
+            sort,
+            forward,
+            start,
+            limit,
+            keep,
+            project,
+            source.fetch,
+            raw,
         )
     return rules.response(request, source, page, select)
 
 
-def _check_start_bounds(
-    keys: KeySchema, key: expressions.KeyCondition, start: Item | None
-) -> None:
+def _check_start_bounds(keys: KeySchema, key: expressions.KeyCondition, start: Item | None) -> None:
     """An ExclusiveStartKey must lie inside the range the key condition selects."""
     if start is None:
         return

@@ -13,7 +13,7 @@ from typing import Any
 
 from ddblite.engine import backups
 from ddblite.engine.database import Caller, Database
-from ddblite.operations.table_rules import check_create_table
+from ddblite.operations._shared.table_rules import check_create_table
 
 _BASE_INDEX_FIELDS = ("IndexName", "KeySchema", "Projection")
 

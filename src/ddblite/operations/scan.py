@@ -13,8 +13,8 @@ from typing import Any
 from ddblite import expressions
 from ddblite.engine import reads
 from ddblite.engine.database import Caller, Database
-from ddblite.operations import read_rules as rules
-from ddblite.operations import request_expressions as rx
+from ddblite.operations._shared import read_rules as rules
+from ddblite.operations._shared import request_expressions as rx
 
 
 def handle(
@@ -41,12 +41,19 @@ def handle(
     project = rules.shaper(source, select, projection)
     limit = request.get("Limit")
     if index is None:
-        page = reads.scan_table(
-            db.backend, table, segment, total, start, limit, keep, project, raw
-        )
+        page = reads.scan_table(db.backend, table, segment, total, start, limit, keep, project, raw)
     else:
         page = reads.scan_index(
-            db.backend, table, index, segment, total, start, limit, keep, project, source.fetch,
+            db.backend,
+            table,
+            index,
+            segment,
+            total,
+            start,
+            limit,
+            keep,
+            project,
+            source.fetch,
             raw,
         )
     return rules.response(request, source, page, select)

@@ -17,7 +17,7 @@ from ddblite.engine.database import Caller, Database
 from ddblite.errors import DynamoDBError, ValidationException
 from ddblite.model.schema import TableSchema, check_key, encode_key
 from ddblite.model.values import check_item
-from ddblite.operations import request_expressions as rx
+from ddblite.operations._shared import request_expressions as rx
 
 DUPLICATE = "Transaction request cannot include multiple operations on one item"
 

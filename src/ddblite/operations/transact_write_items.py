@@ -24,7 +24,7 @@ from ddblite.engine.database import Caller, Database, ItemBlock
 from ddblite.errors import ValidationException
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key, key_of
 from ddblite.model.values import Item, check_item, item_size, value_size
-from ddblite.operations.conditions import Check, compile_condition
+from ddblite.operations._shared.conditions import Check, compile_condition
 from ddblite.operations.update_item import refuse_key_updates
 
 KINDS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -60,8 +60,11 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if request.get("ClientRequestToken") is not None:
         # Hashed as sent, before the checks rewrite numbers to their canonical spelling.
         token = transactions.Token.of(
-            "TransactWriteItems", caller.account, caller.region,
-            request["ClientRequestToken"], items,
+            "TransactWriteItems",
+            caller.account,
+            caller.region,
+            request["ClientRequestToken"],
+            items,
         )
     plans = [_compile(entry) for entry in items]
     for plan in plans:
@@ -71,7 +74,9 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     _check_request(db, plans)
     want_metrics = request.get("ReturnItemCollectionMetrics") == "SIZE"
     outcome = transactions.write(
-        db, [_action(db, plan) for plan in plans], token,
+        db,
+        [_action(db, plan) for plan in plans],
+        token,
         _metrics_of(plans) if want_metrics else None,
     )
     out: dict[str, Any] = {}
@@ -217,9 +222,7 @@ def _metrics_of(
                 continue
             seen.add((table.table_id, ek.pk))
             size = indexes.collection_size(block.writer, table, plan.key)
-            out.setdefault(table.name, []).append(
-                indexes.collection_metrics(table, plan.key, size)
-            )
+            out.setdefault(table.name, []).append(indexes.collection_metrics(table, plan.key, size))
         return out or None
 
     return metrics

@@ -8,7 +8,7 @@ from typing import Any
 from ddblite.engine import catalog
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import ResourceNotFoundException, ValidationException
-from ddblite.operations.tag_resource import find_table, parse_table_arn
+from ddblite.operations._shared.tags import find_table, parse_table_arn
 
 NO_KEYS = "Atleast one Tag Key needs to be provided as Input."
 

@@ -11,9 +11,9 @@ from ddblite.errors import ValidationException
 from ddblite.limits import MAX_ITEM_BYTES
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item, item_size
-from ddblite.operations import request_expressions as rx
-from ddblite.operations.common import collection_metrics, consumed_write, wants_capacity
-from ddblite.operations.conditions import compile_condition
+from ddblite.operations._shared import request_expressions as rx
+from ddblite.operations._shared.common import collection_metrics, consumed_write, wants_capacity
+from ddblite.operations._shared.conditions import compile_condition
 
 TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
 
@@ -88,4 +88,3 @@ def _returned(
         attributes = expressions.updated_attributes(source, info)
         return {"Attributes": attributes} if attributes else {}
     return {}
-

@@ -20,7 +20,7 @@ from ddblite.engine.database import Caller, Database
 from ddblite.errors import LimitExceededException, ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_GSIS
 from ddblite.model.schema import TableSchema
-from ddblite.operations.table_rules import (
+from ddblite.operations._shared.table_rules import (
     check_gsi,
     check_projected_count,
     check_throughput,
@@ -32,8 +32,14 @@ _NOTHING = (
     "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
 )
 _CHANGES = (
-    "ProvisionedThroughput", "BillingMode", "StreamSpecification", "SSESpecification",
-    "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass", "OnDemandThroughput",
+    "ProvisionedThroughput",
+    "BillingMode",
+    "StreamSpecification",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "DeletionProtectionEnabled",
+    "TableClass",
+    "OnDemandThroughput",
     "WarmThroughput",
 )
 _ONLINE_LIMIT = (
@@ -62,9 +68,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
             "BillingMode is PAY_PER_REQUEST"
         )
     if mode == "PROVISIONED" and current == "PAY_PER_REQUEST" and throughput is None:
-        raise fail(
-            "ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
-        )
+        raise fail("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
     gsi_changes = _IndexChanges(db, table, request, stored, mode)
     gsi_changes.check(updates)
     if "BillingMode" in request and mode != current:
@@ -173,8 +177,12 @@ class _IndexChanges:
     description; after the save, starts the backfill or the drop and shapes the response."""
 
     def __init__(
-        self, db: Database, table: TableSchema, request: dict[str, Any],
-        stored: dict[str, Any], mode: str,
+        self,
+        db: Database,
+        table: TableSchema,
+        request: dict[str, Any],
+        stored: dict[str, Any],
+        mode: str,
     ) -> None:
         self.db = db
         self.table = table
@@ -187,18 +195,23 @@ class _IndexChanges:
 
     @property
     def gsis(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.stored["wire"].setdefault(
-            "GlobalSecondaryIndexes", []
-        )
+        found: list[dict[str, Any]] = self.stored["wire"].setdefault("GlobalSecondaryIndexes", [])
         return found
 
     def _gsi(self, name: str) -> dict[str, Any] | None:
-        return next((g for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
-                     if g["IndexName"] == name), None)
+        return next(
+            (
+                g
+                for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
+                if g["IndexName"] == name
+            ),
+            None,
+        )
 
     def _is_lsi(self, name: str) -> bool:
-        return any(ix["IndexName"] == name
-                   for ix in self.stored["wire"].get("LocalSecondaryIndexes", ()))
+        return any(
+            ix["IndexName"] == name for ix in self.stored["wire"].get("LocalSecondaryIndexes", ())
+        )
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -231,9 +244,11 @@ class _IndexChanges:
         spec = action.get("ProvisionedThroughput")
         gsi = self._gsi(name)
         if gsi is None:
-            if spec is not None and max(
-                spec.get("ReadCapacityUnits", 0), spec.get("WriteCapacityUnits", 0)
-            ) > _MAX_UNITS:
+            if (
+                spec is not None
+                and max(spec.get("ReadCapacityUnits", 0), spec.get("WriteCapacityUnits", 0))
+                > _MAX_UNITS
+            ):
                 raise ValidationException(
                     "This operation cannot be performed with given input values. Please "
                     "contact DynamoDB service team for more info: Action Blocked: IndexUpdate"
@@ -255,14 +270,14 @@ class _IndexChanges:
             )
         if spec is None or "ReadCapacityUnits" not in spec or "WriteCapacityUnits" not in spec:
             raise fail(
-                f"Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: "
-                f"{name}"
+                f"Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}"
             )
         check_throughput(spec)
         old = gsi["ProvisionedThroughput"]
-        switching = self.table.wire.get("BillingModeSummary", {}).get(
-            "BillingMode", "PROVISIONED"
-        ) != self.mode
+        switching = (
+            self.table.wire.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+            != self.mode
+        )
         if (
             not switching
             and old["ReadCapacityUnits"] == spec["ReadCapacityUnits"]
@@ -303,13 +318,18 @@ class _IndexChanges:
             )
         wire = self.stored["wire"]
         check_projected_count(
-            [*wire.get("LocalSecondaryIndexes", ()), *wire.get("GlobalSecondaryIndexes", ()),
-             action]
+            [
+                *wire.get("LocalSecondaryIndexes", ()),
+                *wire.get("GlobalSecondaryIndexes", ()),
+                action,
+            ]
         )
 
     def _building(self) -> bool:
-        return any(g.get("IndexStatus") == "CREATING"
-                   for g in self.stored["wire"].get("GlobalSecondaryIndexes", ()))
+        return any(
+            g.get("IndexStatus") == "CREATING"
+            for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
+        )
 
     def _check_delete(self, name: str) -> None:
         gsi = self._gsi(name)
@@ -330,8 +350,11 @@ class _IndexChanges:
             return
         covered = {u["Update"]["IndexName"] for u in updates if u.get("Update") is not None}
         covered |= {u["Delete"]["IndexName"] for u in updates if u.get("Delete") is not None}
-        missing = [g["IndexName"] for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
-                   if g["IndexName"] not in covered]
+        missing = [
+            g["IndexName"]
+            for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
+            if g["IndexName"] not in covered
+        ]
         if missing:
             raise fail(f"ProvisionedThroughput must be specified for index: {','.join(missing)}")
 
@@ -343,8 +366,9 @@ class _IndexChanges:
                 action = update["Update"]
                 gsi = self._gsi(action["IndexName"])
                 assert gsi is not None
-                _set_throughput(self.db, gsi["ProvisionedThroughput"],
-                                action["ProvisionedThroughput"])
+                _set_throughput(
+                    self.db, gsi["ProvisionedThroughput"], action["ProvisionedThroughput"]
+                )
             elif update.get("Create") is not None:
                 self._create(update["Create"])
             else:

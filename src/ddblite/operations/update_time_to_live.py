@@ -24,8 +24,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     current: str | None = table.stored.get("ttl")
     if current is not None and current != attribute:
         raise ValidationException(
-            f"TimeToLive is active on a different AttributeName: current AttributeName is "
-            f"{current}"
+            f"TimeToLive is active on a different AttributeName: current AttributeName is {current}"
         )
     if enabled and current is not None:
         raise ValidationException("TimeToLive is already enabled")

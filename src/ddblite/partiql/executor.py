@@ -142,9 +142,7 @@ def table_keys(db: Database, caller: Caller, table: str, index: str | None = Non
     for ix in schema.indexes:
         if ix.name == index:
             return ix.keys
-    raise ValidationException(
-        f"The table does not have the specified index: {index}"
-    )
+    raise ValidationException(f"The table does not have the specified index: {index}")
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -186,7 +184,7 @@ def _update(b: Builder, keys: KeySchema, stmt: p.Update) -> dict[str, Any]:
         if isinstance(value, p.Call) and value.name in ("set_add", "set_delete"):
             if len(value.args) != 2:
                 raise ValidationException(p.SYNTAX + f"Wrong number of arguments: {value.name}")
-            target = (adds if value.name == "set_add" else deletes)
+            target = adds if value.name == "set_add" else deletes
             target.append(f"{b.path(path)} {b.operand(value.args[1])}")
         else:
             sets.append(f"{b.path(path)} = {b.operand(value)}")
@@ -235,9 +233,7 @@ def project(item: dict[str, Any], projection: list[p.Path] | None) -> dict[str, 
     return out
 
 
-def read_request(
-    db: Database, caller: Caller, stmt: p.Select
-) -> tuple[str, dict[str, Any]]:
+def read_request(db: Database, caller: Caller, stmt: p.Select) -> tuple[str, dict[str, Any]]:
     """The Query (partition key named with =) or Scan a SELECT becomes."""
     keys = table_keys(db, caller, stmt.table, stmt.index)
     b = Builder()
@@ -276,8 +272,8 @@ def _is_range_condition(term: p.Expr, name: str) -> bool:
             names_key(term.right) and isinstance(term.left, p.Lit)
         )
     if isinstance(term, p.Between):
-        return names_key(term.subject) and isinstance(term.low, p.Lit) and isinstance(
-            term.high, p.Lit
+        return (
+            names_key(term.subject) and isinstance(term.low, p.Lit) and isinstance(term.high, p.Lit)
         )
     if isinstance(term, p.Call) and term.name == "begins_with" and len(term.args) == 2:
         return names_key(term.args[0]) and isinstance(term.args[1], p.Lit)

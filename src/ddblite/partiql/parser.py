@@ -126,8 +126,26 @@ _TOKEN = re.compile(
 )
 
 _KEYWORDS = {
-    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "BETWEEN", "IN", "INSERT", "INTO",
-    "VALUE", "UPDATE", "SET", "REMOVE", "DELETE", "IS", "MISSING", "NULL", "TRUE", "FALSE",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "NOT",
+    "BETWEEN",
+    "IN",
+    "INSERT",
+    "INTO",
+    "VALUE",
+    "UPDATE",
+    "SET",
+    "REMOVE",
+    "DELETE",
+    "IS",
+    "MISSING",
+    "NULL",
+    "TRUE",
+    "FALSE",
 }
 
 
@@ -212,9 +230,7 @@ class _Parser:
         if not self.at("end"):
             raise self.error()
         if self.used != len(self.params):
-            raise ValidationException(
-                "Number of parameters in request and statement don't match."
-            )
+            raise ValidationException("Number of parameters in request and statement don't match.")
         return stmt
 
     def table_name(self) -> str:
@@ -259,7 +275,7 @@ class _Parser:
                 path = self.path()
                 self.expect("op", "=")
                 stmt.sets.append((path, self.operand()))
-                while self.accept("op", ",") :
+                while self.accept("op", ","):
                     path = self.path()
                     self.expect("op", "=")
                     stmt.sets.append((path, self.operand()))

@@ -22,8 +22,7 @@ def caller_of(authorization: str) -> tuple[str, str]:
     start = authorization.find("Credential=")
     if start < 0:
         raise IncompleteSignatureException(
-            "Authorization header requires 'Credential' parameter. "
-            f"Authorization={authorization}"
+            f"Authorization header requires 'Credential' parameter. Authorization={authorization}"
         )
     end = authorization.find(",", start)
     return _scope_of(authorization[start + 11 : end if end >= 0 else None])

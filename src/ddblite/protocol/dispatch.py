@@ -21,7 +21,7 @@ from ddblite.errors import (
 )
 from ddblite.operations import REGISTRY
 from ddblite.protocol.auth import caller_of
-from ddblite.protocol.shapes import check_request
+from ddblite.protocol.shapes.check import check_request
 from ddblite.protocol.wire import render_error
 
 log = logging.getLogger("ddblite")
@@ -36,9 +36,9 @@ def resolve(target: str | None) -> tuple[str, Handler]:
     """The operation name and handler for an X-Amz-Target header value."""
     if target:
         prefix, _, operation = target.partition(".")
-        handler = REGISTRY.get(operation) if prefix + "." in (
-            DYNAMODB_TARGET, STREAMS_TARGET
-        ) else None
+        handler = (
+            REGISTRY.get(operation) if prefix + "." in (DYNAMODB_TARGET, STREAMS_TARGET) else None
+        )
         if handler is not None:
             return operation, handler
     raise UnknownOperationException()

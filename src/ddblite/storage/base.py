@@ -221,9 +221,7 @@ class Reader(Protocol):
         a write block a backend with concurrent writers serializes appenders here."""
         ...
 
-    def read_stream(
-        self, table_id: int, shard: int, after_seq: int, limit: int
-    ) -> list[StreamRow]:
+    def read_stream(self, table_id: int, shard: int, after_seq: int, limit: int) -> list[StreamRow]:
         """Up to ``limit`` records of (table, shard) with ``seq > after_seq``, in order."""
         ...
 
@@ -232,7 +230,12 @@ class Writer(Reader, Protocol):
     """Reads plus writes, valid inside ``write()``."""
 
     def create_table(
-        self, account: str, region: str, name: str, description: bytes, status: str,
+        self,
+        account: str,
+        region: str,
+        name: str,
+        description: bytes,
+        status: str,
         created_at: float,
     ) -> int: ...
 
@@ -247,7 +250,13 @@ class Writer(Reader, Protocol):
     def drop_index(self, index_id: int) -> None: ...
 
     def put_item(
-        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk: bytes,
+        body: bytes,
+        size: int,
         expires_at: int | None,
     ) -> None: ...
 

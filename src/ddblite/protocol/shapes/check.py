@@ -30,16 +30,16 @@ from typing import Any, Final
 
 from ddblite.errors import DynamoDBError, UnknownOperationException, ValidationException
 from ddblite.errors import validation_errors as envelope
-from ddblite.protocol import shapes_quirks as quirks
-from ddblite.protocol.shapes_fast import (
+from ddblite.protocol.shapes import quirks
+from ddblite.protocol.shapes.fast import (
     Checker,
     Compiler,
     container_type_error,
     java_length,
     scalar_type_error,
 )
-from ddblite.protocol.shapes_model import Node, ServiceModel, load_service
-from ddblite.protocol.shapes_report import Reporter, problem, violations
+from ddblite.protocol.shapes.model import Node, ServiceModel, load_service
+from ddblite.protocol.shapes.report import Reporter, problem, violations
 
 __all__ = ["check_request", "known_operations", "known_stream_operations"]
 

@@ -47,9 +47,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from ddblite.errors import InternalServerError, TransactionConflictException
 from ddblite.storage.base import SharedBackend
-from ddblite.storage.pg_ops import PgOps
-from ddblite.storage.pg_sql import Row
-from ddblite.storage.schema import SCHEMA_VERSION, postgres_schema
+from ddblite.storage.migrations import SCHEMA_VERSION, postgres_schema
+from ddblite.storage.postgres.ops import PgOps
+from ddblite.storage.postgres.sql import Row
 
 log = logging.getLogger("ddblite.postgres")
 
@@ -88,7 +88,7 @@ def parse_url(url: str) -> tuple[str, PgSettings]:
     ours: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key.startswith("ddblite_"):
-            ours[key[len("ddblite_"):]] = value
+            ours[key[len("ddblite_") :]] = value
         else:
             kept.append((key, value))
     isolation = ours.get("isolation") or os.environ.get("DDBLITE_PG_ISOLATION") or READ_COMMITTED
@@ -134,13 +134,23 @@ class PostgresBackend:
     shared = True
 
     def __init__(
-        self, url: str, *, pool_size: int | None = None, isolation: str | None = None,
-        lock_timeout_ms: int | None = None, pipeline: bool | None = None,
+        self,
+        url: str,
+        *,
+        pool_size: int | None = None,
+        isolation: str | None = None,
+        lock_timeout_ms: int | None = None,
+        pipeline: bool | None = None,
     ) -> None:
         conninfo, settings = parse_url(url)
         overrides: dict[str, Any] = {
-            k: v for k, v in (("pool_size", pool_size), ("isolation", isolation),
-                              ("lock_timeout_ms", lock_timeout_ms), ("pipeline", pipeline))
+            k: v
+            for k, v in (
+                ("pool_size", pool_size),
+                ("isolation", isolation),
+                ("lock_timeout_ms", lock_timeout_ms),
+                ("pipeline", pipeline),
+            )
             if v is not None
         }
         if overrides:
@@ -175,8 +185,7 @@ class PostgresBackend:
             conn.prepare_threshold = None
         conn.execute(f"SET lock_timeout = {int(self.settings.lock_timeout_ms)}")
         conn.execute(
-            "SET idle_in_transaction_session_timeout ="
-            f" {int(self.settings.idle_in_transaction_ms)}"
+            f"SET idle_in_transaction_session_timeout = {int(self.settings.idle_in_transaction_ms)}"
         )
         if self.serializable:
             conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
@@ -186,9 +195,7 @@ class PostgresBackend:
             if self.locking:
                 conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
             try:
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-                )
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
                 row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
                 current = (row[0] if row else None) or 0
                 if current > SCHEMA_VERSION:
@@ -202,9 +209,7 @@ class PostgresBackend:
                     with conn.transaction():
                         for statement in statements:
                             conn.execute(statement)
-                        conn.execute(
-                            "INSERT INTO schema_version (version) VALUES (%s)", (version,)
-                        )
+                        conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
             finally:
                 if self.locking:
                     conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))

@@ -30,7 +30,7 @@ from ddblite.storage.base import (
     StreamRow,
     TableRow,
 )
-from ddblite.storage.pg_sql import (
+from ddblite.storage.postgres.sql import (
     FIRST_CHUNK,
     GET,
     INDEX_COLS,
@@ -144,7 +144,12 @@ class PgOps:
         return [r[0] for r in rows]
 
     def create_table(
-        self, account: str, region: str, name: str, description: bytes, status: str,
+        self,
+        account: str,
+        region: str,
+        name: str,
+        description: bytes,
+        status: str,
         created_at: float,
     ) -> int:
         if self.locking:
@@ -212,7 +217,13 @@ class PgOps:
         return row[0] if row else None
 
     def put_item(
-        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk: bytes,
+        body: bytes,
+        size: int,
         expires_at: int | None,
     ) -> None:
         if self.locking:
@@ -228,8 +239,12 @@ class PgOps:
         )
 
     def _chunks(
-        self, shape: tuple[str, str, tuple[str, ...], tuple[str, ...], str, str, bool],
-        prefix: list[Any], after: tuple[Any, ...] | None, size_col: int, skip: int = 0,
+        self,
+        shape: tuple[str, str, tuple[str, ...], tuple[str, ...], str, str, bool],
+        prefix: list[Any],
+        after: tuple[Any, ...] | None,
+        size_col: int,
+        skip: int = 0,
         first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
         """Rows of a keyset-paged range, chunk by chunk; ``shape`` is ``range_sql``'s
@@ -241,8 +256,9 @@ class PgOps:
         width = len(order_cols)
         limit = first
         while True:
-            sql = range_sql(columns, table, prefix_cols, order_cols, low, high, forward,
-                             after is not None)
+            sql = range_sql(
+                columns, table, prefix_cols, order_cols, low, high, forward, after is not None
+            )
             params = [*prefix, *(after or ()), limit]
             if skip:
                 sql, params, skip = sql + " OFFSET %s", [*params, skip], 0
@@ -251,19 +267,31 @@ class PgOps:
             if len(rows) < limit:
                 return
             last = rows[-1]
-            after = tuple(last[size_col - 1 - width: size_col - 1])
+            after = tuple(last[size_col - 1 - width : size_col - 1])
             limit = next_chunk(limit, rows, size_col)
 
     def query_items(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
         for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk):
             yield ItemRow(*row)
 
     def _item_chunks(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, skip: int = 0, first: int = FIRST_CHUNK,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        skip: int = 0,
+        first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
         low, high, args = sk_bounds(sk_range)
         shape = (ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
@@ -271,24 +299,37 @@ class PgOps:
         return self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4, skip, first)
 
     def query_item_bodies(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, skip: int = 0,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         # The keyset chunks need each row's key, so the key columns are still selected.
         for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk, skip):
             yield row[3], row[4]
 
     def query_item_page(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, max_rows: int,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        max_rows: int,
     ) -> PageRead:
-        rows = self._item_chunks(
-            table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows
-        )
+        rows = self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows)
         return page_of(rows, 3, max_rows)
 
     def scan_items(
-        self, table_id: int, hash_low: int, hash_high: int,
+        self,
+        table_id: int,
+        hash_low: int,
+        hash_high: int,
         after: tuple[int, bytes, bytes] | None,
     ) -> Iterator[ItemRow]:
         high, bound = upper_bound(hash_high)
@@ -331,33 +372,62 @@ class PgOps:
         )
 
     def query_index(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
         for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after):
             yield IndexRow(*row)
 
     def _index_chunks(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, skip: int = 0, first: int = FIRST_CHUNK,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        skip: int = 0,
+        first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
         low, high, args = sk_bounds(sk_range)
         shape = (
-            INDEX_COLS, "index_rows", ("index_id", "ix_hash", "ix_pk"), ("ix_sk", "pk", "sk"),
-            low, high, forward,
+            INDEX_COLS,
+            "index_rows",
+            ("index_id", "ix_hash", "ix_pk"),
+            ("ix_sk", "pk", "sk"),
+            low,
+            high,
+            forward,
         )
         return self._chunks(shape, [index_id, ix_hash, ix_pk, *args], after, 6, skip, first)
 
     def query_index_bodies(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, skip: int = 0,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after, skip):
             yield row[5], row[6]
 
     def query_index_page(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, max_rows: int,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        max_rows: int,
     ) -> PageRead:
         rows = self._index_chunks(
             index_id, ix_hash, ix_pk, sk_range, forward, after, first=max_rows
@@ -365,13 +435,21 @@ class PgOps:
         return page_of(rows, 5, max_rows)
 
     def scan_index(
-        self, index_id: int, hash_low: int, hash_high: int,
+        self,
+        index_id: int,
+        hash_low: int,
+        hash_high: int,
         after: tuple[int, bytes, bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
         high, bound = upper_bound(hash_high)
         shape = (
-            INDEX_COLS, "index_rows", ("index_id",), ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
-            ">=", high, True,
+            INDEX_COLS,
+            "index_rows",
+            ("index_id",),
+            ("ix_hash", "ix_pk", "ix_sk", "pk", "sk"),
+            ">=",
+            high,
+            True,
         )
         for row in self._chunks(shape, [index_id, hash_low, bound], after, 6):
             yield IndexRow(*row)
@@ -446,9 +524,7 @@ class PgOps:
         )
         return int(row[0] or 0) if row else 0
 
-    def read_stream(
-        self, table_id: int, shard: int, after_seq: int, limit: int
-    ) -> list[StreamRow]:
+    def read_stream(self, table_id: int, shard: int, after_seq: int, limit: int) -> list[StreamRow]:
         rows = self._fetchall(
             "SELECT seq, created_at, record FROM stream_log WHERE table_id = %s AND shard = %s"
             " AND seq > %s ORDER BY seq LIMIT %s",

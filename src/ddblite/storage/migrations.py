@@ -72,7 +72,9 @@ def sqlite_schema() -> list[tuple[int, list[str]]]:
     # AUTOINCREMENT: a deleted table's id is never handed out again (stream records and other
     # servers' cached schemas are keyed by it).
     fill = {
-        "serial": "INTEGER", "blob": "BLOB", "without_rowid": " WITHOUT ROWID",
+        "serial": "INTEGER",
+        "blob": "BLOB",
+        "without_rowid": " WITHOUT ROWID",
         "autoincrement": " AUTOINCREMENT",
     }
     return [(1, [s.format(**fill) for s in _V1_COMMON])]

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import orjson
 
-from ddblite.protocol import shapes_quirks as quirks
+from ddblite.protocol.shapes import quirks
 
 # The Java package DynamoDB's deserializer names classes with in its messages.
 JAVA_PACKAGE: Final = "com.amazonaws.dynamodb.v20120810."

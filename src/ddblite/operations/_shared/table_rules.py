@@ -121,7 +121,8 @@ def _no_duplicates(indexes: list[dict[str, Any]]) -> None:
 
 
 def check_lsis(
-    lsis: list[dict[str, Any]], table_keys: list[dict[str, Any]],
+    lsis: list[dict[str, Any]],
+    table_keys: list[dict[str, Any]],
     definitions: list[dict[str, Any]],
 ) -> None:
     if len(table_keys) < 2:
@@ -148,9 +149,7 @@ def check_lsis(
         raise fail("Number of LocalSecondaryIndexes exceeds per-table limit of 5")
 
 
-def check_gsis(
-    gsis: list[dict[str, Any]], definitions: list[dict[str, Any]], billing: str
-) -> None:
+def check_gsis(gsis: list[dict[str, Any]], definitions: list[dict[str, Any]], billing: str) -> None:
     _index_keys_defined(gsis, definitions)
     for gsi in gsis:
         check_gsi(gsi)
@@ -205,8 +204,7 @@ def check_projected_count(indexes: list[dict[str, Any]]) -> None:
 def check_stream(spec: dict[str, Any] | None) -> None:
     if spec is not None and not spec.get("StreamEnabled") and "StreamViewType" in spec:
         raise fail(
-            "Table is being created with a stream disabled, UpdateViewType should not be "
-            "specified"
+            "Table is being created with a stream disabled, UpdateViewType should not be specified"
         )
 
 
@@ -229,8 +227,10 @@ def check_create_table(request: dict[str, Any]) -> str:
         check_gsis(gsis, definitions, billing)
     check_cross_index_names(request)
     check_projected_count(
-        [*(request.get("LocalSecondaryIndexes") or ()),
-         *(request.get("GlobalSecondaryIndexes") or ())]
+        [
+            *(request.get("LocalSecondaryIndexes") or ()),
+            *(request.get("GlobalSecondaryIndexes") or ()),
+        ]
     )
     check_attribute_count(request)
     check_stream(request.get("StreamSpecification"))

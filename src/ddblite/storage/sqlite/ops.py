@@ -22,8 +22,15 @@ from ddblite.storage.sql_ranges import sk_bounds
 
 @lru_cache(maxsize=256)
 def _range_sql(
-    columns: str, table: str, prefix_cols: tuple[str, ...], sort_col: str, tail: tuple[str, ...],
-    low: str, high: str, forward: bool, after: bool,
+    columns: str,
+    table: str,
+    prefix_cols: tuple[str, ...],
+    sort_col: str,
+    tail: tuple[str, ...],
+    low: str,
+    high: str,
+    forward: bool,
+    after: bool,
 ) -> str:
     """SQL for one partition's rows in sort order; built once per shape."""
     where = [f"{c} = ?" for c in prefix_cols]
@@ -41,14 +48,26 @@ def _range_sql(
 
 
 def _item_range(
-    columns: str, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+    columns: str,
+    table_id: int,
+    pk_hash: int,
+    pk: bytes,
+    sk_range: SkRange,
+    forward: bool,
     after_sk: bytes | None,
 ) -> tuple[str, list[object]]:
     """SQL and parameters of one partition's item rows in sort order."""
     low, high, args = sk_bounds(sk_range)
     sql = _range_sql(
-        columns, "items", ("table_id", "pk_hash", "pk"), "sk", (),
-        low, high, forward, after_sk is not None,
+        columns,
+        "items",
+        ("table_id", "pk_hash", "pk"),
+        "sk",
+        (),
+        low,
+        high,
+        forward,
+        after_sk is not None,
     )
     params: list[object] = [table_id, pk_hash, pk, *args]
     if after_sk is not None:
@@ -57,14 +76,26 @@ def _item_range(
 
 
 def _index_range(
-    columns: str, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+    columns: str,
+    index_id: int,
+    ix_hash: int,
+    ix_pk: bytes,
+    sk_range: SkRange,
+    forward: bool,
     after: tuple[bytes, bytes, bytes] | None,
 ) -> tuple[str, list[object]]:
     """SQL and parameters of one index partition's rows in (ix_sk, pk, sk) order."""
     low, high, args = sk_bounds(sk_range)
     sql = _range_sql(
-        columns, "index_rows", ("index_id", "ix_hash", "ix_pk"), "ix_sk", ("pk", "sk"),
-        low, high, forward, after is not None,
+        columns,
+        "index_rows",
+        ("index_id", "ix_hash", "ix_pk"),
+        "ix_sk",
+        ("pk", "sk"),
+        low,
+        high,
+        forward,
+        after is not None,
     )
     params: list[object] = [index_id, ix_hash, ix_pk, *args]
     if after is not None:
@@ -128,7 +159,12 @@ class SqliteOps:
         return [r[0] for r in rows]
 
     def create_table(
-        self, account: str, region: str, name: str, description: bytes, status: str,
+        self,
+        account: str,
+        region: str,
+        name: str,
+        description: bytes,
+        status: str,
         created_at: float,
     ) -> int:
         cur = self._c.execute(
@@ -176,7 +212,13 @@ class SqliteOps:
         return row[0] if row else None
 
     def put_item(
-        self, table_id: int, pk_hash: int, pk: bytes, sk: bytes, body: bytes, size: int,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk: bytes,
+        body: bytes,
+        size: int,
         expires_at: int | None,
     ) -> None:
         self._c.execute(
@@ -192,7 +234,12 @@ class SqliteOps:
         )
 
     def query_items(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
         # A map over the cursor rather than a generator: one Python frame less per row
@@ -203,15 +250,27 @@ class SqliteOps:
         return map(ItemRow._make, self._c.execute(sql, params))
 
     def query_item_bodies(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, skip: int = 0,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
         return self._c.execute(*_skipping(sql, params, skip))
 
     def query_item_page(
-        self, table_id: int, pk_hash: int, pk: bytes, sk_range: SkRange, forward: bool,
-        after_sk: bytes | None, max_rows: int,
+        self,
+        table_id: int,
+        pk_hash: int,
+        pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after_sk: bytes | None,
+        max_rows: int,
     ) -> PageRead:
         sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
         return self._page(sql, params, max_rows)
@@ -221,7 +280,10 @@ class SqliteOps:
         return PageRead(count, int(size), joined or b"")
 
     def scan_items(
-        self, table_id: int, hash_low: int, hash_high: int,
+        self,
+        table_id: int,
+        hash_low: int,
+        hash_high: int,
         after: tuple[int, bytes, bytes] | None,
     ) -> Iterator[ItemRow]:
         if after is None or after[0] < hash_low:
@@ -275,35 +337,56 @@ class SqliteOps:
         )
 
     def query_index(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
         sql, params = _index_range(
-            "ix_hash, ix_pk, ix_sk, pk, sk, body, size", index_id, ix_hash, ix_pk, sk_range,
-            forward, after,
+            "ix_hash, ix_pk, ix_sk, pk, sk, body, size",
+            index_id,
+            ix_hash,
+            ix_pk,
+            sk_range,
+            forward,
+            after,
         )
         return map(IndexRow._make, self._c.execute(sql, params))  # as in query_items
 
     def query_index_bodies(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, skip: int = 0,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        sql, params = _index_range(
-            "body, size", index_id, ix_hash, ix_pk, sk_range, forward, after
-        )
+        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
         return self._c.execute(*_skipping(sql, params, skip))
 
     def query_index_page(
-        self, index_id: int, ix_hash: int, ix_pk: bytes, sk_range: SkRange, forward: bool,
-        after: tuple[bytes, bytes, bytes] | None, max_rows: int,
+        self,
+        index_id: int,
+        ix_hash: int,
+        ix_pk: bytes,
+        sk_range: SkRange,
+        forward: bool,
+        after: tuple[bytes, bytes, bytes] | None,
+        max_rows: int,
     ) -> PageRead:
-        sql, params = _index_range(
-            "body, size", index_id, ix_hash, ix_pk, sk_range, forward, after
-        )
+        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
         return self._page(sql, params, max_rows)
 
     def scan_index(
-        self, index_id: int, hash_low: int, hash_high: int,
+        self,
+        index_id: int,
+        hash_low: int,
+        hash_high: int,
         after: tuple[int, bytes, bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
         columns = "SELECT ix_hash, ix_pk, ix_sk, pk, sk, body, size FROM index_rows"
@@ -378,9 +461,7 @@ class SqliteOps:
         ).fetchone()
         return int(row[0] or 0)
 
-    def read_stream(
-        self, table_id: int, shard: int, after_seq: int, limit: int
-    ) -> list[StreamRow]:
+    def read_stream(self, table_id: int, shard: int, after_seq: int, limit: int) -> list[StreamRow]:
         rows = self._c.execute(
             "SELECT seq, created_at, record FROM stream_log WHERE table_id = ? AND shard = ?"
             " AND seq > ? ORDER BY seq LIMIT ?",

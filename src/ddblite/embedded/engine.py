@@ -39,7 +39,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 
 from ddblite.clock import Clock, SystemClock
 from ddblite.config import MEMORY, Settings
-from ddblite.embedded_env import (
+from ddblite.embedded.environment import (
     DEFAULT_REGION,
     FAKE_KEY,
     FAKE_SECRET,
@@ -52,7 +52,7 @@ from ddblite.limits import MAX_REQUEST_BYTES
 from ddblite.protocol.wire import render_error
 
 if TYPE_CHECKING:
-    from ddblite.embedded_server import EmbeddedServer
+    from ddblite.embedded.server import EmbeddedServer
     from ddblite.engine.database import Database
 
 log = logging.getLogger("ddblite")
@@ -68,8 +68,14 @@ _CONTENT_TYPE = "application/x-amz-json-1.0"
 
 # Hosts of every AWS partition; a request to any other host was sent to an explicit endpoint.
 _AWS_SUFFIXES = (
-    ".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov",
-    ".cloud.adc-e.uk", ".csp.hci.ic.gov", ".api.amazonwebservices.com.cn",
+    ".amazonaws.com",
+    ".amazonaws.com.cn",
+    ".api.aws",
+    ".c2s.ic.gov",
+    ".sc2s.sgov.gov",
+    ".cloud.adc-e.uk",
+    ".csp.hci.ic.gov",
+    ".api.amazonwebservices.com.cn",
 )
 
 
@@ -89,8 +95,8 @@ class Engine:
     ) -> None:
         # Imported here, not at the top: the pytest plugin imports this module at start-up to
         # install the routed handler, and should not pay for the whole engine until it is used.
+        from ddblite.engine.opening import open_database
         from ddblite.protocol.dispatch import handle
-        from ddblite.server import open_database
 
         self._dispatch = handle
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -196,7 +202,7 @@ class Engine:
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmbeddedServer:
         """Serve this same database over HTTP from a background thread (``port=0`` picks a
         free port); for SDKs of other languages or the AWS CLI. Stop it with ``.stop()``."""
-        from ddblite.embedded_server import EmbeddedServer
+        from ddblite.embedded.server import EmbeddedServer
 
         return EmbeddedServer(self, host, port)
 

@@ -1,4 +1,4 @@
-"""Build a Database for a Settings value, and run the HTTP server."""
+"""Run the HTTP server for a Settings value."""
 
 from __future__ import annotations
 
@@ -6,31 +6,14 @@ import socket
 import sys
 
 from ddblite.config import MEMORY, Settings
-from ddblite.engine.database import Database
-from ddblite.storage.base import StorageBackend
-
-
-def open_backend(settings: Settings) -> StorageBackend:
-    if settings.is_postgres:
-        from ddblite.storage.postgres import PostgresBackend
-
-        return PostgresBackend(settings.db)
-    from ddblite.storage.sqlite import SqliteBackend
-
-    return SqliteBackend(settings.db, synchronous=settings.synchronous)
-
-
-def open_database(settings: Settings) -> Database:
-    from ddblite.engine import indexes  # noqa: F401  (installs index maintenance)
-
-    return Database(open_backend(settings))
+from ddblite.engine.opening import open_database
 
 
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    from ddblite.http_protocol import CoalescingHttpProtocol
     from ddblite.protocol.app import DynamoDBApp
+    from ddblite.server.http_protocol import CoalescingHttpProtocol
 
     if settings.reuse_port and not settings.is_postgres:
         raise SystemExit("--reuse-port needs a shared database (--db postgresql://...)")

@@ -14,20 +14,33 @@ FAKE_KEY = "ddblite"
 FAKE_SECRET = "ddblite"
 
 _CREDENTIAL_ENV = (
-    "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
 _ENDPOINT_ENV = (
-    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
 )
 _AWS_ENDPOINTS = {
     "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.us-east-1.amazonaws.com",
     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "https://streams.dynamodb.us-east-1.amazonaws.com",
 }
-_CREDENTIAL_KEYS = frozenset({
-    "aws_access_key_id", "credential_process", "role_arn", "sso_session", "sso_start_url",
-    "web_identity_token_file", "credential_source",
-})
+_CREDENTIAL_KEYS = frozenset(
+    {
+        "aws_access_key_id",
+        "credential_process",
+        "role_arn",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+        "credential_source",
+    }
+)
 
 
 class Environment:

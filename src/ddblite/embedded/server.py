@@ -7,10 +7,11 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from ddblite.embedded import _bound_session, _client_defaults
+from ddblite.embedded.engine import _bound_session, _client_defaults
 
 if TYPE_CHECKING:
-    from ddblite.embedded import Engine
+    from ddblite.embedded.engine import Engine
+
 
 class EmbeddedServer:
     """An engine's database served over HTTP by uvicorn in a daemon thread."""
@@ -43,8 +44,10 @@ class EmbeddedServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]},
-            name=f"ddblite-serve-{self.port}", daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"ddblite-serve-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         while not self._server.started and self._thread.is_alive():

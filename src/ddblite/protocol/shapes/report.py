@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from ddblite.protocol import shapes_quirks as quirks
-from ddblite.protocol.shapes_fast import blob_length, java_length
-from ddblite.protocol.shapes_model import Node
+from ddblite.protocol.shapes import quirks
+from ddblite.protocol.shapes.fast import blob_length, java_length
+from ddblite.protocol.shapes.model import Node
 
 
 class _Full(Exception):  # control flow, not an error

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from ddblite.errors import SerializationException
-from ddblite.protocol.shapes_model import Node
+from ddblite.protocol.shapes.model import Node
 
 Checker = Callable[[Any], bool]
 

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ddblite.storage.schema import SCHEMA_VERSION, sqlite_schema
-from ddblite.storage.sqlite_ops import SqliteOps
+from ddblite.storage.migrations import SCHEMA_VERSION, sqlite_schema
+from ddblite.storage.sqlite.ops import SqliteOps
 
 _MEMORY = ":memory:"
 

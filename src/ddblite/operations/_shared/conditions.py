@@ -10,7 +10,7 @@ from typing import Any
 from ddblite import expressions
 from ddblite.errors import ConditionalCheckFailedException
 from ddblite.model.values import Item
-from ddblite.operations import request_expressions as rx
+from ddblite.operations._shared import request_expressions as rx
 
 Check = Callable[[Item | None], None]
 

@@ -54,8 +54,14 @@ def stream_lock_id(table_id: int, shard: int) -> int:
 
 @lru_cache(maxsize=256)
 def range_sql(
-    columns: str, table: str, prefix_cols: tuple[str, ...], order_cols: tuple[str, ...],
-    low: str, high: str, forward: bool, after: bool,
+    columns: str,
+    table: str,
+    prefix_cols: tuple[str, ...],
+    order_cols: tuple[str, ...],
+    low: str,
+    high: str,
+    forward: bool,
+    after: bool,
 ) -> str:
     """One chunk of a partition (or hash range) in key order; built once per shape."""
     where = [f"{c} = %s" for c in prefix_cols]
@@ -85,7 +91,8 @@ def page_of(rows: Iterator[Row], body_col: int, max_rows: int) -> PageRead:
     size (only that chunk is fetched); ``body_col`` is where body sits, size follows it."""
     taken = list(islice(rows, max_rows))
     return PageRead(
-        len(taken), sum(row[body_col + 1] for row in taken),
+        len(taken),
+        sum(row[body_col + 1] for row in taken),
         BODY_SEPARATOR.join(row[body_col] for row in taken),
     )
 

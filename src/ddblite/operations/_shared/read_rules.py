@@ -122,7 +122,10 @@ def check_start_values(request: dict[str, Any]) -> Item | None:
 
 
 _UNPREFIXED = (
-    "contains duplicates", "number set", "numeric value", "significant digits",
+    "contains duplicates",
+    "number set",
+    "numeric value",
+    "significant digits",
     "number with magnitude",
 )
 

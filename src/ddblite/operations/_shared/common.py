@@ -66,9 +66,7 @@ def consumed_read(
 def check_return_values(request: dict[str, Any], allowed: tuple[str, ...]) -> str:
     value = request.get("ReturnValues", "NONE")
     if value not in allowed:
-        raise ValidationException(
-            "ReturnValues can only be " + " or ".join(allowed)
-        )
+        raise ValidationException("ReturnValues can only be " + " or ".join(allowed))
     return str(value)
 
 

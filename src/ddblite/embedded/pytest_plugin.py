@@ -37,7 +37,7 @@ import pytest
 
 if TYPE_CHECKING:
     from ddblite.clock import ManualClock
-    from ddblite.embedded import Engine
+    from ddblite.embedded.engine import Engine
 
 SCOPES = ("function", "class", "module", "package", "session")
 FAKE_CREDENTIALS = {
@@ -50,25 +50,29 @@ FAKE_CREDENTIALS = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ddblite")
     group.addoption(
-        "--ddblite-scope", choices=SCOPES, default=None,
+        "--ddblite-scope",
+        choices=SCOPES,
+        default=None,
         help="scope of the ddblite in-process database behind ddb/ddb_resource/ddb_streams "
         "(default: the ddblite_scope ini option, else function: a fresh database per test)",
     )
     parser.addini(
-        "ddblite_scope", "scope of the ddblite in-process database (default: function)",
+        "ddblite_scope",
+        "scope of the ddblite in-process database (default: function)",
         default="function",
     )
     parser.addini(
         "ddblite_route_early",
         "install ddblite's botocore hook at start-up, so clients created while test modules "
         "are imported are routed too (default: true)",
-        type="bool", default=True,
+        type="bool",
+        default=True,
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getini("ddblite_route_early") and importlib.util.find_spec("botocore"):
-        import ddblite.embedded  # noqa: F401  (appends the routed handler to botocore's list)
+        import ddblite.embedded.engine  # noqa: F401  (appends the routed handler to botocore's list)
 
 
 def _engine_scope(fixture_name: str, config: pytest.Config) -> Any:
@@ -82,7 +86,7 @@ def _engine_scope(fixture_name: str, config: pytest.Config) -> Any:
 
 
 def _mocked_engine() -> Iterator[Engine]:
-    from ddblite.embedded import Engine
+    from ddblite.embedded.engine import Engine
 
     with Engine() as engine, engine.mock():
         yield engine
@@ -144,7 +148,7 @@ def _shared(kind: str) -> Any:
     key = (kind, *(os.environ.get(name, "") for name in _CLIENT_ENV))
     found = _shared_objects.get(key)
     if found is None:
-        from ddblite.embedded import routed_session
+        from ddblite.embedded.engine import routed_session
 
         session = routed_session()
         found = session.resource("dynamodb") if kind == "resource" else session.client(kind)
@@ -165,9 +169,20 @@ class DdbliteServer:
         self.log_path = log_dir / f"ddblite-{self.port}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ddblite", "serve", "--host", host, "--port", str(self.port),
-             "--in-memory"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "ddblite",
+                "serve",
+                "--host",
+                host,
+                "--port",
+                str(self.port),
+                "--in-memory",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         try:
             self._wait(timeout)
@@ -204,7 +219,7 @@ class DdbliteServer:
 
     @staticmethod
     def _session() -> Any:
-        from ddblite.embedded import routed_session
+        from ddblite.embedded.engine import routed_session
 
         # Routed or not makes no difference here: the routed handler leaves explicit
         # endpoints alone.
