@@ -105,7 +105,6 @@ class Engine:
         # The engine reads the time through this indirection so that ``engine.clock = ...``
         # takes effect at once, without rebuilding the database.
         self.database.clock = self._now
-        self._backend = self.database.backend
         self._closed = False
         self._last_sweep = self._next_sweep = self._next_trim = float("-inf")
 
@@ -138,8 +137,8 @@ class Engine:
         if trim or now >= self._next_trim:
             self._next_trim = now + streams.TRIM_INTERVAL
             streams.trim(self.database, now)
-        if self._backend.pending_commit():
-            self._backend.commit()
+        if self.database.pending_commit():
+            self.database.commit()
 
     # --- requests -------------------------------------------------------------------------
 
@@ -151,9 +150,10 @@ class Engine:
             return render_error(RequestEntityTooLarge())
         self.maintain()
         result = self._dispatch(self.database, target, authorization, body)
-        backend = self._backend
-        if backend.pending_commit():  # a file database groups commits; one request, one commit
-            backend.commit()
+        if (
+            self.database.pending_commit()
+        ):  # a file database groups commits: one request, one commit
+            self.database.commit()
         return result
 
     def respond(self, request: Any) -> AWSResponse:
@@ -209,7 +209,7 @@ class Engine:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._backend.close()
+            self.database.close()
 
     def __enter__(self) -> Engine:
         return self

@@ -105,6 +105,26 @@ class Database:
     ) -> None:
         indexes.sync(w, table, ek, old, new, self.lsi_collection_limit, self.max_item_bytes)
 
+    # --- durability and lifetime: what the hosts (server, in-process engine) drive ----------
+
+    @property
+    def blocking(self) -> bool:
+        """True when storage calls block on the network (PostgreSQL): the server then runs
+        requests in a thread pool instead of on its event loop."""
+        return self.backend.blocking
+
+    def pending_commit(self) -> bool:
+        """True when writes wait for a group commit (a SQLite file collects the writes of
+        one event-loop turn and commits them together)."""
+        return self.backend.pending_commit()
+
+    def commit(self) -> None:
+        """Make every write so far durable (one fsync for the whole group)."""
+        self.backend.commit()
+
+    def close(self) -> None:
+        self.backend.close()
+
     # --- catalog cache ----------------------------------------------------------------------
 
     def find_table(self, caller: Caller, name: str) -> TableSchema | None:

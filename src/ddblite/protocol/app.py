@@ -36,7 +36,7 @@ class GroupCommitter:
         self._pending: asyncio.Future[None] | None = None
 
     async def durable(self) -> None:
-        if not self._db.backend.pending_commit():
+        if not self._db.pending_commit():
             return
         if self._pending is None:
             loop = asyncio.get_running_loop()
@@ -48,7 +48,7 @@ class GroupCommitter:
         future, self._pending = self._pending, None
         assert future is not None
         try:
-            self._db.backend.commit()
+            self._db.commit()
         except Exception as error:  # the batch is lost: every waiter must hear it
             future.set_exception(error)
         else:
@@ -61,7 +61,7 @@ class DynamoDBApp:
         self.committer = GroupCommitter(db)
         self._executor = (
             ThreadPoolExecutor(max_workers=32, thread_name_prefix="ddblite")
-            if db.backend.blocking
+            if db.blocking
             else None
         )
 
@@ -80,7 +80,7 @@ class DynamoDBApp:
                 # Chunked background jobs (GSI backfill, index drops) between requests, and the
                 # database's own tasks (Database.tasks: TTL sweeper, stream trimmer).
                 background = [
-                    asyncio.create_task(task(self.db.backend.commit, self._executor))
+                    asyncio.create_task(task(self.db.commit, self._executor))
                     for task in (self.db.background.serve, *self.db.tasks)
                 ]
                 await send({"type": "lifespan.startup.complete"})
@@ -89,7 +89,7 @@ class DynamoDBApp:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-                self.db.backend.close()
+                self.db.close()
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -124,7 +124,7 @@ class DynamoDBApp:
             status, payload = await loop.run_in_executor(
                 self._executor, dispatch.handle, self.db, target, authorization, body
             )
-        if self.db.backend.pending_commit():  # no coroutine at all when nothing waits to commit
+        if self.db.pending_commit():  # no coroutine at all when nothing waits to commit
             await self.committer.durable()
         await _respond(send, status, payload, CONTENT_TYPE, cors)
 
