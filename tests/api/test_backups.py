@@ -114,6 +114,37 @@ def test_restore(ddb: Any, create_table: TableFactory) -> None:
         ddb.delete_backup(BackupArn=arn)
 
 
+# A backup of a table of many items (1_234: more than any internal read batch, which a small
+# table would fit in) restores every item, each with all its attributes.
+def test_restore_a_large_table_keeps_every_item(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table()
+    items = [
+        {"pk": {"S": f"k{i:04}"}, "n": {"N": str(i)}, "s": {"S": "v" * (i % 50)}}
+        for i in range(1_234)
+    ]
+    for start in range(0, len(items), 25):
+        ddb.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+        )
+    arn = ddb.create_backup(TableName=name, BackupName="big")["BackupDetails"]["BackupArn"]
+    described = ddb.describe_backup(BackupArn=arn)["BackupDescription"]
+    assert described["SourceTableDetails"]["ItemCount"] == 1_234
+    target = _restored_name(name)
+    try:
+        ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
+        ddb.get_waiter("table_exists").wait(TableName=target)
+        restored = [
+            item
+            for page in ddb.get_paginator("scan").paginate(TableName=target)
+            for item in page["Items"]
+        ]
+        assert sorted(restored, key=lambda i: i["pk"]["S"]) == items
+        assert ddb.describe_table(TableName=target)["Table"]["ItemCount"] == 1_234
+    finally:
+        ddb.delete_table(TableName=target)
+        ddb.delete_backup(BackupArn=arn)
+
+
 # Overrides: billing mode and throughput, and an empty GSI override drops the indexes.
 def test_restore_overrides(ddb: Any, create_table: TableFactory) -> None:
     gsi = {

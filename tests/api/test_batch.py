@@ -225,8 +225,13 @@ def test_get_over_two_tables_with_projection(ddb: Any, create_table: TableFactor
     ]
 
 
-# A response holds at most 16 MB; the keys not read come back in UnprocessedKeys with the
-# table's read parameters, and resending them returns the rest.
+# A response holds at most 16 MB (16_777_216 bytes, "A single operation can retrieve up to
+# 16 MB of data", API reference, BatchGetItem): an item that would take it past 16 MB is left
+# out, and it and the keys after it come back in UnprocessedKeys with the table's read
+# parameters; resending them returns the rest. Sizes count whole items, before the projection.
+# (The API reference's example, 100 items of 300 KB giving 52, is not byte-exact; ddblite fills
+# the response up to the limit.) Here each item is "pk" + "NN" + "payload" + 399_000 = 399_011
+# bytes: 42 items make 16_758_462 bytes, a 43rd would make 17_157_473.
 def test_get_sixteen_megabytes_leaves_unprocessed_keys(
     ddb: Any, create_table: TableFactory
 ) -> None:
@@ -237,16 +242,36 @@ def test_get_sixteen_megabytes_leaves_unprocessed_keys(
     request = {name: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "pk, payload"}}
     got = ddb.batch_get_item(RequestItems=request)
     first = got["Responses"][name]
-    assert 30 < len(first) < 45
-    assert sum(len(i["payload"]["S"]) for i in first) <= 16 * 1024 * 1024
+    assert len(first) == 42
     rest = got["UnprocessedKeys"][name]
     assert rest["ConsistentRead"] is True
     assert rest["ProjectionExpression"] == "pk, payload"
-    assert len(rest["Keys"]) == 45 - len(first)
+    assert len(rest["Keys"]) == 3
     again = ddb.batch_get_item(RequestItems={name: rest})
     assert again["UnprocessedKeys"] == {}
     got_keys = sorted(i["pk"]["S"] for i in first + again["Responses"][name])
     assert got_keys == [k["pk"]["S"] for k in keys]
+
+
+@pytest.mark.parametrize(
+    ("payload_chars", "returned"),
+    [
+        # "pk" + "NN" + "b" + 262_139 = 262_144 bytes: 64 items are exactly 16 MB, all returned.
+        (262_139, 64),
+        # One byte more an item: the 64th would pass 16 MB by 64 bytes and is left out.
+        (262_140, 63),
+    ],
+)
+def test_get_cut_at_exactly_sixteen_megabytes(
+    ddb: Any, create_table: TableFactory, payload_chars: int, returned: int
+) -> None:
+    name = create_table()
+    keys = [{"pk": {"S": f"{n:02}"}} for n in range(65)]
+    for k in keys:
+        ddb.put_item(TableName=name, Item={**k, "b": {"S": "y" * payload_chars}})
+    got = ddb.batch_get_item(RequestItems={name: {"Keys": keys, "ProjectionExpression": "pk"}})
+    assert len(got["Responses"][name]) == returned
+    assert len(got["UnprocessedKeys"][name]["Keys"]) == 65 - returned
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,41 @@ def test_item_size_limit_is_400_kb(ddb: Any, create_table: TableFactory) -> None
     ) == ("ValidationException", "Item size has exceeded the maximum allowed size")
 
 
+# UpdateItem checks the item it would write against 400 KB (409_600 bytes) itself, with its own
+# message ("Item size to update has exceeded the maximum allowed size", API reference,
+# UpdateItem, ValidationException), whether the item exists or the update creates it. (A peer's
+# capture against DynamoDB puts UpdateItem's ceiling a little under PutItem's; these updates are
+# far enough over 400 KB that both readings refuse them.)
+def test_update_past_400_kb_has_its_own_message(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "big": {"S": "x" * 300_000}})
+    too_large = ("ValidationException", "Item size to update has exceeded the maximum allowed size")
+    # "pk" + "a" + "big" + 300_000 + "more" + 110_000 = 410_010 bytes.
+    assert (
+        error_of(
+            ddb.update_item,
+            TableName=name,
+            Key={"pk": {"S": "a"}},
+            UpdateExpression="SET more = :v",
+            ExpressionAttributeValues={":v": {"S": "y" * 110_000}},
+        )
+        == too_large
+    )
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]["big"]["S"] == "x" * 300_000
+    # "pk" + "new" + "big" + 409_600 = 409_608 bytes, from an item that did not exist.
+    assert (
+        error_of(
+            ddb.update_item,
+            TableName=name,
+            Key={"pk": {"S": "new"}},
+            UpdateExpression="SET big = :v",
+            ExpressionAttributeValues={":v": {"S": "z" * 409_600}},
+        )
+        == too_large
+    )
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "new"}})
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

@@ -103,7 +103,12 @@ def test_paging_returns_every_item_exactly_once(ddb: Any, create_table: TableFac
             assert len(pages) > 1, "40 items of which 14 are 100 KB must need several pages"
 
 
-# A page holds about 1 MB: it stops at the item that reaches 1 MB, counted before the filter.
+# A page stops at the item that takes the data read past 1 MB (1_048_576 bytes), that item
+# included, counted before the filter ("A single Query only returns a result set that fits
+# within the 1 MB size limit", Developer Guide, "Paginating table query results"; the limit
+# applies before FilterExpression, API reference, Query). Each item here is
+# "pk" + "big" + "sk" + "NNN" + "payload" + 100_000 bytes = 100_017 bytes: 10 items read
+# 1_000_170 bytes, the 11th passes 1 MB and ends the page.
 def test_page_stops_at_one_megabyte_before_the_filter(ddb: Any, create_table: TableFactory) -> None:
     name = create_table(range_key=("sk", "S"))
     for n in range(25):
@@ -122,8 +127,8 @@ def test_page_stops_at_one_megabyte_before_the_filter(ddb: Any, create_table: Ta
         ExpressionAttributeValues={":p": {"S": "big"}},
     )
     assert page["Count"] == 0
-    assert 9 <= page["ScannedCount"] <= 11
-    assert page["LastEvaluatedKey"]["sk"] == {"S": f"{page['ScannedCount'] - 1:03}"}
+    assert (page["Count"], page["ScannedCount"]) == (0, 11)
+    assert page["LastEvaluatedKey"] == {"pk": {"S": "big"}, "sk": {"S": "010"}}
     items, pages = query_all(
         ddb,
         TableName=name,
@@ -131,7 +136,7 @@ def test_page_stops_at_one_megabyte_before_the_filter(ddb: Any, create_table: Ta
         ExpressionAttributeValues={":p": {"S": "big"}},
     )
     assert [i["sk"]["S"] for i in items] == [f"{n:03}" for n in range(25)]
-    assert len(pages) == 3
+    assert [p["Count"] for p in pages] == [11, 11, 3]
 
 
 # A page that ends because Limit was reached carries LastEvaluatedKey even when nothing

@@ -95,16 +95,57 @@ def test_parallel_segments_partition_the_table(
     assert sorted(seen) == sorted(map(key, items))
 
 
-def test_pages_stop_at_one_megabyte(ddb: Any, create_table: TableFactory) -> None:
+# DynamoDB reads up to 1 MB per page, counted before the filter, and the item whose size
+# takes the data read past 1 MB still belongs to the page ("If the total size of scanned items
+# exceeds the maximum dataset size limit of 1 MB, the scan completes and results are returned",
+# API reference, Scan; pages are "1 MB in size (or less)", Developer Guide, "Paginating table
+# scan results"). An item's size is the UTF-8 length of its attribute names and values.
+ONE_MB = 1_048_576  # 1024 * 1024 bytes (Developer Guide, "Paginating table scan results")
+
+
+def put_blobs(ddb: Any, name: str, count: int, blob_chars: int) -> None:
+    """``count`` items ``{"pk": "kNN", "b": "x" * blob_chars}``: every item
+    2 + 3 + 1 + blob_chars bytes, so the page cut does not depend on the scan order."""
+    for n in range(count):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{n:02}"}, "b": {"S": "x" * blob_chars}})
+
+
+def test_pages_stop_at_the_item_that_passes_one_megabyte(
+    ddb: Any, create_table: TableFactory
+) -> None:
     name = create_table()
-    for n in range(25):
-        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{n}"}, "blob": {"S": "b" * 100_000}})
+    put_blobs(ddb, name, 25, 100_000)
+    # 100_006 bytes an item: 10 items read 1_000_060 bytes (under 1 MB), the 11th passes it and
+    # ends the page; 25 items are pages of 11, 11 and 3.
     items, pages = scan_all(ddb, TableName=name, Select="COUNT")
     assert items == []
-    assert [p["Count"] for p in pages] == [p["ScannedCount"] for p in pages]
-    assert sum(p["Count"] for p in pages) == 25
-    assert len(pages) == 3
-    assert all(9 <= p["ScannedCount"] <= 11 for p in pages[:-1])
+    assert [(p["Count"], p["ScannedCount"]) for p in pages] == [(11, 11), (11, 11), (3, 3)]
+    assert ["LastEvaluatedKey" in p for p in pages] == [True, True, False]
+    filtered, pages = scan_all(
+        ddb,
+        TableName=name,
+        FilterExpression="attribute_not_exists(b)",
+    )
+    assert filtered == []
+    assert [(p["Count"], p["ScannedCount"]) for p in pages] == [(0, 11), (0, 11), (0, 3)]
+
+
+@pytest.mark.parametrize(
+    ("blob_chars", "first_page"),
+    [
+        # 262_144 bytes an item (256 KB): 4 items read exactly 1 MB, and the page is full.
+        (ONE_MB // 4 - 6, 4),
+        # One byte less an item: 4 items stay 4 bytes short of 1 MB, the 5th ends the page.
+        (ONE_MB // 4 - 7, 5),
+    ],
+)
+def test_page_cut_at_exactly_one_megabyte(
+    ddb: Any, create_table: TableFactory, blob_chars: int, first_page: int
+) -> None:
+    name = create_table()
+    put_blobs(ddb, name, 6, blob_chars)
+    _, pages = scan_all(ddb, TableName=name, Select="COUNT")
+    assert [p["ScannedCount"] for p in pages] == [first_page, 6 - first_page]
 
 
 def test_projection_legacy_filter_and_select(ddb: Any, filled: tuple[str, list[Item]]) -> None:

@@ -84,6 +84,13 @@ def n(value: float | str) -> dict[str, str]:
 
 # --- the rule --------------------------------------------------------------------------------
 
+# DynamoDB expires an item whose TTL is epoch seconds below now but never one whose TTL is more
+# than five years in the past (Developer Guide, "Formatting an item's TTL attribute"). Five
+# calendar years hold one or two leap days, so ddblite counts five years as 1_827 days: an item
+# 1_825 days old (five years of 365 days) surely expires, one 1_828 days old surely does not.
+DAY = 86_400
+FIVE_YEARS_WITH_LEAP_DAYS = 1_827 * DAY
+
 
 @pytest.mark.parametrize(
     ("value", "expired"),
@@ -92,8 +99,11 @@ def n(value: float | str) -> dict[str, str]:
         (n(NOW - 0.5), True),
         (n(NOW), False),  # strictly below now
         (n(NOW + 1), False),
-        (n(NOW - ttl.FIVE_YEARS), True),
-        (n(NOW - ttl.FIVE_YEARS - 1), False),  # more than five years old: ignored
+        (n(NOW - 365 * DAY), True),
+        (n(NOW - 1_825 * DAY), True),
+        (n(NOW - FIVE_YEARS_WITH_LEAP_DAYS), True),
+        (n(NOW - FIVE_YEARS_WITH_LEAP_DAYS - 1), False),  # more than five years old: ignored
+        (n(NOW - 1_828 * DAY), False),
         (n(-5), False),
         ({"S": str(int(NOW - 1))}, False),  # only Numbers count
         ({"NS": [str(int(NOW - 1))]}, False),
@@ -122,12 +132,13 @@ def test_sweep_deletes_expired_items_only(db: Database) -> None:
     put(db, "past", exp=n(NOW - 10))
     put(db, "fraction", exp=n(NOW - 0.25))
     put(db, "future", exp=n(NOW + 10))
-    put(db, "ancient", exp=n(NOW - ttl.FIVE_YEARS - 10))
+    put(db, "two_years", exp=n(NOW - 730 * DAY))
+    put(db, "ancient", exp=n(NOW - 1_828 * DAY))
     put(db, "string", exp={"S": "1"})
     put(db, "none")
-    everything = ["ancient", "fraction", "future", "none", "past", "string"]
+    everything = ["ancient", "fraction", "future", "none", "past", "string", "two_years"]
     assert keys(db) == everything  # expired but not yet swept: still read
-    assert ttl.sweep(db) == 2
+    assert ttl.sweep(db) == 3
     assert keys(db) == ["ancient", "future", "none", "string"]
     assert index_keys(db) == ["ancient", "future", "none", "string"]
     assert ttl.sweep(db) == 0
