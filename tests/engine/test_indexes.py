@@ -15,6 +15,7 @@ import pytest
 
 from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
+from ddblite.limits import Limits
 from ddblite.model.schema import TableSchema
 from ddblite.protocol.dispatch import handle
 from ddblite.storage.sqlite.backend import SqliteBackend
@@ -401,7 +402,7 @@ def test_no_item_collection_metrics_without_an_lsi(client: Client) -> None:
 
 def test_item_collection_size_limit(orders: Client) -> None:
     # Items plus their LSI entries; lowered from 10 GB for the test.
-    orders.db.lsi_collection_limit = 1000
+    orders.db.limits = Limits(lsi_collection_bytes=1000)
     item = {**ORDER, "other": s("x" * 200)}  # ~250 bytes, and as much again in by_ts
     orders("PutItem", TableName="orders", Item=item)
     orders("PutItem", TableName="orders", Item={**item, "sk": s("o2")})

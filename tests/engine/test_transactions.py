@@ -22,6 +22,7 @@ import pytest
 from ddblite.clock import ManualClock
 from ddblite.engine import transactions
 from ddblite.engine.database import Database
+from ddblite.limits import Limits
 from ddblite.protocol import dispatch
 from ddblite.storage.base import StorageBackend
 from tests.engine.support import AUTH, NOW, call, ok, open_backend
@@ -123,7 +124,7 @@ def test_refusal_while_storing_rolls_back_earlier_stores(db: Database) -> None:
     make_table(db, "coll", LocalSecondaryIndexes=LSI)
     ok(db, "PutItem", TableName="coll", Item={"pk": {"S": "p"}, "sk": {"S": "0"}, "l": {"S": "x"}})
     before = (scan(db, "coll"), scan(db, "coll", "byl"))
-    db.lsi_collection_limit = 200
+    db.limits = Limits(lsi_collection_bytes=200)
     status, body = call(
         db,
         "TransactWriteItems",

@@ -21,7 +21,7 @@ from ddblite.engine.backfill import BackgroundWork
 from ddblite.engine.streams import record_change, serve_trim
 from ddblite.engine.ttl import expires_at, serve_sweeper
 from ddblite.errors import InternalServerError, ResourceNotFoundException, ValidationException
-from ddblite.limits import LSI_COLLECTION_BYTES
+from ddblite.limits import Limits
 from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_key
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
@@ -72,22 +72,27 @@ def _no_indexes(
 
 
 class Database:
-    def __init__(self, backend: StorageBackend, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        backend: StorageBackend,
+        clock: Callable[[], float] = time.time,
+        limits: Limits | None = None,
+    ) -> None:
         self.backend = backend
         self.clock = clock
+        # The limits tests lower (item size, LSI item collection size): every check reads them
+        # here.
+        self.limits = limits or Limits()
         self._tables: dict[tuple[str, str, str], TableSchema] = {}
         # Index upkeep inside the item's write block (engine.indexes); a hook so tests can
         # observe it. The item path pays nothing for tables without indexes.
         self.sync_indexes: IndexSync = self._sync_indexes
-        self.max_item_bytes = 400 * 1024
         # What the server runs beside requests (protocol.app starts them): the TTL sweeper
         # and the stream trimmer. Append yours.
         self.tasks: list[BackgroundTask] = [
             functools.partial(serve_sweeper, self),
             functools.partial(serve_trim, self),
         ]
-        # LSI item collection limit (10 GB); tests lower it.
-        self.lsi_collection_limit = LSI_COLLECTION_BYTES
         # Chunked background jobs (GSI backfill, dropping a deleted index's rows); the app's
         # lifespan runs them, otherwise each runs to completion when submitted.
         self.background = BackgroundWork()
@@ -103,7 +108,7 @@ class Database:
     def _sync_indexes(
         self, w: Writer, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None
     ) -> None:
-        indexes.sync(w, table, ek, old, new, self.lsi_collection_limit, self.max_item_bytes)
+        indexes.sync(w, table, ek, old, new, self.limits)
 
     # --- durability and lifetime: what the hosts (server, in-process engine) drive ----------
 
@@ -214,7 +219,7 @@ class Database:
             new_size = 0
             if new is not None:
                 new_size = item_size(new)
-                if new_size > self.max_item_bytes:
+                if new_size > self.limits.item_bytes:
                     raise ValidationException(ITEM_TOO_LARGE)
             self.store(w, table, ek, old, new, new_size)
         return WriteResult(old, new, new_size)

@@ -26,7 +26,7 @@ import orjson
 
 from ddblite.engine.reads import WHOLE_HASH_SPACE
 from ddblite.errors import ItemCollectionSizeLimitExceededException, ValidationException
-from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
+from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, Limits
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
@@ -179,8 +179,7 @@ def sync(
     ek: EncodedKey,
     old: Item | None,
     new: Item | None,
-    collection_limit: int,
-    max_item_bytes: int,
+    limits: Limits,
 ) -> None:
     """Bring every index of ``table`` in step with the change of one item from ``old`` to
     ``new`` (either may be None). An entry whose key and projection are unchanged is left
@@ -222,10 +221,10 @@ def sync(
         w.put_index_row(index.index_id, row)
     if has_lsi and new is not None:
         new_size = whole[1] if whole is not None else item_size(new)
-        if new_size + lsi_bytes > max_item_bytes:
+        if new_size + lsi_bytes > limits.item_bytes:
             raise ValidationException(ITEM_TOO_LARGE)
         if old is None or new_size > item_size(old):
-            _check_collection(w, table, ek, collection_limit)
+            _check_collection(w, table, ek, limits.lsi_collection_bytes)
 
 
 def _check_collection(w: Writer, table: TableSchema, ek: EncodedKey, limit: int) -> None:

@@ -43,6 +43,11 @@ from ddblite.errors import (
     TrimmedDataAccessException,
     ValidationException,
 )
+from ddblite.limits import (
+    MAX_STREAM_RESPONSE_BYTES,
+    SHARD_ITERATOR_SECONDS,
+    STREAM_RETENTION_SECONDS,
+)
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import Writer
@@ -53,10 +58,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ddblite")
 
 SHARD = 0
-RETENTION_SECONDS = 24 * 3600
-ITERATOR_SECONDS = 15 * 60
-MAX_RECORDS = 1000
-MAX_RESPONSE_BYTES = 1024 * 1024
 TRIM_INTERVAL = 60.0
 VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 _WITH_NEW = frozenset({"NEW_IMAGE", "NEW_AND_OLD_IMAGES"})
@@ -155,7 +156,9 @@ def update(db: Database, table: TableSchema, stored: dict[str, Any], spec: dict[
     now = db.clock()
     with db.backend.read() as r:
         last = r.last_stream_seq(table.table_id, SHARD)
-    closed = [s for s in stored.get("closed_streams", ()) if s["closed"] > now - RETENTION_SECONDS]
+    closed = [
+        s for s in stored.get("closed_streams", ()) if s["closed"] > now - STREAM_RETENTION_SECONDS
+    ]
     wire = stored["wire"]
     if enabled:
         label = _label(now, {s["label"] for s in closed})
@@ -202,7 +205,7 @@ def streams_of(table: TableSchema, now: float) -> list[dict[str, Any]]:
     in the last 24 hours, newest first."""
     out = [table.stored["stream"]] if "stream" in table.stored else []
     closed = table.stored.get("closed_streams", ())
-    out.extend(s for s in reversed(closed) if s["closed"] > now - RETENTION_SECONDS)
+    out.extend(s for s in reversed(closed) if s["closed"] > now - STREAM_RETENTION_SECONDS)
     return out
 
 
@@ -315,7 +318,11 @@ def _check_retained(db: Database, table: TableSchema, position: int) -> None:
     """A position whose next record is past the 24-hour window is trimmed data."""
     with db.backend.read() as r:
         rows = r.read_stream(table.table_id, SHARD, position, 1)
-    if rows and rows[0].seq == position + 1 and rows[0].created_at < db.clock() - RETENTION_SECONDS:
+    if (
+        rows
+        and rows[0].seq == position + 1
+        and rows[0].created_at < db.clock() - STREAM_RETENTION_SECONDS
+    ):
         raise TrimmedDataAccessException(
             "The operation attempted to read past the oldest stream record in a shard."
         )
@@ -336,7 +343,7 @@ def parse_iterator(token: str, now: float) -> tuple[str, str, int]:
         raise ValidationException("Invalid ShardIterator") from None
     if not (isinstance(arn, str) and isinstance(shard, str) and isinstance(position, int)):
         raise ValidationException("Invalid ShardIterator")
-    if now - float(issued) > ITERATOR_SECONDS:
+    if now - float(issued) > SHARD_ITERATOR_SECONDS:
         raise ExpiredIteratorException(
             "Iterator expired. The iterator was created more than 15 minutes ago."
         )
@@ -349,13 +356,13 @@ def read(
     """GetRecords from ``position``: up to ``limit`` records and 1 MB, and the next
     iterator (none once a disabled stream's shard has been read to its end)."""
     now = db.clock()
-    oldest = now - RETENTION_SECONDS
+    oldest = now - STREAM_RETENTION_SECONDS
     end = stream.get("end")
     position = max(position, stream["start"] - 1)
     with db.backend.read() as r:
         rows = r.read_stream(table.table_id, SHARD, position, limit)
     records: list[dict[str, Any]] = []
-    budget = MAX_RESPONSE_BYTES
+    budget = MAX_STREAM_RESPONSE_BYTES
     for row in rows:
         if end is not None and row.seq > end:
             break
@@ -396,7 +403,7 @@ def trim(db: Database, now: float | None = None) -> int:
     """Drop stream records older than 24 hours; the number dropped."""
     now = db.clock() if now is None else now
     with db.backend.write() as w:
-        return w.trim_stream_log(now - RETENTION_SECONDS)
+        return w.trim_stream_log(now - STREAM_RETENTION_SECONDS)
 
 
 async def serve_trim(db: Database, commit: Callable[[], None], executor: Executor | None) -> None:

@@ -28,10 +28,10 @@ from ddblite.expressions.resolve import (
 )
 from ddblite.expressions.update import Update, compile_update
 from ddblite.expressions.validate import checked
+from ddblite.limits import MAX_PLACEHOLDER_BYTES
 from ddblite.model import values as model_values
 
 CONDITION_KINDS = frozenset(("ConditionExpression", "FilterExpression", "KeyConditionExpression"))
-MAX_PLACEHOLDER_BYTES = 255
 
 _NAME_KEY = re.compile(r"#[0-9A-Za-z_]+\Z")
 _VALUE_KEY = re.compile(r":[0-9A-Za-z_]+\Z")

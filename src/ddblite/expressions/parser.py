@@ -35,6 +35,7 @@ from typing import NoReturn
 from ddblite.expressions import ast
 from ddblite.expressions.tokens import EOF, INT, NAME, PLACEHOLDER, VALUE, Token, syntax_message
 from ddblite.expressions.tokens import tokenize as _tokenize
+from ddblite.limits import MAX_OPERATORS
 
 COMPARATORS = frozenset(("=", "<>", "<", "<=", ">", ">="))
 ARITHMETIC = frozenset(("+", "-"))
@@ -46,7 +47,6 @@ _BARE = (ast.Path, ast.ValueRef)
 # the token where it happens. 4 KB of text allows ~2000 levels of "(", which would overflow
 # Python's stack; no real expression nests this deep (a known deviation, docs/compatibility.md).
 _MAX_DEPTH = 120
-MAX_OPERATORS = 300
 
 
 class ExpressionError(Exception):

@@ -24,11 +24,10 @@ from ddblite.expressions import ast
 from ddblite.expressions.attrs import Value, binary, order, type_of
 from ddblite.expressions.parser import ExpressionError
 from ddblite.expressions.validate import ALL_FUNCTIONS, OPERAND_COUNT
+from ddblite.limits import MAX_IN_OPERANDS, MAX_PATH_DEPTH
 
 ResolvedPath = tuple[str | int, ...]
 
-MAX_PATH_DEPTH = 32
-MAX_IN_OPERANDS = 100
 TYPE_NAMES = frozenset(("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"))
 
 UNDEFINED_NAME = (

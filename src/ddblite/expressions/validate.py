@@ -18,8 +18,8 @@ from importlib import resources
 
 from ddblite.expressions import ast
 from ddblite.expressions.parser import ExpressionError, ParseResult, parse
+from ddblite.limits import MAX_EXPRESSION_BYTES
 
-MAX_EXPRESSION_BYTES = 4096
 MAX_LIST_INDEX = 2**31 - 1
 
 CONDITION_FUNCTIONS = {

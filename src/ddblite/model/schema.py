@@ -14,13 +14,12 @@ from typing import Any
 import orjson
 
 from ddblite.errors import ValidationException
+from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
 from ddblite.model import keycodec
 from ddblite.model.values import Item, Value, decode_binary
 
 KEY_MISMATCH = "The provided key element does not match the schema"
 INVALID = "One or more parameter values were invalid: "
-MAX_HASH_KEY = 2048
-MAX_RANGE_KEY = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,17 +175,17 @@ def check_key(keys: KeySchema, key: Item) -> None:
     if len(key) != len(keys.names):
         raise ValidationException(KEY_MISMATCH)
     _check_key_value(key.get(keys.hash_name), keys.hash_name, keys.hash_type, None)
-    _check_size(key[keys.hash_name], MAX_HASH_KEY)
+    _check_size(key[keys.hash_name], MAX_HASH_KEY_BYTES)
     if keys.range_name is not None:
         _check_key_value(key.get(keys.range_name), keys.range_name, keys.range_type, None)
-        _check_size(key[keys.range_name], MAX_RANGE_KEY)
+        _check_size(key[keys.range_name], MAX_RANGE_KEY_BYTES)
 
 
 def check_item_key(keys: KeySchema, item: Item) -> None:
     """The key attributes of a whole item (PutItem), with PutItem's specific messages."""
     for name, declared, limit in (
-        (keys.hash_name, keys.hash_type, MAX_HASH_KEY),
-        (keys.range_name, keys.range_type, MAX_RANGE_KEY),
+        (keys.hash_name, keys.hash_type, MAX_HASH_KEY_BYTES),
+        (keys.range_name, keys.range_type, MAX_RANGE_KEY_BYTES),
     ):
         if name is None:
             continue
@@ -223,7 +222,7 @@ def _check_size(value: Value, limit: int) -> None:
         return
     size = len(inner.encode()) if kind == "S" else len(decode_binary(inner))
     if size > limit:
-        if limit == MAX_HASH_KEY:
+        if limit == MAX_HASH_KEY_BYTES:
             # DynamoDB's own wording, missing space included.
             raise ValidationException(
                 INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes"

@@ -17,13 +17,13 @@ import binascii
 from typing import Any
 
 from ddblite.errors import SerializationException, ValidationException
+from ddblite.limits import MAX_NESTING
 from ddblite.model import numbers
 
 Value = dict[str, Any]
 Item = dict[str, Value]
 
 TYPES = frozenset(("S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"))
-MAX_NESTING = 32
 INVALID = "One or more parameter values were invalid: "
 EMPTY_VALUE = (
     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"

@@ -7,12 +7,12 @@ from typing import Any
 
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import DynamoDBError, ValidationException
+from ddblite.limits import MAX_BATCH_STATEMENTS
 from ddblite.operations import get_item
 from ddblite.operations.execute_statement import run_write
 from ddblite.partiql import executor as ex
 from ddblite.partiql import parser
 
-MAX_STATEMENTS = 25
 UNKEYED = (
     "Select statements within BatchExecuteStatement must specify the primary key in the "
     "where clause."
@@ -33,10 +33,11 @@ def _check(request: dict[str, Any]) -> list[dict[str, Any]]:
             "1 validation error detected: Value '[]' at 'statements' failed to satisfy "
             "constraint: Member must have length greater than or equal to 1"
         )
-    if len(statements) > MAX_STATEMENTS:
+    if len(statements) > MAX_BATCH_STATEMENTS:
         raise ValidationException(
             f"1 validation error detected: Value '{statements}' at 'statements' failed to "
-            f"satisfy constraint: Member must have length less than or equal to {MAX_STATEMENTS}"
+            "satisfy constraint: Member must have length less than or equal to "
+            f"{MAX_BATCH_STATEMENTS}"
         )
     return statements
 

@@ -78,7 +78,7 @@ def _check_values(db: Database, requests: dict[str, list[dict[str, Any]]]) -> No
             put = write.get("PutRequest")
             if put is not None:
                 check_item(put["Item"])
-                if item_size(put["Item"]) > db.max_item_bytes:
+                if item_size(put["Item"]) > db.limits.item_bytes:
                     raise ValidationException(ITEM_TOO_LARGE)
             else:
                 check_item(write["DeleteRequest"]["Key"])

@@ -6,11 +6,11 @@ from typing import Any
 
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import TransactionCanceledException, ValidationException
+from ddblite.limits import MAX_TRANSACTION_STATEMENTS
 from ddblite.operations import transact_get_items, transact_write_items
 from ddblite.partiql import executor as ex
 from ddblite.partiql import parser
 
-MAX_STATEMENTS = 100
 CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]"
 
 
@@ -26,7 +26,7 @@ def _statements(request: dict[str, Any]) -> list[dict[str, Any]]:
             "1 validation error detected: Value '[]' at 'transactStatements' failed to "
             "satisfy constraint: Member must have length greater than or equal to 1"
         )
-    if len(entries) > MAX_STATEMENTS:
+    if len(entries) > MAX_TRANSACTION_STATEMENTS:
         raise ValidationException(
             "1 validation error detected: Value at 'transactStatements' failed to satisfy "
             "constraint: Member must have length less than or equal to 100"

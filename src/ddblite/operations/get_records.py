@@ -7,6 +7,7 @@ from typing import Any
 from ddblite.engine import streams
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import ResourceNotFoundException
+from ddblite.limits import MAX_STREAM_RECORDS
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -16,4 +17,4 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         raise ResourceNotFoundException(
             f"Requested resource not found: Shard does not exist: {shard}"
         )
-    return streams.read(db, table, stream, position, request.get("Limit", streams.MAX_RECORDS))
+    return streams.read(db, table, stream, position, request.get("Limit", MAX_STREAM_RECORDS))

@@ -22,6 +22,7 @@ from ddblite import expressions
 from ddblite.engine import indexes, transactions
 from ddblite.engine.database import Caller, Database, ItemBlock
 from ddblite.errors import ValidationException
+from ddblite.limits import MAX_TRANSACTION_BYTES
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key, key_of
 from ddblite.model.values import Item, check_item, item_size, value_size
 from ddblite.operations._shared.conditions import Check, compile_condition
@@ -37,7 +38,6 @@ TOO_LARGE = (
     "Collection size of items exceeded, which can also be caused by the aggregate size of the "
     "items in the transaction exceeding the 4MB limit"
 )
-MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -147,7 +147,7 @@ def _check_request(db: Database, plans: list[_Plan]) -> None:
             raise ValidationException(DUPLICATE)
         seen.add(target)
     for plan in plans:
-        if plan.kind == "Put" and plan.size > db.max_item_bytes:
+        if plan.kind == "Put" and plan.size > db.limits.item_bytes:
             raise ValidationException(ITEM_TOO_LARGE)
     if sum(plan.size for plan in plans) > MAX_TRANSACTION_BYTES:
         raise ValidationException(TOO_LARGE)
@@ -197,7 +197,7 @@ def _updater(db: Database, table: TableSchema, plan: _Plan) -> Callable[[Item | 
     def mutate(old: Item | None) -> Item:
         check(old)
         new, _ = expressions.apply_update(update, old, key=key)
-        if item_size(new) > db.max_item_bytes:
+        if item_size(new) > db.limits.item_bytes:
             raise ValidationException(UPDATE_TOO_LARGE)
         indexes.check_index_keys(table, new, old)
         return new

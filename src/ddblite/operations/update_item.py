@@ -8,7 +8,6 @@ from ddblite import expressions
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.indexes import check_index_keys
 from ddblite.errors import ValidationException
-from ddblite.limits import MAX_ITEM_BYTES
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item, item_size
 from ddblite.operations._shared import request_expressions as rx
@@ -39,7 +38,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         if update is None:
             return old if old is not None else dict(key)
         new, _ = expressions.apply_update(update, old, key=key)
-        if item_size(new) > MAX_ITEM_BYTES:
+        if item_size(new) > db.limits.item_bytes:
             raise ValidationException(TOO_LARGE)
         check_index_keys(table, new, old)
         return new

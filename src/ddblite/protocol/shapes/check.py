@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from ddblite.errors import DynamoDBError, UnknownOperationException, ValidationException
 from ddblite.errors import validation_errors as envelope
+from ddblite.limits import TABLE_NAME_MAX
 from ddblite.protocol.shapes import quirks
 from ddblite.protocol.shapes.fast import (
     Checker,
@@ -158,7 +159,7 @@ def _name_ok(rule: str, name: str) -> bool:
     if name.startswith("arn:"):
         return java_length(name) <= 1024
     low = 1 if rule == "data" else 3
-    return low <= len(name) <= quirks.TABLE_NAME_MAX and _NAME_PATTERN.fullmatch(name) is not None
+    return low <= len(name) <= TABLE_NAME_MAX and _NAME_PATTERN.fullmatch(name) is not None
 
 
 def _table_name_checker(node: Node, rule: str) -> Checker:
@@ -192,13 +193,13 @@ def _table_name_error(node: Node, rule: str, name: Any, root: Node) -> DynamoDBE
         found = [problem(name, "tableName", text) for _, text in violations(node, name)]
         if found or name.startswith("arn:"):
             return envelope(found) if found else None
-    elif rule == "control" and not 3 <= len(name) <= quirks.TABLE_NAME_MAX:
+    elif rule == "control" and not 3 <= len(name) <= TABLE_NAME_MAX:
         return ValidationException(quirks.TABLE_NAME_LENGTH)
     rules = []
     if _NAME_PATTERN.fullmatch(name) is None:
         rules.append(f"Member must satisfy regular expression pattern: {quirks.TABLE_NAME_PATTERN}")
     if rule == "create" and len(name) < 3:
         rules.append("Member must have length greater than or equal to 3")
-    if len(name) > quirks.TABLE_NAME_MAX:
-        rules.append(f"Member must have length less than or equal to {quirks.TABLE_NAME_MAX}")
+    if len(name) > TABLE_NAME_MAX:
+        rules.append(f"Member must have length less than or equal to {TABLE_NAME_MAX}")
     return envelope([problem(name, "tableName", text) for text in rules]) if rules else None

@@ -204,7 +204,6 @@ TABLE_NAME_RULE: Final[dict[str, str]] = {
     "DescribeTimeToLive": "control",
 }
 TABLE_NAME_PATTERN: Final = "[a-zA-Z0-9_.-]+"
-TABLE_NAME_MAX: Final = 255
 TABLE_NAME_REQUIRED: Final = (
     "The parameter 'TableName' is required but was not present in the request"
 )
