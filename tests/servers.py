@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,12 +44,23 @@ class RunningServer:
         return int(self.process.returncode)
 
 
-def start_server(db: str, log_dir: Path, port: int | None = None) -> RunningServer:
+def start_server(
+    db: str,
+    log_dir: Path,
+    port: int | None = None,
+    flags: Sequence[str] = (),
+    host: str = "127.0.0.1",
+    env: Mapping[str, str] | None = None,
+) -> RunningServer:
+    """A ``ddblite serve`` on ``host`` with extra ``flags`` and ``DDBLITE_*`` variables from
+    ``env`` (none are inherited), once it answers its health check on 127.0.0.1."""
     port = port or free_port()
     log = log_dir / f"server-{port}.log"
-    args = [sys.executable, "-m", "ddblite", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args = [sys.executable, "-m", "ddblite", "serve", "--host", host, "--port", str(port)]
     args += ["--in-memory"] if db == ":memory:" else ["--db", db]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DDBLITE_")}
+    args += flags
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DDBLITE_")}
+    env = {**inherited, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
     server = RunningServer(process, port, db, log)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ddblite import __version__
-from ddblite.config import MEMORY, Settings
+from ddblite.config import MEMORY, Auth, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,19 +35,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="share the port with other ddblite processes on the same PostgreSQL database "
         "(the kernel balances connections between them)",
     )
+    _add_security_flags(serve)
     return parser
+
+
+def _add_security_flags(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        dest="cors_origins",
+        metavar="ORIGIN",
+        help="a browser origin allowed besides loopback ones, e.g. https://admin.example:8443; "
+        "repeatable; '*' allows every origin (env DDBLITE_CORS_ORIGINS, comma-separated)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        dest="allow_hosts",
+        metavar="NAME",
+        help="a Host header name accepted besides loopback and --host (DNS-rebinding guard); "
+        "repeatable; '*' accepts any (env DDBLITE_ALLOW_HOSTS, comma-separated)",
+    )
+    serve.add_argument(
+        "--auth",
+        choices=[mode.value for mode in Auth],
+        default=None,
+        help="sigv4: verify every request's signature against --credentials (env DDBLITE_AUTH; "
+        "default none: any credentials work)",
+    )
+    serve.add_argument(
+        "--credentials",
+        metavar="FILE",
+        default=None,
+        help="AWS shared-credentials file of the keys --auth sigv4 accepts "
+        "(env DDBLITE_CREDENTIALS)",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
+        from ddblite.protocol.credentials import CredentialsError
         from ddblite.server.serve import serve
 
-        settings = Settings.from_env(
-            host=args.host,
-            port=args.port,
-            db=MEMORY if args.in_memory else args.db,
-            synchronous=args.synchronous,
-            reuse_port=args.reuse_port,
-        )
-        serve(settings)
+        try:
+            settings = Settings.from_env(
+                host=args.host,
+                port=args.port,
+                db=MEMORY if args.in_memory else args.db,
+                synchronous=args.synchronous,
+                reuse_port=args.reuse_port,
+                cors_origins=tuple(args.cors_origins) if args.cors_origins else None,
+                allow_hosts=tuple(args.allow_hosts) if args.allow_hosts else None,
+                auth=Auth(args.auth) if args.auth else None,
+                credentials=args.credentials,
+            )
+        except ValueError as error:  # a bad DDBLITE_* value
+            raise SystemExit(f"ddblite: {error}") from None
+        try:
+            serve(settings)
+        except CredentialsError as error:
+            raise SystemExit(f"ddblite: {error}") from None

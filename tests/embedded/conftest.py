@@ -48,10 +48,14 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, str | None
     original = Engine.handle
 
     def recording(
-        self: Engine, target: str | None, authorization: str | None, body: bytes
+        self: Engine,
+        target: str | None,
+        authorization: str | None,
+        body: bytes,
+        identify: Any = None,
     ) -> tuple[int, bytes]:
         calls.append((id(self), target))
-        return original(self, target, authorization, body)
+        return original(self, target, authorization, body, identify)
 
     monkeypatch.setattr(Engine, "handle", recording)
     yield calls

@@ -38,7 +38,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
 
 from ddblite.clock import Clock, SystemClock
-from ddblite.config import MEMORY, Settings
+from ddblite.config import MEMORY, Auth, Settings, parse_auth
 from ddblite.embedded.environment import (
     DEFAULT_REGION,
     FAKE_KEY,
@@ -54,6 +54,8 @@ from ddblite.protocol.wire import render_error
 if TYPE_CHECKING:
     from ddblite.embedded.server import EmbeddedServer
     from ddblite.engine.database import Database
+    from ddblite.protocol.auth import Identify
+    from ddblite.protocol.sigv4 import SigV4Verifier
 
 log = logging.getLogger("ddblite")
 
@@ -87,18 +89,36 @@ class Engine:
 
     ``Engine()`` is a fresh in-memory database; ``Engine(db="path.db")`` a SQLite file (kept);
     ``clock`` is what the engine reads as the time (default: the wall clock), replaceable at
-    any time through ``engine.clock``. Use it as a context manager, or ``close()`` it.
+    any time through ``engine.clock``. ``auth="sigv4", credentials="path"`` verifies every
+    request's signature against that AWS shared-credentials file, as ``ddblite serve --auth
+    sigv4`` does (default: ``DDBLITE_AUTH`` and ``DDBLITE_CREDENTIALS``, else unchecked). Use it
+    as a context manager, or ``close()`` it.
     """
 
     def __init__(
-        self, db: str = MEMORY, *, clock: Clock | None = None, synchronous: str = "FULL"
+        self,
+        db: str = MEMORY,
+        *,
+        clock: Clock | None = None,
+        synchronous: str = "FULL",
+        auth: Auth | str | None = None,
+        credentials: str | os.PathLike[str] | None = None,
     ) -> None:
         # Imported here, not at the top: the pytest plugin imports this module at start-up to
         # install the routed handler, and should not pay for the whole engine until it is used.
         from ddblite.engine.opening import open_database
+        from ddblite.protocol.auth import verifier_for
         from ddblite.protocol.dispatch import handle
 
         self._dispatch = handle
+        env = os.environ
+        mode = parse_auth(
+            auth if auth is not None else env.get("DDBLITE_AUTH", Auth.NONE),
+            "auth" if auth is not None else "DDBLITE_AUTH",
+        )
+        if credentials is None and mode is Auth.SIGV4:
+            credentials = env.get("DDBLITE_CREDENTIALS") or None
+        self.verifier: SigV4Verifier | None = verifier_for(mode, credentials)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.path = db
         self.database: Database = open_database(Settings(db=db, synchronous=synchronous))
@@ -143,13 +163,21 @@ class Engine:
     # --- requests -------------------------------------------------------------------------
 
     def handle(
-        self, target: str | None, authorization: str | None, body: bytes
+        self,
+        target: str | None,
+        authorization: str | None,
+        body: bytes,
+        identify: Identify | None = None,
     ) -> tuple[int, bytes]:
-        """(HTTP status, body) for one request: the server's code path, minus the socket."""
+        """(HTTP status, body) for one request: the server's code path, minus the socket;
+        ``identify`` names the caller (default: the unchecked Authorization header)."""
         if len(body) > MAX_REQUEST_BYTES:
             return render_error(RequestEntityTooLarge())
         self.maintain()
-        result = self._dispatch(self.database, target, authorization, body)
+        if identify is None:
+            result = self._dispatch(self.database, target, authorization, body)
+        else:
+            result = self._dispatch(self.database, target, authorization, body, identify)
         if (
             self.database.pending_commit()
         ):  # a file database groups commits: one request, one commit
@@ -159,12 +187,25 @@ class Engine:
     def respond(self, request: Any) -> AWSResponse:
         """botocore's response to botocore's prepared request."""
         headers = request.headers
+        body = _bytes(request.body)
         status, payload = self.handle(
             _text(headers.get("X-Amz-Target")),
             _text(headers.get("Authorization")),
-            _bytes(request.body),
+            body,
+            None if self.verifier is None else self._identify(request, body),
         )
         return AWSResponse(request.url, status, _response_headers(payload), _Raw(payload))
+
+    def _identify(self, request: Any, body: bytes) -> Identify:
+        """The signature check of one botocore request, as the server would make it."""
+        from ddblite.protocol.sigv4 import SignedRequest
+
+        assert self.verifier is not None
+        headers = tuple(
+            (name.lower(), _text(value) or "") for name, value in request.headers.items()
+        )
+        signed = SignedRequest(request.method, request.url, headers, body)
+        return functools.partial(self.verifier.caller, signed)
 
     def _on_send(self, request: Any, **kwargs: Any) -> AWSResponse:
         return self.respond(request)
@@ -325,18 +366,29 @@ class Mock(AbstractContextManager[Engine]):
     ``start()`` / ``stop()`` pair for setUp/tearDown."""
 
     def __init__(
-        self, db: str = MEMORY, *, engine: Engine | None = None, clock: Clock | None = None
+        self,
+        db: str = MEMORY,
+        *,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        auth: Auth | str | None = None,
+        credentials: str | os.PathLike[str] | None = None,
     ) -> None:
         self._db = db
         self._engine = engine
         self._clock = clock
+        self._auth = auth
+        self._credentials = credentials
         self._entered: list[tuple[Engine, bool]] = []
 
     def start(self) -> Engine:
         if self._engine is not None:
             engine, owned = self._engine, False
         else:
-            engine, owned = Engine(self._db, clock=self._clock), True
+            engine = Engine(
+                self._db, clock=self._clock, auth=self._auth, credentials=self._credentials
+            )
+            owned = True
         environment.acquire(_route_default_session)
         with _active_lock:
             _active.append(engine)
@@ -389,7 +441,13 @@ class Mock(AbstractContextManager[Engine]):
 
     def _fresh(self) -> Mock:
         # Each decorated call gets its own database (and its own entry, for recursion).
-        return Mock(self._db, engine=self._engine, clock=self._clock)
+        return Mock(
+            self._db,
+            engine=self._engine,
+            clock=self._clock,
+            auth=self._auth,
+            credentials=self._credentials,
+        )
 
     def _decorate_class(self, cls: type) -> type:
         if issubclass(cls, unittest.TestCase):
@@ -402,14 +460,22 @@ class Mock(AbstractContextManager[Engine]):
         return cls
 
 
-def mock(db: str = MEMORY, *, engine: Engine | None = None, clock: Clock | None = None) -> Mock:
+def mock(
+    db: str = MEMORY,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    auth: Auth | str | None = None,
+    credentials: str | os.PathLike[str] | None = None,
+) -> Mock:
     """Route every botocore DynamoDB and DynamoDB Streams call made inside to an in-process
     engine: a fresh in-memory database by default, the SQLite file ``db``, or ``engine``.
+    ``auth="sigv4", credentials=FILE`` checks signatures as ``Engine`` does.
 
     Fake credentials and region us-east-1 are put in the environment for the duration unless
     some are configured. Calls to other AWS services, and to explicit ``endpoint_url``\\ s, are
     left alone."""
-    return Mock(db, engine=engine, clock=clock)
+    return Mock(db, engine=engine, clock=clock, auth=auth, credentials=credentials)
 
 
 def _route_default_session() -> None:

@@ -20,13 +20,14 @@ class EmbeddedServer:
         import uvicorn
 
         from ddblite.protocol.app import DynamoDBApp
+        from ddblite.protocol.isolation import Isolation
 
         self.engine = engine
         self._socket = socket.create_server((host, port))
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         self.endpoint_url = f"http://{host}:{self.port}"
-        app = DynamoDBApp(engine.database)
+        app = DynamoDBApp(engine.database, Isolation.build(host, self.port), engine.verifier)
 
         async def maintained(scope: dict[str, Any], receive: Any, send: Any) -> None:
             # No lifespan, so none of the app's background tasks: the engine's own upkeep runs

@@ -11,13 +11,18 @@ import contextlib
 import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddblite.engine.database import Database
 from ddblite.errors import RequestEntityTooLarge, UnknownOperationException
 from ddblite.limits import MAX_REQUEST_BYTES
 from ddblite.protocol import dispatch
+from ddblite.protocol.auth import caller_of
+from ddblite.protocol.isolation import Header, Isolation, refused_host, refused_origin
 from ddblite.protocol.wire import CONTENT_TYPE, crc32, render_error
+
+if TYPE_CHECKING:
+    from ddblite.protocol.sigv4 import SigV4Verifier
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -56,8 +61,18 @@ class GroupCommitter:
 
 
 class DynamoDBApp:
-    def __init__(self, db: Database) -> None:
+    """``isolation`` says which Host headers and Origins are answered (default: loopback
+    only); ``verifier``, when given, checks every request's SigV4 signature."""
+
+    def __init__(
+        self,
+        db: Database,
+        isolation: Isolation | None = None,
+        verifier: SigV4Verifier | None = None,
+    ) -> None:
         self.db = db
+        self.isolation = isolation if isolation is not None else Isolation.build("127.0.0.1", 0)
+        self.verifier = verifier
         self.committer = GroupCommitter(db)
         self._executor = (
             ThreadPoolExecutor(max_workers=32, thread_name_prefix="ddblite")
@@ -97,13 +112,28 @@ class DynamoDBApp:
 
     async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
         headers = dict(scope["headers"])
+        isolation = self.isolation
+        host = headers.get(b"host")
+        if host not in isolation.fast_hosts and not isolation.host_allowed(
+            host, scope.get("server")
+        ):
+            assert host is not None
+            await _respond(send, *refused_host(host), CONTENT_TYPE)
+            return
+        origin = headers.get(b"origin")
+        cors: tuple[Header, ...] = ()
+        if origin is not None:
+            allowed = isolation.cors_headers(origin)
+            if allowed is None:
+                await _respond(send, *refused_origin(origin), CONTENT_TYPE)
+                return
+            cors = allowed
         method = scope["method"]
-        cors = b"origin" in headers
         if method == "GET":
             await _respond(send, 200, _HEALTH, b"text/plain", cors)
             return
         if method == "OPTIONS":
-            await _preflight(send, headers)
+            await _preflight(send, isolation.preflight_headers(cors) if cors else ())
             return
         body = await _read_body(receive, headers)
         if body is None:
@@ -117,12 +147,13 @@ class DynamoDBApp:
             return
         target = headers.get(b"x-amz-target", b"").decode("latin-1")
         authorization = headers.get(b"authorization", b"").decode("latin-1")
+        identify = caller_of if self.verifier is None else self.verifier.for_scope(scope, body)
         if self._executor is None:
-            status, payload = dispatch.handle(self.db, target, authorization, body)
+            status, payload = dispatch.handle(self.db, target, authorization, body, identify)
         else:
             loop = asyncio.get_running_loop()
             status, payload = await loop.run_in_executor(
-                self._executor, dispatch.handle, self.db, target, authorization, body
+                self._executor, dispatch.handle, self.db, target, authorization, body, identify
             )
         if self.db.pending_commit():  # no coroutine at all when nothing waits to commit
             await self.committer.durable()
@@ -177,7 +208,9 @@ def _request_id() -> bytes:
     return _ids.next()
 
 
-async def _respond(send: Any, status: int, body: bytes, content_type: bytes, cors: bool) -> None:
+async def _respond(
+    send: Any, status: int, body: bytes, content_type: bytes, cors: tuple[Header, ...] = ()
+) -> None:
     headers = [
         (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
@@ -185,21 +218,13 @@ async def _respond(send: Any, status: int, body: bytes, content_type: bytes, cor
         (b"x-amz-crc32", crc32(body)),
     ]
     if cors:
-        headers.append((b"access-control-allow-origin", b"*"))
-        headers.append((b"access-control-expose-headers", b"x-amzn-RequestId,x-amz-crc32"))
+        headers.extend(cors)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-async def _preflight(send: Any, headers: dict[bytes, bytes]) -> None:
-    out = [
-        (b"access-control-allow-origin", b"*"),
-        (b"access-control-max-age", b"172800"),
-        (b"content-length", b"0"),
-    ]
-    if b"access-control-request-headers" in headers:
-        out.append((b"access-control-allow-headers", headers[b"access-control-request-headers"]))
-    if b"access-control-request-method" in headers:
-        out.append((b"access-control-allow-methods", headers[b"access-control-request-method"]))
+async def _preflight(send: Any, headers: tuple[Header, ...]) -> None:
+    """An OPTIONS answer: the CORS grant for an allowed origin, nothing else otherwise."""
+    out = list(headers) if headers else [(b"content-length", b"0")]
     await send({"type": "http.response.start", "status": 200, "headers": out})
     await send({"type": "http.response.body", "body": b""})

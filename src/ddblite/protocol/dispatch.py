@@ -20,7 +20,7 @@ from ddblite.errors import (
     UnknownOperationException,
 )
 from ddblite.operations import REGISTRY
-from ddblite.protocol.auth import caller_of
+from ddblite.protocol.auth import Identify, caller_of
 from ddblite.protocol.shapes.check import check_request
 from ddblite.protocol.wire import render_error
 
@@ -45,13 +45,18 @@ def resolve(target: str | None) -> tuple[str, Handler]:
 
 
 def handle(
-    db: Database, target: str | None, authorization: str | None, body: bytes
+    db: Database,
+    target: str | None,
+    authorization: str | None,
+    body: bytes,
+    identify: Identify = caller_of,
 ) -> tuple[int, bytes]:
-    """(HTTP status, response body) for one DynamoDB request."""
+    """(HTTP status, response body) for one DynamoDB request; ``identify`` names the caller
+    from the Authorization header (unchecked by default; a SigV4 verifier when asked for)."""
     try:
         payload = _decode(body)
         operation, handler = resolve(target)
-        account, region = caller_of(authorization or "")
+        account, region = identify(authorization or "")
         if not body:
             raise SerializationException()
         request = check_request(operation, payload)

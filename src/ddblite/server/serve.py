@@ -13,12 +13,18 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     from ddblite.protocol.app import DynamoDBApp
+    from ddblite.protocol.auth import verifier_for
+    from ddblite.protocol.isolation import Isolation, exposure_warning
     from ddblite.server.http_protocol import CoalescingHttpProtocol
 
     if settings.reuse_port and not settings.is_postgres:
         raise SystemExit("--reuse-port needs a shared database (--db postgresql://...)")
+    verifier = verifier_for(settings.auth, settings.credentials)
+    isolation = Isolation.build(
+        settings.host, settings.port, settings.cors_origins, settings.allow_hosts
+    )
     db = open_database(settings)
-    app = DynamoDBApp(db)
+    app = DynamoDBApp(db, isolation, verifier)
     where = "in memory" if settings.db == MEMORY else settings.db
     config = uvicorn.Config(
         app,
@@ -40,6 +46,9 @@ def serve(settings: Settings) -> None:
         file=sys.stderr,
         flush=True,
     )
+    warning = exposure_warning(settings.host, settings.auth)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     server.run(sockets=sockets)
 
 
