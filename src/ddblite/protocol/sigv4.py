@@ -28,7 +28,6 @@ from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.compat import HTTPHeaders
 from botocore.credentials import ReadOnlyCredentials
 
 from ddblite.errors import (
@@ -107,8 +106,8 @@ class SigV4Verifier:
     def caller(self, request: SignedRequest, authorization: str) -> tuple[str, str]:
         """(account, region) of a correctly signed request, else DynamoDB's error."""
         header = _parse(authorization, request)
-        timestamp = _timestamp(request)
-        self._check_time(timestamp)
+        timestamp, signed_at = _timestamp(request)
+        self._check_time(timestamp, signed_at)
         if "host" not in header.signed_headers:
             raise InvalidSignatureException(
                 "'Host' must be a 'SignedHeader' in the AWS Authorization."
@@ -130,8 +129,7 @@ class SigV4Verifier:
             raise UnrecognizedClientException(BAD_TOKEN)
         return principal.account, region
 
-    def _check_time(self, timestamp: str) -> None:
-        signed = datetime.strptime(timestamp, _ISO_BASIC).replace(tzinfo=UTC).timestamp()
+    def _check_time(self, timestamp: str, signed: int) -> None:
         now = int(self._now())
         if signed < now - MAX_SKEW_SECONDS:
             raise InvalidSignatureException(
@@ -179,17 +177,29 @@ def _parse(authorization: str, request: SignedRequest) -> _Authorization:
     )
 
 
-def _timestamp(request: SignedRequest) -> str:
-    """The request's time in ISO 8601 basic format, from X-Amz-Date or else Date."""
+def _timestamp(request: SignedRequest) -> tuple[str, int]:
+    """The request's time in ISO 8601 basic format, from X-Amz-Date or else Date, and in
+    seconds since the epoch."""
     amz_date = request.header("x-amz-date")
     raw = amz_date if amz_date is not None else request.header("date") or ""
     try:
-        if amz_date is not None:
-            if not _ISO_BASIC_SHAPE.fullmatch(raw):
-                raise ValueError(raw)
-            datetime.strptime(raw, _ISO_BASIC)  # a real date and time, not 20261399T...
-            return raw
-        return parsedate_to_datetime(raw).astimezone(UTC).strftime(_ISO_BASIC)
+        if amz_date is None:
+            moment = parsedate_to_datetime(raw).astimezone(UTC)
+            return moment.strftime(_ISO_BASIC), int(moment.timestamp())
+        if not _ISO_BASIC_SHAPE.fullmatch(raw):
+            raise ValueError(raw)
+        # Built from the digits (strptime costs more than the rest of the check): the
+        # constructor refuses 20261399T... as strptime would.
+        moment = datetime(
+            int(raw[0:4]),
+            int(raw[4:6]),
+            int(raw[6:8]),
+            int(raw[9:11]),
+            int(raw[11:13]),
+            int(raw[13:15]),
+            tzinfo=UTC,
+        )
+        return raw, int(moment.timestamp())
     except (ValueError, TypeError):
         raise IncompleteSignatureException(
             f"Date must be in ISO-8601 'basic format'. Got '{raw}'. "
@@ -237,16 +247,19 @@ def _signature(
     declared_hash = request.header("x-amz-content-sha256")
     if declared_hash is not None and declared_hash != hashlib.sha256(request.body).hexdigest():
         return ""  # a signature over another body (or UNSIGNED-PAYLOAD) never matches
+    # The headers go to the signer directly, not onto the AWSRequest: botocore's HTTPHeaders
+    # (an email.message) would cost more than the whole rest of the check.
     rebuilt = AWSRequest(method=request.method, url=request.url, data=request.body)
+    rebuilt.context["timestamp"] = timestamp
     names = frozenset(header.signed_headers)
+    signed = _HeaderLines()
     for name, value in request.headers:
         if name in names:
-            rebuilt.headers[name] = value  # HTTPHeaders appends: repeated headers stay
-    rebuilt.context["timestamp"] = timestamp
+            signed.setdefault(name, []).append(value)  # repeated headers are joined by botocore
     credentials = ReadOnlyCredentials(
         principal.access_key, principal.secret_key, principal.session_token
     )
-    signer = _DeclaredHeadersSigner(credentials, region, header.signed_headers)
+    signer = _DeclaredHeadersSigner(credentials, region, signed)
     try:
         canonical = signer.canonical_request(rebuilt)
     except ValueError:  # a Host no URL can hold ("[::1"), reachable with --allow-host '*'
@@ -254,23 +267,26 @@ def _signature(
     return str(signer.signature(signer.string_to_sign(rebuilt, canonical), rebuilt))
 
 
+class _HeaderLines(dict[str, list[str]]):
+    """Header name -> values, with the one method botocore's canonical_headers reads."""
+
+    def get_all(self, name: str, failobj: list[str] | None = None) -> list[str] | None:
+        return self.get(name, failobj)
+
+
 class _DeclaredHeadersSigner(SigV4Auth):  # type: ignore[misc]  # botocore is untyped
     """botocore's SigV4 over exactly the headers the client says it signed."""
 
-    def __init__(self, credentials: ReadOnlyCredentials, region: str, names: tuple[str, ...]):
+    def __init__(self, credentials: ReadOnlyCredentials, region: str, signed: _HeaderLines):
         super().__init__(credentials, SERVICE, region)
-        self._names = names
+        self._signed = signed
 
-    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        chosen = HTTPHeaders()
-        for name in dict.fromkeys(self._names):
-            for value in request.headers.get_all(name, ()):
-                chosen[name] = value
-        if "host" not in chosen:
+    def headers_to_sign(self, request: AWSRequest) -> _HeaderLines:
+        if "host" not in self._signed:
             # In-process requests carry no Host header (botocore leaves it to the HTTP
             # client): botocore's own rule derives it from the URL, as when it signed.
-            chosen["host"] = super().headers_to_sign(request)["host"]
-        return chosen
+            self._signed["host"] = [super().headers_to_sign(request)["host"]]
+        return self._signed
 
 
 def _iso(epoch: int) -> str:
