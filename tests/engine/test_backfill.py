@@ -213,7 +213,7 @@ def test_deleted_index_rows_are_dropped_in_chunks(client: Client) -> None:
     assert [(g["IndexName"], g["IndexStatus"]) for g in deleting] == [("by_team", "DELETING")]
     # Gone from the catalog at once: reads and writes no longer see it.
     assert "GlobalSecondaryIndexes" not in client("DescribeTable", TableName="users")["Table"]
-    assert client.table("users").stored["dropping"] == [index.index_id]
+    assert client.table("users").record.dropping == (index.index_id,)
     with client.db.backend.read() as r:
         before = r.index_stats(index.index_id)[0]
     client.db.background.step()
@@ -222,7 +222,7 @@ def test_deleted_index_rows_are_dropped_in_chunks(client: Client) -> None:
     client.db.background.run_all()
     with client.db.backend.read() as r:
         assert r.index_stats(index.index_id) == (0, 0)
-    assert "dropping" not in client.table("users").stored
+    assert client.table("users").record.dropping == ()
     # The name can be used again.
     add_team_index(client, "ALL")
     client.db.background.run_all()

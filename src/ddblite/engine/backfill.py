@@ -16,7 +16,7 @@ because it is idempotent.
 
 Dropping a deleted index: its catalog entry is gone at once (nothing reads or writes it any
 more); the rows are deleted in chunks, then the index id. Pending drops are listed in the
-table's stored description (``"dropping"``) so a restart finishes them the same way.
+table's catalog record (``TableRecord.dropping``) so a restart finishes them the same way.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def ensure_running(db: Database, table: TableSchema) -> None:
             ("backfill", table.table_id, index.index_id)
         ):
             start_backfill(db, table, index.name)
-    for index_id in table.stored.get("dropping", ()):
+    for index_id in table.record.dropping:
         start_drop(db, table, index_id)
 
 
@@ -160,6 +160,8 @@ def _current(db: Database, table: TableSchema) -> TableSchema | None:
 
 
 def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Job:
+    # Imported here: both import engine.database, which imports this module.
+    from ddblite.engine import catalog
     from ddblite.engine.database import Caller
 
     after: tuple[int, bytes, bytes] | None = None
@@ -190,7 +192,7 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
         after = rows[-1]
         size = min(CHUNK, size * 2)
         yield
-    _edit_stored(db, table, lambda stored: _activate(stored, index_name, index_id))
+    _run(db, functools.partial(catalog.activate_index, db, table, index_name, index_id))
 
 
 def _backfill_chunk(
@@ -230,23 +232,16 @@ def _backfill_chunk(
     return [(pk_hash, pk, sk) for pk_hash, pk, sk, _ in rows]
 
 
-def _activate(stored: dict[str, Any], index_name: str, index_id: int) -> None:
-    if stored.get("indexes", {}).get(index_name) != index_id:
-        return
-    for gsi in stored["wire"].get("GlobalSecondaryIndexes", ()):
-        if gsi["IndexName"] == index_name:
-            gsi["IndexStatus"] = "ACTIVE"
-            gsi.pop("Backfilling", None)
-
-
 def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
     db.background.submit(("drop", index_id), _drop(db, table, index_id))
 
 
 def _drop(db: Database, table: TableSchema, index_id: int) -> Job:
+    from ddblite.engine import catalog  # (see _backfill)
+
     while not _run(db, functools.partial(_drop_chunk, db, index_id)):
         yield
-    _edit_stored(db, table, lambda stored: _forget_drop(stored, index_id))
+    _run(db, functools.partial(catalog.forget_dropped_index, db, table, index_id))
 
 
 def _drop_chunk(db: Database, index_id: int) -> bool:
@@ -268,29 +263,3 @@ def _run(db: Database, fn: Callable[[], _T]) -> _T:
     if getattr(db.backend, "shared", False):
         return cast(SharedBackend, db.backend).run_write(fn)
     return fn()
-
-
-def _forget_drop(stored: dict[str, Any], index_id: int) -> None:
-    dropping = stored.get("dropping")
-    if dropping and index_id in dropping:
-        dropping.remove(index_id)
-        if not dropping:
-            del stored["dropping"]
-
-
-def _edit_stored(db: Database, table: TableSchema, edit: Callable[[dict[str, Any]], None]) -> None:
-    """Read-modify-write of the table's stored description in one write block (the table
-    may have changed since the job started; a table that is gone is left alone)."""
-    from ddblite.engine.database import Caller
-
-    def change() -> None:
-        with db.backend.write() as w:
-            row = w.get_table(table.account, table.region, table.name)
-            if row is None or row.table_id != table.table_id:
-                return
-            stored = orjson.loads(row.description)
-            edit(stored)
-            w.update_table(row.table_id, orjson.dumps(stored), row.status)
-
-    _run(db, change)
-    db.forget(Caller(table.account, table.region), table.name)

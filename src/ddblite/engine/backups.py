@@ -6,7 +6,7 @@ from a backend beyond the ordinary catalog and item calls and works the same on 
 - the row lives under the reserved account ``__backup__<account>`` (no SigV4 caller can have
   it: accounts are 12 digits), in the source's region, named by the backup ARN, so that
   looking a backup up by ARN is one catalog read and listing is ``list_tables`` in ARN order;
-- its description holds BackupDetails, the source table's description and its stored schema;
+- its description holds BackupDetails, the source table's description and its catalog record;
 - its items are the source's item rows copied verbatim (no index rows: a restore rebuilds
   them for the indexes the restored table actually has).
 
@@ -18,16 +18,16 @@ not a single-instant snapshot of a table written to while it runs (docs/compatib
 
 from __future__ import annotations
 
-import copy
 import functools
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 import orjson
 
 from ddblite.engine import catalog, indexes
+from ddblite.engine.catalog import NewTable
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.errors import (
@@ -36,7 +36,9 @@ from ddblite.errors import (
     TableAlreadyExistsException,
     TableNotFoundException,
 )
+from ddblite.model import table_codec
 from ddblite.model.schema import EncodedKey, TableSchema
+from ddblite.model.table_record import RestoreSummary, TableRecord
 from ddblite.storage.base import ItemRow, SharedBackend, TableRow
 
 CHUNK = 500
@@ -56,7 +58,7 @@ class Backup:
     status: str
     details: dict[str, Any]
     source: dict[str, Any]  # the source TableDescription when the backup was taken
-    stored: dict[str, Any]  # the source's stored schema (keys, indexes)
+    record: TableRecord  # the source's catalog record when the backup was taken
 
     @property
     def arn(self) -> str:
@@ -67,7 +69,7 @@ class Backup:
         return {
             "BackupDetails": self.details,
             "SourceTableDetails": _source_details(self.source),
-            "SourceTableFeatureDetails": _feature_details(self.source, self.stored),
+            "SourceTableFeatureDetails": _feature_details(self.source, self.record),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def _source_details(src: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _feature_details(src: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+def _feature_details(src: dict[str, Any], record: TableRecord) -> dict[str, Any]:
     out: dict[str, Any] = {}
     lsis = [
         {k: ix[k] for k in ("IndexName", "KeySchema", "Projection")}
@@ -131,10 +133,10 @@ def _feature_details(src: dict[str, Any], stored: dict[str, Any]) -> dict[str, A
         out["GlobalSecondaryIndexes"] = gsis
     if "StreamSpecification" in src:
         out["StreamDescription"] = src["StreamSpecification"]
-    if stored.get("ttl") is not None:
+    if record.ttl_attribute is not None:
         out["TimeToLiveDescription"] = {
             "TimeToLiveStatus": "ENABLED",
-            "AttributeName": stored["ttl"],
+            "AttributeName": record.ttl_attribute,
         }
     return out
 
@@ -143,7 +145,8 @@ def _load(row: TableRow) -> Backup:
     body = orjson.loads(row.description)
     details = body["details"]
     details["BackupStatus"] = row.status
-    return Backup(row.table_id, row.status, details, body["source"], body["stored"])
+    record = table_codec.from_stored(body["stored"])
+    return Backup(row.table_id, row.status, details, body["source"], record)
 
 
 def _run(db: Database, fn: Callable[[], _T]) -> _T:
@@ -175,14 +178,14 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
         "BackupType": "USER",
         "BackupCreationDateTime": now,
     }
-    body = {"details": details, "source": source, "stored": table.stored}
+    body = {"details": details, "source": source, "stored": table_codec.to_stored(table.record)}
     account = catalog_account(caller.account)
-
-    def register() -> int:
-        with db.backend.write() as w:
-            return w.create_table(account, caller.region, arn, orjson.dumps(body), "CREATING", now)
-
-    row_id = _run(db, register)
+    row_id = _run(
+        db,
+        functools.partial(
+            catalog.register_backup, db, account, caller.region, arn, orjson.dumps(body), now
+        ),
+    )
     size = 0
     for rows in _chunks(db, table.table_id):
 
@@ -196,12 +199,8 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
     details["BackupSizeBytes"] = size
     details["BackupStatus"] = "AVAILABLE"
 
-    def finish() -> None:
-        with db.backend.write() as w:
-            w.update_table(row_id, orjson.dumps(body), "AVAILABLE")
-
-    _run(db, finish)
-    return Backup(row_id, "AVAILABLE", details, source, table.stored)
+    _run(db, functools.partial(catalog.finish_backup, db, row_id, orjson.dumps(body)))
+    return Backup(row_id, "AVAILABLE", details, source, table.record)
 
 
 def _chunks(db: Database, table_id: int) -> Iterator[list[ItemRow]]:
@@ -237,7 +236,7 @@ def delete(db: Database, caller: Caller, arn: str) -> Backup:
 
     _run(db, drop)
     details = {**backup.details, "BackupStatus": "DELETED"}
-    return Backup(backup.row_id, "DELETED", details, backup.source, backup.stored)
+    return Backup(backup.row_id, "DELETED", details, backup.source, backup.record)
 
 
 def list_all(db: Database, caller: Caller) -> list[Backup]:
@@ -267,30 +266,15 @@ def check_restorable(db: Database, caller: Caller, arn: str, target: str) -> Bac
     return backup
 
 
-def restore(
-    db: Database, caller: Caller, backup: Backup, request: dict[str, Any], billing: str
-) -> dict[str, Any]:
-    """Create the table ``request`` describes (a CreateTable request built from the backup
-    and the overrides), copy the backup's items into it with their index entries, record the
-    RestoreSummary. Answers the TableDescription, CREATING like CreateTable's."""
-    name = request["TableName"]
-    catalog.create_table(db, caller, request, billing)
-    table = catalog.require(db, caller, name)
+def restore(db: Database, caller: Caller, backup: Backup, new: NewTable) -> dict[str, Any]:
+    """Create the table ``new`` describes (built from the backup and the overrides) with its
+    RestoreSummary, copy the backup's items into it with their index entries. Answers the
+    TableDescription, CREATING like CreateTable's."""
+    restored = RestoreSummary(backup.arn, backup.source["TableArn"], db.clock())
+    table = catalog.create_table(db, caller, replace(new, restored_from=restored))
     for rows in _chunks(db, backup.row_id):
         _run(db, functools.partial(_restore_chunk, db, table, rows))
-    stored = copy.deepcopy(table.stored)
-    stored["wire"]["RestoreSummary"] = {
-        "SourceBackupArn": backup.arn,
-        "SourceTableArn": backup.source["TableArn"],
-        "RestoreDateTime": db.clock(),
-        "RestoreInProgress": False,
-    }
-    catalog.save(db, table, stored, table.status)
-    response = catalog.describe(db, catalog.require(db, caller, name))
-    response["TableStatus"] = "CREATING"
-    for gsi in response.get("GlobalSecondaryIndexes", ()):
-        gsi["IndexStatus"] = "CREATING"
-    return response
+    return catalog.describe_created(db, table)
 
 
 def _restore_chunk(db: Database, table: TableSchema, rows: list[ItemRow]) -> None:
@@ -315,14 +299,14 @@ def continuous_description(db: Database, table: TableSchema) -> dict[str, Any]:
     is off until UpdateContinuousBackups turns it on. We keep no change history, so the
     restorable window is reported but cannot be restored from (no
     RestoreTableToPointInTime)."""
-    pitr = table.stored.get("pitr")
+    pitr = table.record.point_in_time_recovery
     description: dict[str, Any] = {"PointInTimeRecoveryStatus": "DISABLED"}
     if pitr is not None:
         description = {
             "PointInTimeRecoveryStatus": "ENABLED",
-            "RecoveryPeriodInDays": pitr["days"],
-            "EarliestRestorableDateTime": pitr["since"],
-            "LatestRestorableDateTime": max(pitr["since"], db.clock()),
+            "RecoveryPeriodInDays": pitr.days,
+            "EarliestRestorableDateTime": pitr.since,
+            "LatestRestorableDateTime": max(pitr.since, db.clock()),
         }
     return {
         "ContinuousBackupsStatus": "ENABLED",
@@ -341,13 +325,5 @@ def set_pitr(
     db: Database, caller: Caller, name: str, enabled: bool, days: int | None
 ) -> dict[str, Any]:
     table = require_table(db, caller, name)
-    stored = copy.deepcopy(table.stored)
-    current = stored.get("pitr")
-    if enabled:
-        since = current["since"] if current is not None else db.clock()
-        previous = current["days"] if current is not None else 35
-        stored["pitr"] = {"since": since, "days": days if days is not None else previous}
-    else:
-        stored.pop("pitr", None)
-    catalog.save(db, table, stored, table.status)
+    catalog.set_point_in_time_recovery(db, table, enabled, days)
     return continuous_description(db, require_table(db, caller, name))

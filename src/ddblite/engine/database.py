@@ -237,7 +237,7 @@ class Database:
         with it in the same transaction: its indexes (whose upkeep may refuse, the LSI size
         limits, by raising), its expiry and its stream record."""
         if new is not None:
-            ttl = table.stored.get("ttl")  # TTL tables index their expiry (engine.ttl)
+            ttl = table.ttl_attribute  # TTL tables index their expiry (engine.ttl)
             w.put_item(
                 table.table_id,
                 ek.pk_hash,
@@ -251,7 +251,7 @@ class Database:
             w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
         if table.indexes and (old is not None or new is not None):
             self.sync_indexes(w, table, ek, old, new)
-        stream = table.stored.get("stream")  # one change record per change (engine.streams)
+        stream = table.stream  # one change record per change (engine.streams)
         if stream is not None and old != new:
             record_change(w, table, stream, old, new, self.clock())
 

@@ -11,8 +11,9 @@ Identity: one ``stream_log`` shard per table (shard 0) with sequence numbers 1, 
 every stream of the table shares. A stream is the slice from its ``start`` (the next number
 when it was enabled) up to its ``end`` (the last number when it was disabled); that keeps
 records apart even when a dropped table's id is reused. A stream is described in the table's
-catalog entry: ``stored["stream"]`` while enabled, ``stored["closed_streams"]`` for the ones
-disabled in the last 24 hours (still readable, as in DynamoDB). Each stream has one shard.
+catalog record (``TableRecord.streams``, which ``engine.catalog`` enables and disables): the
+enabled one, and the ones disabled in the last 24 hours (still readable, as in DynamoDB). Each
+stream has one shard.
 
 Reading: a shard iterator is an opaque token holding the stream ARN, the shard id, the
 position (the last sequence number already read) and when it was issued; it expires after 15
@@ -32,7 +33,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -49,6 +49,8 @@ from ddblite.limits import (
     STREAM_RETENTION_SECONDS,
 )
 from ddblite.model.schema import TableSchema, key_of
+from ddblite.model.table_codec import key_schema
+from ddblite.model.table_record import Stream, StreamViewType
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import Writer
 
@@ -59,9 +61,8 @@ log = logging.getLogger("ddblite")
 
 SHARD = 0
 TRIM_INTERVAL = 60.0
-VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
-_WITH_NEW = frozenset({"NEW_IMAGE", "NEW_AND_OLD_IMAGES"})
-_WITH_OLD = frozenset({"OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
+_WITH_NEW = frozenset({StreamViewType.NEW_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
+_WITH_OLD = frozenset({StreamViewType.OLD_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
 INVALID = "One or more parameter values were invalid: "
 
 # Who made the change, when it was not the caller: TTL deletions are the service's own.
@@ -88,13 +89,13 @@ def service_identity() -> Iterator[None]:
 def record_change(
     w: Writer,
     table: TableSchema,
-    stream: dict[str, Any],
+    stream: Stream,
     old: Item | None,
     new: Item | None,
     now: float,
 ) -> None:
     """Append the record of one item change (``old != new``) to the table's stream log."""
-    view: str = stream["view"]
+    view = stream.view
     keys = key_of(table.keys, new if new is not None else old)  # type: ignore[arg-type]
     size = item_size(keys)
     change: dict[str, Any] = {"ApproximateCreationDateTime": float(int(now)), "Keys": keys}
@@ -114,11 +115,11 @@ def record_change(
     identity = _identity.get()
     if identity is not None:
         record["userIdentity"] = identity
-    seq = max(w.last_stream_seq(table.table_id, SHARD), stream["start"] - 1) + 1
+    seq = max(w.last_stream_seq(table.table_id, SHARD), stream.start - 1) + 1
     w.append_stream_record(table.table_id, SHARD, seq, now, orjson.dumps(record))
 
 
-# --- enabling and disabling (CreateTable, UpdateTable) --------------------------------------------
+# --- the request rules ----------------------------------------------------------------------------
 
 
 def check_create(spec: dict[str, Any] | None) -> None:
@@ -136,9 +137,9 @@ def check_create(spec: dict[str, Any] | None) -> None:
         )
 
 
-def update(db: Database, table: TableSchema, stored: dict[str, Any], spec: dict[str, Any]) -> bool:
-    """Apply an UpdateTable (or CreateTable) StreamSpecification to ``stored``; True if it
-    changed anything. Raises DynamoDB's ValidationException for a request that would not."""
+def check_update(spec: dict[str, Any]) -> None:
+    """UpdateTable's StreamSpecification rules on the request alone (the ones on the table's
+    current stream are the catalog's)."""
     enabled = bool(spec.get("StreamEnabled"))
     if enabled and "StreamViewType" not in spec:
         raise ValidationException(
@@ -148,64 +149,21 @@ def update(db: Database, table: TableSchema, stored: dict[str, Any], spec: dict[
         raise ValidationException(
             INVALID + "If stream is being disabled, then UpdateViewType must not be specified"
         )
-    current = stored.get("stream")
-    if enabled and current is not None:
-        raise ValidationException(f"Table already has an enabled stream: TableName: {table.name}")
-    if not enabled and current is None:
-        raise ValidationException(f"Table has no stream to disable: TableName: {table.name}")
-    now = db.clock()
-    with db.backend.read() as r:
-        last = r.last_stream_seq(table.table_id, SHARD)
-    closed = [
-        s for s in stored.get("closed_streams", ()) if s["closed"] > now - STREAM_RETENTION_SECONDS
-    ]
-    wire = stored["wire"]
-    if enabled:
-        label = _label(now, {s["label"] for s in closed})
-        arn = f"{wire['TableArn']}/stream/{label}"
-        stored["stream"] = {
-            "arn": arn,
-            "label": label,
-            "view": spec["StreamViewType"],
-            "created": now,
-            "start": last + 1,
-        }
-        wire["StreamSpecification"] = {
-            "StreamEnabled": True,
-            "StreamViewType": spec["StreamViewType"],
-        }
-        wire["LatestStreamLabel"] = label
-        wire["LatestStreamArn"] = arn
-    else:
-        assert current is not None
-        closed.append({**current, "end": last, "closed": now})
-        del stored["stream"]
-        wire.pop("StreamSpecification", None)
-    stored["closed_streams"] = closed
-    return True
-
-
-def _label(now: float, taken: set[str]) -> str:
-    """The stream label: the creation time in ISO 8601 with milliseconds (UTC), moved on by a
-    millisecond if a stream of the table still readable has it (a clock standing still)."""
-    millis = int(now * 1000)
-    while True:
-        at = datetime.fromtimestamp(millis / 1000, UTC)
-        label = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}"
-        if label not in taken:
-            return label
-        millis += 1
 
 
 # --- finding streams ------------------------------------------------------------------------------
 
 
-def streams_of(table: TableSchema, now: float) -> list[dict[str, Any]]:
+def streams_of(table: TableSchema, now: float) -> list[Stream]:
     """The table's readable streams, the enabled one (if any) first, then the ones disabled
     in the last 24 hours, newest first."""
-    out = [table.stored["stream"]] if "stream" in table.stored else []
-    closed = table.stored.get("closed_streams", ())
-    out.extend(s for s in reversed(closed) if s["closed"] > now - STREAM_RETENTION_SECONDS)
+    out = [table.stream] if table.stream is not None else []
+    closed = table.record.streams.closed
+    out.extend(
+        s
+        for s in reversed(closed)
+        if s.closed is not None and s.closed > now - STREAM_RETENTION_SECONDS
+    )
     return out
 
 
@@ -222,14 +180,14 @@ def table_of_arn(arn: str) -> tuple[str, str, str] | None:
     return parts[3], parts[4], name
 
 
-def stream_of(table: TableSchema | None, arn: str, now: float) -> dict[str, Any]:
+def stream_of(table: TableSchema | None, arn: str, now: float) -> Stream:
     for stream in streams_of(table, now) if table is not None else ():
-        if stream["arn"] == arn:
+        if stream.arn == arn:
             return stream
     raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
 
 
-def find(db: Database, caller: Caller, arn: str) -> tuple[TableSchema, dict[str, Any]]:
+def find(db: Database, caller: Caller, arn: str) -> tuple[TableSchema, Stream]:
     """The table and stream a stream ARN names, in the caller's account and region, or
     ResourceNotFoundException."""
     parsed = table_of_arn(arn)
@@ -241,32 +199,32 @@ def find(db: Database, caller: Caller, arn: str) -> tuple[TableSchema, dict[str,
     return table, stream
 
 
-def shard_id(stream: dict[str, Any]) -> str:
-    digest = hashlib.sha1(stream["arn"].encode()).hexdigest()[:8]
-    return f"shardId-{stream['start']:020d}-{digest}"
+def shard_id(stream: Stream) -> str:
+    digest = hashlib.sha1(stream.arn.encode()).hexdigest()[:8]
+    return f"shardId-{stream.start:020d}-{digest}"
 
 
 def sequence_number(seq: int) -> str:
     return f"{seq:021d}"
 
 
-def summary(table: TableSchema, stream: dict[str, Any]) -> dict[str, Any]:
-    return {"StreamArn": stream["arn"], "TableName": table.name, "StreamLabel": stream["label"]}
+def summary(table: TableSchema, stream: Stream) -> dict[str, Any]:
+    return {"StreamArn": stream.arn, "TableName": table.name, "StreamLabel": stream.label}
 
 
-def describe(db: Database, table: TableSchema, stream: dict[str, Any]) -> dict[str, Any]:
+def describe(db: Database, table: TableSchema, stream: Stream) -> dict[str, Any]:
     """The StreamDescription: one shard, closed (with an ending number) once disabled."""
-    numbers: dict[str, str] = {"StartingSequenceNumber": sequence_number(stream["start"])}
-    if "end" in stream:
-        numbers["EndingSequenceNumber"] = sequence_number(max(stream["end"], stream["start"]))
+    numbers: dict[str, str] = {"StartingSequenceNumber": sequence_number(stream.start)}
+    if stream.end is not None:
+        numbers["EndingSequenceNumber"] = sequence_number(max(stream.end, stream.start))
     return {
-        "StreamArn": stream["arn"],
-        "StreamLabel": stream["label"],
-        "StreamStatus": "DISABLED" if "end" in stream else "ENABLED",
-        "StreamViewType": stream["view"],
-        "CreationRequestDateTime": stream["created"],
+        "StreamArn": stream.arn,
+        "StreamLabel": stream.label,
+        "StreamStatus": "DISABLED" if stream.end is not None else "ENABLED",
+        "StreamViewType": stream.view.value,
+        "CreationRequestDateTime": stream.created,
         "TableName": table.name,
-        "KeySchema": table.wire["KeySchema"],
+        "KeySchema": key_schema(table.record.key_schema),
         "Shards": [{"ShardId": shard_id(stream), "SequenceNumberRange": numbers}],
     }
 
@@ -277,7 +235,7 @@ def describe(db: Database, table: TableSchema, stream: dict[str, Any]) -> dict[s
 def iterator(
     db: Database,
     table: TableSchema,
-    stream: dict[str, Any],
+    stream: Stream,
     shard: str,
     kind: str,
     sequence: str | None,
@@ -289,8 +247,8 @@ def iterator(
         )
     with db.backend.read() as r:
         last = r.last_stream_seq(table.table_id, SHARD)
-    last = min(last, stream.get("end", last))
-    start = stream["start"]
+    last = min(last, stream.end if stream.end is not None else last)
+    start = stream.start
     if kind == "TRIM_HORIZON":
         position = start - 1
     elif kind == "LATEST":
@@ -301,11 +259,11 @@ def iterator(
         seq = _parse_sequence(sequence)
         if seq < start or seq > max(last, start):
             raise ValidationException(
-                f"Invalid SequenceNumber {sequence} for shard {shard} in stream {stream['arn']}"
+                f"Invalid SequenceNumber {sequence} for shard {shard} in stream {stream.arn}"
             )
         position = seq - 1 if kind == "AT_SEQUENCE_NUMBER" else seq
         _check_retained(db, table, position)
-    return _token(stream["arn"], shard, position, db.clock())
+    return _token(stream.arn, shard, position, db.clock())
 
 
 def _parse_sequence(text: str) -> int:
@@ -351,14 +309,14 @@ def parse_iterator(token: str, now: float) -> tuple[str, str, int]:
 
 
 def read(
-    db: Database, table: TableSchema, stream: dict[str, Any], position: int, limit: int
+    db: Database, table: TableSchema, stream: Stream, position: int, limit: int
 ) -> dict[str, Any]:
     """GetRecords from ``position``: up to ``limit`` records and 1 MB, and the next
     iterator (none once a disabled stream's shard has been read to its end)."""
     now = db.clock()
     oldest = now - STREAM_RETENTION_SECONDS
-    end = stream.get("end")
-    position = max(position, stream["start"] - 1)
+    end = stream.end
+    position = max(position, stream.start - 1)
     with db.backend.read() as r:
         rows = r.read_stream(table.table_id, SHARD, position, limit)
     records: list[dict[str, Any]] = []
@@ -376,23 +334,23 @@ def read(
         position = row.seq
     out: dict[str, Any] = {"Records": records}
     if end is None or position < end:
-        out["NextShardIterator"] = _token(stream["arn"], shard_id(stream), position, now)
+        out["NextShardIterator"] = _token(stream.arn, shard_id(stream), position, now)
     return out
 
 
 def _full_record(raw: bytes, seq: int, region: str) -> dict[str, Any]:
-    stored = orjson.loads(raw)
-    stored["dynamodb"]["SequenceNumber"] = sequence_number(seq)
+    logged = orjson.loads(raw)
+    logged["dynamodb"]["SequenceNumber"] = sequence_number(seq)
     record: dict[str, Any] = {
-        "eventID": stored["eventID"],
-        "eventName": stored["eventName"],
+        "eventID": logged["eventID"],
+        "eventName": logged["eventName"],
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": region,
-        "dynamodb": stored["dynamodb"],
+        "dynamodb": logged["dynamodb"],
     }
-    if "userIdentity" in stored:
-        record["userIdentity"] = stored["userIdentity"]
+    if "userIdentity" in logged:
+        record["userIdentity"] = logged["userIdentity"]
     return record
 
 

@@ -1,6 +1,6 @@
 """Time to Live: which items have expired, and the sweeper that deletes them.
 
-A table with TTL enabled names one attribute (``stored["ttl"]``). An item has expired when that
+A table with TTL enabled names one attribute (``ttl_attribute``). An item has expired when that
 attribute is a Number of epoch seconds below the current time and not more than five years in
 the past (DynamoDB ignores older values, and values of any other type). DynamoDB deletes
 expired items in the background, "typically within a few days"; until then they still appear
@@ -36,7 +36,6 @@ from ddblite.engine import streams
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item
-from ddblite.storage.base import TableRow
 
 if TYPE_CHECKING:
     from ddblite.engine.database import Database
@@ -103,32 +102,21 @@ def sweep(db: Database, now: float | None = None, budget: int | None = None) -> 
     now = db.clock() if now is None else now
     high = math.ceil(now)
     low = math.floor(now - FIVE_YEARS)
+    from ddblite.engine.database import schema_of
+
     with db.backend.read() as r:
         rows = r.expiring_tables(high, low)
     deleted = 0
     with streams.service_identity():
         for row in rows:
-            deleted += _sweep_table(db, _schema(row), now, high, low, budget)
+            deleted += _sweep_table(db, schema_of(row), now, high, low, budget)
     return deleted
-
-
-def _schema(row: TableRow) -> TableSchema:
-    return TableSchema.load(
-        row.table_id,
-        row.account,
-        row.region,
-        row.name,
-        row.description,
-        row.status,
-        row.version,
-        row.created_at,
-    )
 
 
 def _sweep_table(
     db: Database, table: TableSchema, now: float, high: int, low: int, budget: int | None
 ) -> int:
-    mutate = _expire_mutation(table.stored.get("ttl"), now)
+    mutate = _expire_mutation(table.ttl_attribute, now)
     deleted = seen = 0
     while budget is None or seen < budget:
         batch = _BATCH if budget is None else min(_BATCH, budget - seen)

@@ -1,21 +1,26 @@
-"""Table and index descriptions as frozen values, built once per catalog version.
+"""The hot-path view of a table: key names and types, index key schemas and projections.
 
-The catalog stores each table's description as JSON: ``{"wire": <DynamoDB TableDescription
-without the live counters>, "indexes": {name: index_id}, "tags": [...], ...}``. ``TableSchema``
-is the hot-path view of it: key names and types, index key schemas and projections, so that no
-request re-reads the JSON.
+``TableSchema`` is built once per catalog version from the table's typed record
+(``model.table_record``), so that no request re-reads the record: the item paths read the
+fields here (keys, indexes, the TTL attribute, the enabled stream) and nothing else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import orjson
 
 from ddblite.errors import ValidationException
 from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
-from ddblite.model import keycodec
+from ddblite.model import keycodec, table_codec
+from ddblite.model.table_record import (
+    IndexStatus,
+    KeyElement,
+    KeyType,
+    ProjectionType,
+    SecondaryIndex,
+    Stream,
+    TableRecord,
+)
 from ddblite.model.values import Item, Value, decode_binary
 
 KEY_MISMATCH = "The provided key element does not match the schema"
@@ -35,21 +40,15 @@ class KeySchema:
             return (self.hash_name,)
         return (self.hash_name, self.range_name)
 
-    def wire(self) -> list[dict[str, str]]:
-        out = [{"AttributeName": self.hash_name, "KeyType": "HASH"}]
-        if self.range_name is not None:
-            out.append({"AttributeName": self.range_name, "KeyType": "RANGE"})
-        return out
-
     @classmethod
-    def from_wire(cls, elements: list[dict[str, str]], types: dict[str, str]) -> KeySchema:
-        hash_name = elements[0]["AttributeName"]
-        range_name = elements[1]["AttributeName"] if len(elements) > 1 else None
+    def of(cls, elements: tuple[KeyElement, ...], record: TableRecord) -> KeySchema:
+        hash_name = next(e.name for e in elements if e.key_type is KeyType.HASH)
+        range_name = next((e.name for e in elements if e.key_type is KeyType.RANGE), None)
         return cls(
             hash_name,
-            types[hash_name],
+            record.attribute_type(hash_name),
             range_name,
-            types[range_name] if range_name is not None else None,
+            record.attribute_type(range_name) if range_name is not None else None,
         )
 
 
@@ -59,11 +58,11 @@ class IndexSchema:
     is_global: bool
     index_id: int
     keys: KeySchema
-    projection_type: str  # ALL | KEYS_ONLY | INCLUDE
+    projection_type: ProjectionType
     non_key_attributes: tuple[str, ...] = ()
-    status: str = "ACTIVE"
+    status: IndexStatus = IndexStatus.ACTIVE
     # The attribute names an entry holds (table keys, index keys, NonKeyAttributes); None for
-    # ALL. Worked out once by ``TableSchema.load`` for the write path.
+    # ALL. Worked out once by ``TableSchema.of`` for the write path.
     projected: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
 
@@ -77,12 +76,12 @@ class TableSchema:
     status: str
     version: int
     created_at: float
-    stored: dict[str, Any] = field(compare=False, repr=False)
+    record: TableRecord = field(compare=False, repr=False)
     indexes: tuple[IndexSchema, ...] = ()
-
-    @property
-    def wire(self) -> dict[str, Any]:
-        return self.stored["wire"]  # type: ignore[no-any-return]
+    # What every item write of the table adds: its expiry (engine.ttl) and its change record
+    # (engine.streams); None for tables without them.
+    ttl_attribute: str | None = None
+    stream: Stream | None = None
 
     @property
     def arn(self) -> str:
@@ -106,33 +105,28 @@ class TableSchema:
         version: int,
         created_at: float,
     ) -> TableSchema:
-        stored = orjson.loads(description)
-        wire = stored["wire"]
-        types = {d["AttributeName"]: d["AttributeType"] for d in wire["AttributeDefinitions"]}
-        index_ids: dict[str, int] = stored.get("indexes", {})
-        table_keys = KeySchema.from_wire(wire["KeySchema"], types)
-        indexes = []
-        for kind, is_global in (("GlobalSecondaryIndexes", True), ("LocalSecondaryIndexes", False)):
-            for ix in wire.get(kind, ()):
-                projection = ix["Projection"]
-                keys = KeySchema.from_wire(ix["KeySchema"], types)
-                projection_type = projection.get("ProjectionType", "ALL")
-                non_key = tuple(projection.get("NonKeyAttributes", ()))
-                projected = None
-                if projection_type != "ALL":
-                    projected = frozenset((*table_keys.names, *keys.names, *non_key))
-                indexes.append(
-                    IndexSchema(
-                        ix["IndexName"],
-                        is_global,
-                        index_ids[ix["IndexName"]],
-                        keys,
-                        projection_type,
-                        non_key,
-                        ix.get("IndexStatus", "ACTIVE"),
-                        projected,
-                    )
-                )
+        """The view of a catalog row (its description is the record's stored form)."""
+        record = table_codec.decode(description)
+        return cls.of(table_id, account, region, name, record, status, version, created_at)
+
+    @classmethod
+    def of(
+        cls,
+        table_id: int,
+        account: str,
+        region: str,
+        name: str,
+        record: TableRecord,
+        status: str,
+        version: int,
+        created_at: float,
+    ) -> TableSchema:
+        table_keys = KeySchema.of(record.key_schema, record)
+        indexes = tuple(
+            _index_schema(record, table_keys, index, is_global)
+            for group, is_global in ((record.global_indexes, True), (record.local_indexes, False))
+            for index in group
+        )
         return cls(
             table_id,
             account,
@@ -142,9 +136,31 @@ class TableSchema:
             status,
             version,
             created_at,
-            stored,
-            tuple(indexes),
+            record,
+            indexes,
+            record.ttl_attribute,
+            record.streams.enabled,
         )
+
+
+def _index_schema(
+    record: TableRecord, table_keys: KeySchema, index: SecondaryIndex, is_global: bool
+) -> IndexSchema:
+    keys = KeySchema.of(index.key_schema, record)
+    projection = index.projection
+    projected = None
+    if projection.type is not ProjectionType.ALL:
+        projected = frozenset((*table_keys.names, *keys.names, *projection.non_key_attributes))
+    return IndexSchema(
+        index.name,
+        is_global,
+        index.index_id,
+        keys,
+        projection.type,
+        projection.non_key_attributes,
+        index.status,
+        projected,
+    )
 
 
 @dataclass(frozen=True, slots=True)

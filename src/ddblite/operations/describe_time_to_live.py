@@ -10,7 +10,7 @@ from ddblite.engine.database import Caller, Database
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     table = catalog.require(db, caller, request["TableName"])
-    attribute = table.stored.get("ttl")
+    attribute = table.ttl_attribute
     if attribute is None:
         return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
     return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}}

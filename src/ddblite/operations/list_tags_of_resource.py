@@ -20,4 +20,4 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
             f"User: arn:aws:iam::{caller.account}:root is not authorized to perform: "
             f"dynamodb:ListTagsOfResource on resource: {arn}"
         )
-    return {"Tags": [dict(tag) for tag in table.stored.get("tags") or ()]}
+    return {"Tags": [{"Key": tag.key, "Value": tag.value} for tag in table.record.tags]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite.engine import backups
+from ddblite.engine.catalog import NewTable
 from ddblite.engine.database import Caller, Database
 from ddblite.operations._shared.table_rules import check_create_table
 
@@ -23,7 +24,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     backup = backups.check_restorable(db, caller, request["BackupArn"], target)
     create = _create_request(backup.source, request)
     billing = check_create_table(create)
-    return {"TableDescription": backups.restore(db, caller, backup, create, billing)}
+    new = NewTable.from_request(create, billing)
+    return {"TableDescription": backups.restore(db, caller, backup, new)}
 
 
 def _create_request(source: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ddblite.engine import catalog
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_TAGS
+from ddblite.model.table_record import Tag
 from ddblite.operations._shared.tags import (
     NO_TAGS,
     TOO_MANY,
@@ -30,12 +30,10 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         raise ResourceNotFoundException(
             f"Requested resource not found: ResourcArn: {arn} not found"
         )
-    stored = copy.deepcopy(table.stored)
-    merged = {tag["Key"]: tag["Value"] for tag in stored.get("tags") or ()}
+    merged = {tag.key: tag.value for tag in table.record.tags}
     for tag in tags:  # a key the table carries takes the new value, in place
         merged[tag["Key"]] = tag["Value"]
     if len(merged) > MAX_TAGS:
         raise ValidationException(TOO_MANY)
-    stored["tags"] = [{"Key": key, "Value": value} for key, value in merged.items()]
-    catalog.save(db, table, stored, table.status)
+    catalog.set_tags(db, table, tuple(Tag(key, value) for key, value in merged.items()))
     return {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ddblite.engine import catalog
@@ -23,10 +22,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if table is None:
         # Unlike TagResource's, this message does not name the ARN.
         raise ResourceNotFoundException("Requested resource not found")
-    stored = copy.deepcopy(table.stored)
-    tags = stored.get("tags") or []
-    kept = [tag for tag in tags if tag["Key"] not in keys]
+    tags = table.record.tags
+    kept = tuple(tag for tag in tags if tag.key not in keys)
     if len(kept) != len(tags):
-        stored["tags"] = kept
-        catalog.save(db, table, stored, table.status)
+        catalog.set_tags(db, table, kept)
     return {}

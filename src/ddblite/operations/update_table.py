@@ -12,14 +12,25 @@ rules that need the table.
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 from typing import Any
 
 from ddblite.engine import backfill, catalog, streams
+from ddblite.engine.catalog import Capacity, NewIndex, StreamChange, TableUpdate
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import LimitExceededException, ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_GSIS
 from ddblite.model.schema import TableSchema
+from ddblite.model.table_codec import index_description, projection
+from ddblite.model.table_record import (
+    AttributeDefinition,
+    BillingMode,
+    IndexStatus,
+    SecondaryIndex,
+    StreamViewType,
+    TableClass,
+    Throughput,
+)
 from ddblite.operations._shared.table_rules import (
     check_gsi,
     check_projected_count,
@@ -56,95 +67,79 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         raise ValidationException(_NOTHING)
     _check_index_updates_shape(updates)
     table = catalog.require(db, caller, request["TableName"])
-    stored = copy.deepcopy(table.stored)
-    wire = stored["wire"]
-    changed = False
-    current = wire.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-    mode = request.get("BillingMode", current)
+    current = table.record.billing.mode
+    mode = BillingMode(request.get("BillingMode", current))
     throughput = request.get("ProvisionedThroughput")
-    if mode == "PAY_PER_REQUEST" and throughput is not None:
+    if mode is BillingMode.PAY_PER_REQUEST and throughput is not None:
         raise fail(
             "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
             "BillingMode is PAY_PER_REQUEST"
         )
-    if mode == "PROVISIONED" and current == "PAY_PER_REQUEST" and throughput is None:
+    if (
+        mode is BillingMode.PROVISIONED
+        and current is BillingMode.PAY_PER_REQUEST
+        and throughput is None
+    ):
         raise fail("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
-    gsi_changes = _IndexChanges(db, table, request, stored, mode)
+    gsi_changes = _IndexChanges(table, request, mode)
     gsi_changes.check(updates)
-    if "BillingMode" in request and mode != current:
-        _switch_billing(db, wire, mode)
-        changed = True
+    switch = "BillingMode" in request and mode != current
+    changed = switch
+    capacity = None
     if throughput is not None:
         check_throughput(throughput)
-        old = wire["ProvisionedThroughput"]
-        if (
-            old["ReadCapacityUnits"] == throughput["ReadCapacityUnits"]
-            and old["WriteCapacityUnits"] == throughput["WriteCapacityUnits"]
-            and not changed
-        ):
-            raise ValidationException(_unchanged("table", old, throughput))
-        _set_throughput(db, old, throughput)
+        capacity = Capacity.from_request(throughput)
+        old = table.record.throughput
+        if (old.read, old.write) == (capacity.read, capacity.write) and not changed:
+            raise ValidationException(_unchanged("table", old, capacity))
         changed = True
-    if "DeletionProtectionEnabled" in request:
-        wire["DeletionProtectionEnabled"] = bool(request["DeletionProtectionEnabled"])
-        changed = True
-    if "TableClass" in request:
-        wire["TableClassSummary"] = {"TableClass": request["TableClass"]}
-        changed = True
+    stream = None
     if "StreamSpecification" in request:
-        changed = streams.update(db, table, stored, request["StreamSpecification"]) or changed
+        spec = request["StreamSpecification"]
+        streams.check_update(spec)
+        enabled = bool(spec.get("StreamEnabled"))
+        view = StreamViewType(spec["StreamViewType"]) if enabled else None
+        stream = StreamChange(enabled, view)
+    changed = changed or any(
+        member in request
+        for member in ("DeletionProtectionEnabled", "TableClass", "StreamSpecification")
+    )
     if updates:
-        gsi_changes.apply(updates)
+        gsi_changes.collect(updates)
         changed = True
     if not changed and "BillingMode" not in request:
         # Asking for the billing mode a table already has is an accepted no-op.
         raise ValidationException(_NOTHING)
-    catalog.save(db, table, stored, prepare=gsi_changes.allocate)
+    protection = request.get("DeletionProtectionEnabled")
+    table_class = request.get("TableClass")
+    update = TableUpdate(
+        billing=mode if switch else None,
+        throughput=capacity,
+        deletion_protection=bool(protection) if "DeletionProtectionEnabled" in request else None,
+        table_class=TableClass(table_class) if table_class is not None else None,
+        stream=stream,
+        index_throughput=tuple(gsi_changes.index_throughput),
+        create_index=gsi_changes.created,
+        definitions=gsi_changes.definitions,
+        delete_index=gsi_changes.deleted,
+    )
+    deleted = catalog.update_table(db, table, update)
     fresh = catalog.require(db, caller, table.name)
     response = catalog.describe(db, fresh)
-    gsi_changes.finish(fresh, response)
+    gsi_changes.finish(db, fresh, deleted, response)
     return {"TableDescription": response}
 
 
-def _switch_billing(db: Database, wire: dict[str, Any], mode: str) -> None:
-    if mode == "PAY_PER_REQUEST":
-        wire["BillingModeSummary"] = {
-            "BillingMode": "PAY_PER_REQUEST",
-            "LastUpdateToPayPerRequestDateTime": db.clock(),
-        }
-        wire["ProvisionedThroughput"].update(ReadCapacityUnits=0, WriteCapacityUnits=0)
-        for gsi in wire.get("GlobalSecondaryIndexes", ()):
-            gsi["ProvisionedThroughput"].update(ReadCapacityUnits=0, WriteCapacityUnits=0)
-    else:
-        wire["BillingModeSummary"] = {"BillingMode": "PROVISIONED"}
-
-
-def _unchanged(what: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+def _unchanged(what: str, old: Throughput, new: Capacity) -> str:
     return (
         f"The provisioned throughput for the {what} will not change. The requested value "
         f"equals the current value. Current ReadCapacityUnits provisioned for the {what}: "
-        f"{old['ReadCapacityUnits']}. Requested ReadCapacityUnits: "
-        f"{new['ReadCapacityUnits']}. Current WriteCapacityUnits provisioned for the {what}: "
-        f"{old['WriteCapacityUnits']}. Requested WriteCapacityUnits: "
-        f"{new['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide for "
+        f"{old.read}. Requested ReadCapacityUnits: "
+        f"{new.read}. Current WriteCapacityUnits provisioned for the {what}: "
+        f"{old.write}. Requested WriteCapacityUnits: "
+        f"{new.write}. Refer to the Amazon DynamoDB Developer Guide for "
         "current limits and how to request higher limits."
     )
-
-
-def _set_throughput(db: Database, old: dict[str, Any], new: dict[str, Any]) -> None:
-    decrease = (
-        new["ReadCapacityUnits"] < old["ReadCapacityUnits"]
-        or new["WriteCapacityUnits"] < old["WriteCapacityUnits"]
-    )
-    old.update(
-        ReadCapacityUnits=new["ReadCapacityUnits"],
-        WriteCapacityUnits=new["WriteCapacityUnits"],
-    )
-    if decrease:
-        old["LastDecreaseDateTime"] = db.clock()
-        old["NumberOfDecreasesToday"] = old.get("NumberOfDecreasesToday", 0) + 1
-    else:
-        old["LastIncreaseDateTime"] = db.clock()
 
 
 def _check_index_updates_shape(updates: list[dict[str, Any]]) -> None:
@@ -173,45 +168,25 @@ def _check_index_updates_shape(updates: list[dict[str, Any]]) -> None:
 
 
 class _IndexChanges:
-    """Checks then applies one request's GlobalSecondaryIndexUpdates on a copy of the stored
-    description; after the save, starts the backfill or the drop and shapes the response."""
+    """Checks one request's GlobalSecondaryIndexUpdates against the table and collects them
+    for the catalog; after the change, starts the backfill or the drop and shapes the
+    response."""
 
-    def __init__(
-        self,
-        db: Database,
-        table: TableSchema,
-        request: dict[str, Any],
-        stored: dict[str, Any],
-        mode: str,
-    ) -> None:
-        self.db = db
+    def __init__(self, table: TableSchema, request: dict[str, Any], mode: BillingMode) -> None:
         self.table = table
+        self.record = table.record
         self.request = request
-        self.stored = stored
         self.mode = mode
-        self.created: str | None = None
-        self.deleted: dict[str, Any] | None = None
-        self.deleted_id: int | None = None
+        self.index_throughput: list[tuple[str, Capacity]] = []
+        self.created: NewIndex | None = None
+        self.definitions: tuple[AttributeDefinition, ...] = ()
+        self.deleted: str | None = None
 
-    @property
-    def gsis(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self.stored["wire"].setdefault("GlobalSecondaryIndexes", [])
-        return found
-
-    def _gsi(self, name: str) -> dict[str, Any] | None:
-        return next(
-            (
-                g
-                for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
-                if g["IndexName"] == name
-            ),
-            None,
-        )
+    def _gsi(self, name: str) -> SecondaryIndex | None:
+        return self.record.global_index(name)
 
     def _is_lsi(self, name: str) -> bool:
-        return any(
-            ix["IndexName"] == name for ix in self.stored["wire"].get("LocalSecondaryIndexes", ())
-        )
+        return self.record.local_index(name) is not None
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -258,7 +233,7 @@ class _IndexChanges:
                     f"Cannot update an index that is not a GlobalSecondaryIndex: {name}"
                 )
             raise self._not_found(name)
-        if self.mode == "PAY_PER_REQUEST":
+        if self.mode is BillingMode.PAY_PER_REQUEST:
             if spec is not None:
                 raise fail(
                     "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
@@ -273,17 +248,12 @@ class _IndexChanges:
                 f"Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}"
             )
         check_throughput(spec)
-        old = gsi["ProvisionedThroughput"]
-        switching = (
-            self.table.wire.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-            != self.mode
-        )
-        if (
-            not switching
-            and old["ReadCapacityUnits"] == spec["ReadCapacityUnits"]
-            and old["WriteCapacityUnits"] == spec["WriteCapacityUnits"]
-        ):
-            raise ValidationException(_unchanged(f"index {name}", old, spec))
+        old = gsi.throughput
+        assert old is not None
+        new = Capacity.from_request(spec)
+        switching = self.record.billing.mode != self.mode
+        if not switching and (old.read, old.write) == (new.read, new.write):
+            raise ValidationException(_unchanged(f"index {name}", old, new))
 
     def _check_create(self, action: dict[str, Any]) -> None:
         name = action["IndexName"]
@@ -302,34 +272,30 @@ class _IndexChanges:
                 "Some index key attributes are not defined in AttributeDefinitions. "
                 f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
             )
-        if self.mode == "PAY_PER_REQUEST" and action.get("ProvisionedThroughput") is not None:
+        if (
+            self.mode is BillingMode.PAY_PER_REQUEST
+            and action.get("ProvisionedThroughput") is not None
+        ):
             raise fail(
                 "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: "
                 f"{name} when BillingMode is PAY_PER_REQUEST"
             )
-        if self.mode == "PROVISIONED":
+        if self.mode is BillingMode.PROVISIONED:
             if action.get("ProvisionedThroughput") is None:
                 raise fail(f"ProvisionedThroughput must be specified for index: {name}")
             check_throughput(action["ProvisionedThroughput"])
-        if len(self.stored["wire"].get("GlobalSecondaryIndexes", ())) >= MAX_GSIS:
+        if len(self.record.global_indexes) >= MAX_GSIS:
             raise LimitExceededException(
                 "One or more parameter values were invalid: GlobalSecondaryIndex count "
                 f"exceeds the per-table limit of {MAX_GSIS}"
             )
-        wire = self.stored["wire"]
+        existing = (*self.record.local_indexes, *self.record.global_indexes)
         check_projected_count(
-            [
-                *wire.get("LocalSecondaryIndexes", ()),
-                *wire.get("GlobalSecondaryIndexes", ()),
-                action,
-            ]
+            [*({"Projection": projection(ix.projection)} for ix in existing), action]
         )
 
     def _building(self) -> bool:
-        return any(
-            g.get("IndexStatus") == "CREATING"
-            for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
-        )
+        return any(g.status is IndexStatus.CREATING for g in self.record.global_indexes)
 
     def _check_delete(self, name: str) -> None:
         gsi = self._gsi(name)
@@ -340,97 +306,52 @@ class _IndexChanges:
                 )
             raise self._not_found(name)
         # An index may be deleted while it backfills; any other online index change waits.
-        if gsi.get("IndexStatus") != "CREATING" and self._building():
+        if gsi.status is not IndexStatus.CREATING and self._building():
             raise LimitExceededException(_ONLINE_LIMIT)
 
     def _check_billing_switch(self, updates: list[dict[str, Any]]) -> None:
         """Switching to PROVISIONED needs throughput for every GSI that stays."""
-        current = self.table.wire.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
-        if self.mode != "PROVISIONED" or current == "PROVISIONED":
+        current = self.record.billing.mode
+        if self.mode is not BillingMode.PROVISIONED or current is BillingMode.PROVISIONED:
             return
         covered = {u["Update"]["IndexName"] for u in updates if u.get("Update") is not None}
         covered |= {u["Delete"]["IndexName"] for u in updates if u.get("Delete") is not None}
-        missing = [
-            g["IndexName"]
-            for g in self.stored["wire"].get("GlobalSecondaryIndexes", ())
-            if g["IndexName"] not in covered
-        ]
+        missing = [g.name for g in self.record.global_indexes if g.name not in covered]
         if missing:
             raise fail(f"ProvisionedThroughput must be specified for index: {','.join(missing)}")
 
-    # --- apply --------------------------------------------------------------------------------
+    # --- the change ---------------------------------------------------------------------------
 
-    def apply(self, updates: list[dict[str, Any]]) -> None:
+    def collect(self, updates: list[dict[str, Any]]) -> None:
         for update in updates:
             if update.get("Update") is not None:
                 action = update["Update"]
-                gsi = self._gsi(action["IndexName"])
-                assert gsi is not None
-                _set_throughput(
-                    self.db, gsi["ProvisionedThroughput"], action["ProvisionedThroughput"]
-                )
+                capacity = Capacity.from_request(action["ProvisionedThroughput"])
+                self.index_throughput.append((action["IndexName"], capacity))
             elif update.get("Create") is not None:
-                self._create(update["Create"])
+                self.created = NewIndex.from_request(update["Create"])
+                self.definitions = catalog.attribute_definitions(
+                    self.request["AttributeDefinitions"]
+                )
             else:
-                self._delete(update["Delete"]["IndexName"])
-        wire = self.stored["wire"]
-        if not wire.get("GlobalSecondaryIndexes"):
-            wire.pop("GlobalSecondaryIndexes", None)
-        self._reconcile_definitions()
+                self.deleted = update["Delete"]["IndexName"]
 
-    def _create(self, action: dict[str, Any]) -> None:
-        name = action["IndexName"]
-        known = {d["AttributeName"] for d in self.stored["wire"]["AttributeDefinitions"]}
-        for definition in self.request["AttributeDefinitions"]:
-            if definition["AttributeName"] not in known:
-                self.stored["wire"]["AttributeDefinitions"].append(dict(definition))
-                known.add(definition["AttributeName"])
-        spec = {k: action[k] for k in ("IndexName", "KeySchema", "Projection")}
-        if "ProvisionedThroughput" in action:
-            spec["ProvisionedThroughput"] = action["ProvisionedThroughput"]
-        gsi = catalog.index_wire(spec, self.table.arn, True, self.mode)
-        gsi["IndexStatus"] = "CREATING"
-        gsi["Backfilling"] = True
-        self.gsis.append(gsi)
-        self.created = name
+    # --- after the change ---------------------------------------------------------------------
 
-    def _delete(self, name: str) -> None:
-        gsi = self._gsi(name)
-        assert gsi is not None
-        self.stored["wire"]["GlobalSecondaryIndexes"] = [
-            g for g in self.gsis if g["IndexName"] != name
-        ]
-        index_id = self.stored["indexes"].pop(name)
-        self.stored.setdefault("dropping", []).append(index_id)
-        self.deleted = gsi
-        self.deleted_id = index_id
-
-    def _reconcile_definitions(self) -> None:
-        """AttributeDefinitions name exactly the attributes some key schema uses."""
-        wire = self.stored["wire"]
-        used = {e["AttributeName"] for e in wire["KeySchema"]}
-        for group in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
-            for ix in wire.get(group, ()):
-                used.update(e["AttributeName"] for e in ix["KeySchema"])
-        wire["AttributeDefinitions"] = [
-            d for d in wire["AttributeDefinitions"] if d["AttributeName"] in used
-        ]
-
-    def allocate(self, w: Any, stored: dict[str, Any]) -> None:
-        """Inside the save's write block: the new index's storage id."""
-        if self.created is not None:
-            stored["indexes"][self.created] = w.new_index_id(self.table.table_id, self.created)
-
-    # --- after the save -----------------------------------------------------------------------
-
-    def finish(self, fresh: TableSchema, response: dict[str, Any]) -> None:
-        if self.deleted is not None and self.deleted_id is not None:
-            gone = copy.deepcopy(self.deleted)
-            gone["IndexStatus"] = "DELETING"
-            gone.pop("Backfilling", None)
-            response.setdefault("GlobalSecondaryIndexes", []).append(gone)
+    def finish(
+        self,
+        db: Database,
+        fresh: TableSchema,
+        deleted: SecondaryIndex | None,
+        response: dict[str, Any],
+    ) -> None:
+        if deleted is not None:
+            gone = replace(deleted, status=IndexStatus.DELETING, backfilling=False)
+            response.setdefault("GlobalSecondaryIndexes", []).append(
+                index_description(fresh.record, gone)
+            )
             response["TableStatus"] = "UPDATING"
-            backfill.start_drop(self.db, fresh, self.deleted_id)
+            backfill.start_drop(db, fresh, deleted.index_id)
         if self.created is not None:
             response["TableStatus"] = "UPDATING"
-            backfill.start_backfill(self.db, fresh, self.created)
+            backfill.start_backfill(db, fresh, self.created.name)

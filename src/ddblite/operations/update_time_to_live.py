@@ -9,7 +9,6 @@ already in the table get their expiry indexed before the call returns.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ddblite.engine import catalog, ttl
@@ -21,7 +20,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     spec = request["TimeToLiveSpecification"]
     enabled, attribute = bool(spec["Enabled"]), spec["AttributeName"]
     table = catalog.require(db, caller, request["TableName"])
-    current: str | None = table.stored.get("ttl")
+    current = table.ttl_attribute
     if current is not None and current != attribute:
         raise ValidationException(
             f"TimeToLive is active on a different AttributeName: current AttributeName is {current}"
@@ -30,12 +29,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         raise ValidationException("TimeToLive is already enabled")
     if not enabled and current is None:
         raise ValidationException("TimeToLive is already disabled")
-    stored = copy.deepcopy(table.stored)
-    if enabled:
-        stored["ttl"] = attribute
-    else:
-        del stored["ttl"]
-    catalog.save(db, table, stored, table.status)
+    catalog.set_ttl(db, table, attribute if enabled else None)
     if enabled:
         for _ in ttl.backfill(db, catalog.require(db, caller, table.name), attribute):
             pass

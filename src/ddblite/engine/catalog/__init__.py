@@ -1,0 +1,56 @@
+"""The table catalog: the one place that creates a table's record, changes it and stores it.
+
+Operations and the other engine modules ask for a change with a typed request
+(``catalog.requests``); the record itself (``model.table_record``) and its stored form
+(``model.table_codec``) never leave this package as something to edit.
+"""
+
+from ddblite.engine.catalog.changes import (
+    activate_index,
+    forget_dropped_index,
+    set_point_in_time_recovery,
+    set_tags,
+    set_ttl,
+    update_table,
+)
+from ddblite.engine.catalog.requests import (
+    Capacity,
+    NewIndex,
+    NewTable,
+    StreamChange,
+    TableUpdate,
+    attribute_definitions,
+)
+from ddblite.engine.catalog.store import finish_backup, register_backup, table_not_found
+from ddblite.engine.catalog.tables import (
+    create_table,
+    delete_table,
+    describe,
+    describe_created,
+    list_tables,
+    require,
+)
+
+__all__ = [
+    "Capacity",
+    "NewIndex",
+    "NewTable",
+    "StreamChange",
+    "TableUpdate",
+    "activate_index",
+    "attribute_definitions",
+    "create_table",
+    "delete_table",
+    "describe",
+    "describe_created",
+    "finish_backup",
+    "forget_dropped_index",
+    "list_tables",
+    "register_backup",
+    "require",
+    "set_point_in_time_recovery",
+    "set_tags",
+    "set_ttl",
+    "table_not_found",
+    "update_table",
+]

@@ -1,0 +1,155 @@
+"""Table lifecycle: create, describe, list, delete.
+
+A table is ACTIVE as soon as CreateTable returns (its response still says CREATING, as
+DynamoDB's does, so clients that wait for ACTIVE keep working); DeleteTable removes it at once
+and answers DELETING.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from ddblite.engine import backfill, streams
+from ddblite.engine.catalog.changes import enable_stream
+from ddblite.engine.catalog.requests import NewIndex, NewTable
+from ddblite.engine.catalog.store import table_not_found
+from ddblite.engine.database import Caller, Database
+from ddblite.errors import ResourceInUseException, ValidationException
+from ddblite.model import table_codec
+from ddblite.model.schema import TableSchema
+from ddblite.model.table_record import (
+    Billing,
+    BillingMode,
+    IndexStatus,
+    SecondaryIndex,
+    TableRecord,
+    Throughput,
+)
+
+
+def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
+    """Create the table (with its stream, if asked, enabled before any write can reach it);
+    ResourceInUseException if the name is taken."""
+    arn = f"arn:aws:dynamodb:{caller.region}:{caller.account}:table/{new.name}"
+    now = db.clock()
+    provisioned = new.billing is BillingMode.PROVISIONED
+    record = TableRecord(
+        name=new.name,
+        arn=arn,
+        table_uuid=str(uuid.uuid4()),
+        created_at=now,
+        attributes=new.attributes,
+        key_schema=new.key_schema,
+        billing=(
+            Billing(BillingMode.PROVISIONED)
+            if provisioned
+            else Billing(BillingMode.PAY_PER_REQUEST, now, reported=True)
+        ),
+        throughput=_capacity(new.throughput if provisioned else None),
+        tags=new.tags,
+        table_class=new.table_class,
+        deletion_protection=new.deletion_protection,
+        restored_from=new.restored_from,
+    )
+    with db.backend.write() as w:
+        if w.get_table(caller.account, caller.region, new.name) is not None:
+            raise ResourceInUseException(f"Table already exists: {new.name}")
+        table_id = w.create_table(
+            caller.account, caller.region, new.name, table_codec.encode(record), "ACTIVE", now
+        )
+        # Index ids need the table's id: LSIs first, then GSIs.
+        lsis = tuple(_index(ix, w.new_index_id(table_id, ix.name)) for ix in new.local_indexes)
+        gsis = tuple(
+            _index(
+                ix,
+                w.new_index_id(table_id, ix.name),
+                _capacity(ix.throughput if provisioned else None),
+            )
+            for ix in new.global_indexes
+        )
+        record = replace(record, local_indexes=lsis, global_indexes=gsis)
+        if new.stream_view is not None:
+            last = w.last_stream_seq(table_id, streams.SHARD)
+            record = replace(record, streams=enable_stream(record, new.stream_view, now, last))
+        w.update_table(table_id, table_codec.encode(record), "ACTIVE")
+    db.forget(caller, new.name)
+    return db.table(caller, new.name)
+
+
+def _capacity(throughput: Throughput | None) -> Throughput:
+    """A new table's or GSI's throughput: the requested units (zeros when on demand)."""
+    if throughput is None:
+        return Throughput()
+    return Throughput(throughput.read, throughput.write)
+
+
+def _index(new: NewIndex, index_id: int, throughput: Throughput | None = None) -> SecondaryIndex:
+    return SecondaryIndex(new.name, new.key_schema, new.projection, index_id, throughput=throughput)
+
+
+def describe(db: Database, table: TableSchema) -> dict[str, Any]:
+    """The TableDescription with live counts. While a GSI is being created the table reports
+    UPDATING (and the index CREATING with Backfilling); describing such a table also restarts
+    a backfill that a server restart interrupted."""
+    backfill.ensure_running(db, table)
+    wire = table_codec.description(table.record)
+    if any(index.status is not IndexStatus.ACTIVE for index in table.indexes):
+        wire["TableStatus"] = "UPDATING"
+    with db.backend.read() as r:
+        count, size = r.table_stats(table.table_id)
+        wire["ItemCount"] = count
+        wire["TableSizeBytes"] = size
+        for group in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+            for ix in wire.get(group, ()):
+                index = table.index(ix["IndexName"])
+                assert index is not None
+                ix_count, ix_size = r.index_stats(index.index_id)
+                ix["ItemCount"] = ix_count
+                ix["IndexSizeBytes"] = ix_size
+    return wire
+
+
+def describe_created(db: Database, table: TableSchema) -> dict[str, Any]:
+    """The description CreateTable (and a restore) answers: CREATING, its GSIs too."""
+    response = describe(db, table)
+    response["TableStatus"] = "CREATING"
+    for gsi in response.get("GlobalSecondaryIndexes", ()):
+        gsi["IndexStatus"] = "CREATING"
+    return response
+
+
+def require(db: Database, caller: Caller, name: str) -> TableSchema:
+    table = db.find_table(caller, name)
+    if table is None:
+        raise table_not_found(name)
+    return table
+
+
+def list_tables(db: Database, caller: Caller, start: str | None, limit: int) -> dict[str, Any]:
+    with db.backend.read() as r:
+        names = r.list_tables(caller.account, caller.region, start, limit + 1)
+    out: dict[str, Any] = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
+    return out
+
+
+def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
+    table = require(db, caller, name)
+    if table.record.deletion_protection:
+        raise_deletion_protected(name)
+    response = describe(db, table)
+    response["TableStatus"] = "DELETING"
+    with db.backend.write() as w:
+        w.delete_table(table.table_id)
+    db.forget(caller, name)
+    return response
+
+
+def raise_deletion_protected(name: str) -> None:
+    raise ValidationException(
+        "Resource cannot be deleted as it is currently protected against deletion. "
+        "Disable deletion protection first."
+    )
