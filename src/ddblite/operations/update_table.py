@@ -21,7 +21,7 @@ from ddblite.engine.database import Caller, Database
 from ddblite.errors import LimitExceededException, ResourceNotFoundException, ValidationException
 from ddblite.limits import MAX_GSIS
 from ddblite.model.schema import TableSchema
-from ddblite.model.table_codec import index_description, projection
+from ddblite.model.table_codec import index_description
 from ddblite.model.table_record import (
     AttributeDefinition,
     BillingMode,
@@ -291,7 +291,7 @@ class _IndexChanges:
             )
         existing = (*self.record.local_indexes, *self.record.global_indexes)
         check_projected_count(
-            [*({"Projection": projection(ix.projection)} for ix in existing), action]
+            [action], sum(len(ix.projection.non_key_attributes) for ix in existing)
         )
 
     def _building(self) -> bool:

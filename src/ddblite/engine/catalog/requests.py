@@ -119,5 +119,7 @@ class TableUpdate:
     @property
     def changes_indexes(self) -> bool:
         return (
-            bool(self.index_throughput) or self.create_index is not None or bool(self.delete_index)
+            bool(self.index_throughput)
+            or self.create_index is not None
+            or self.delete_index is not None
         )

@@ -190,10 +190,11 @@ def check_cross_index_names(request: dict[str, Any]) -> None:
             raise fail(f"Duplicate index name: {gsi['IndexName']}")
 
 
-def check_projected_count(indexes: list[dict[str, Any]]) -> None:
+def check_projected_count(indexes: list[dict[str, Any]], existing: int = 0) -> None:
     """At most 100 NonKeyAttributes summed over all of a table's indexes (one attribute
-    projected into two indexes counts twice)."""
-    total = sum(len(ix["Projection"].get("NonKeyAttributes") or ()) for ix in indexes)
+    projected into two indexes counts twice): ``existing`` in the table's indexes, and those
+    of the requested ``indexes``."""
+    total = existing + sum(len(ix["Projection"].get("NonKeyAttributes") or ()) for ix in indexes)
     if total > MAX_PROJECTED_ATTRIBUTES:
         raise fail(
             "Number of projected attributes in all indexes exceeds limit of "
