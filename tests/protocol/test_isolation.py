@@ -68,6 +68,13 @@ def test_allow_host_and_bind_address() -> None:
     assert not allowed(isolation, b"other.internal:8000")
 
 
+def test_allow_host_values_may_carry_a_port_or_brackets() -> None:
+    isolation = Isolation.build("127.0.0.1", 8000, allow_hosts=["ddb:4566", "[::5]:1", " X "])
+    for host in (b"ddb", b"ddb:4566", b"ddb:1", b"[::5]:8000", b"x:8000"):
+        assert allowed(isolation, host)
+    assert not allowed(isolation, b"[ddb:4566]")
+
+
 def test_the_address_the_connection_came_in_on_is_a_host() -> None:
     # An IP literal cannot be rebound: a LAN client of a 0.0.0.0 server names its address.
     isolation = Isolation.build("0.0.0.0", 8000)

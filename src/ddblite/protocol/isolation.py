@@ -72,13 +72,11 @@ class Isolation:
         cors_origins: Iterable[str] = (),
         allow_hosts: Iterable[str] = (),
     ) -> Isolation:
-        allowed = [host.strip().lower() for host in allow_hosts]
+        allowed = [host.strip() for host in allow_hosts]
         origins = [origin.strip().lower().rstrip("/") for origin in cors_origins]
-        names = (
-            LOOPBACK_NAMES
-            | {_bracketed(bind_host.lower())}
-            | {_bracketed(name) for name in allowed if name != ANY}
-        )
+        names = LOOPBACK_NAMES | {
+            _as_host_name(name) for name in (bind_host, *allowed) if name != ANY
+        }
         fast = {name.encode() for name in names} | {f"{name}:{port}".encode() for name in names}
         return cls(
             host_names=frozenset(names),
@@ -95,7 +93,7 @@ class Isolation:
             return True
         name = host_name(host.decode("latin-1").lower())
         return name in self.host_names or (
-            server is not None and name == _bracketed(str(server[0]).lower())
+            server is not None and name == _as_host_name(str(server[0]))
         )
 
     def cors_headers(self, origin: bytes) -> tuple[Header, ...] | None:
@@ -161,9 +159,15 @@ def host_name(host: str) -> str:
     return host.partition(":")[0]
 
 
-def _bracketed(name: str) -> str:
-    """IPv6 literals as a Host header spells them."""
-    return f"[{name}]" if ":" in name and not name.startswith("[") else name
+def _as_host_name(value: str) -> str:
+    """A name given on the command line (or an address from the socket) as a Host header
+    spells it: lowercase, IPv6 literals in brackets, any port left out."""
+    value = value.lower()
+    try:
+        address = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return host_name(value)
+    return f"[{address}]" if address.version == 6 else str(address)
 
 
 def _is_loopback_origin(origin: str) -> bool:
