@@ -102,11 +102,25 @@ class ValidationException(DynamoDBError):
     prefix = CORAL_VALIDATE_PREFIX
 
 
+# The messages several modules raise it with.
+INVALID = "One or more parameter values were invalid: "  # the prefix of many messages
+KEY_MISMATCH = "The provided key element does not match the schema"
+ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
+# UpdateItem (and an Update in a transaction) words the same limit its own way.
+UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
+DUPLICATE_KEYS = "Provided list of item keys contains duplicates"  # BatchGetItem, BatchWriteItem
+# TransactWriteItems, TransactGetItems: two actions on one item.
+DUPLICATE_TARGETS = "Transaction request cannot include multiple operations on one item"
+
+
 # --- DynamoDB service errors -------------------------------------------------------------------
 
 
 class ResourceNotFoundException(DynamoDBError):
     pass
+
+
+NOT_FOUND = "Requested resource not found"
 
 
 class ResourceInUseException(DynamoDBError):
@@ -134,10 +148,16 @@ class ConditionalCheckFailedException(DynamoDBError):
 
 
 class TransactionCanceledException(DynamoDBError):
+    """One CancellationReason per action, in order; the message lists their codes."""
+
     message_key = "Message"
 
-    def __init__(self, message: str, reasons: list[dict[str, Any]]) -> None:
-        super().__init__(message)
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        codes = ", ".join(str(reason.get("Code")) for reason in reasons)
+        super().__init__(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons "
+            f"[{codes}]"
+        )
         self.reasons = reasons
 
     def body(self) -> dict[str, Any]:
@@ -147,7 +167,8 @@ class TransactionCanceledException(DynamoDBError):
 
 
 class TransactionConflictException(DynamoDBError):
-    pass
+    def __init__(self, message: str = "Transaction is ongoing for the item") -> None:
+        super().__init__(message)
 
 
 class TransactionInProgressException(DynamoDBError):

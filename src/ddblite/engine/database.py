@@ -20,9 +20,16 @@ from ddblite.engine import indexes
 from ddblite.engine.backfill import BackgroundWork
 from ddblite.engine.streams import record_change, serve_trim
 from ddblite.engine.ttl import expires_at, serve_sweeper
-from ddblite.errors import InternalServerError, ResourceNotFoundException, ValidationException
+from ddblite.errors import (
+    ITEM_TOO_LARGE,
+    KEY_MISMATCH,
+    NOT_FOUND,
+    InternalServerError,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from ddblite.limits import Limits
-from ddblite.model.schema import KEY_MISMATCH, EncodedKey, TableSchema, encode_key
+from ddblite.model.schema import EncodedKey, TableSchema, encode_key
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
     FencedWriter,
@@ -33,9 +40,6 @@ from ddblite.storage.base import (
     TableRow,
     Writer,
 )
-
-NOT_FOUND = "Requested resource not found"
-ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,12 @@ from typing import Any
 import orjson
 
 from ddblite.engine.reads import WHOLE_HASH_SPACE
-from ddblite.errors import ItemCollectionSizeLimitExceededException, ValidationException
+from ddblite.errors import (
+    INVALID,
+    ITEM_TOO_LARGE,
+    ItemCollectionSizeLimitExceededException,
+    ValidationException,
+)
 from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES, Limits
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash
@@ -33,9 +38,7 @@ from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
 from ddblite.model.values import Item, Value, binary_size, item_size
 from ddblite.storage.base import IndexRow, Reader, SkRange, Writer
 
-INVALID = "One or more parameter values were invalid: "
 NOT_VALID = "One or more parameter values are not valid. "
-ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
 COLLECTION_TOO_LARGE = "Collection size exceeded."
 GB = 1024 * 1024 * 1024
 _ALL = WHOLE_HASH_SPACE

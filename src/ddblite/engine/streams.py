@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ddblite.errors import (
+    INVALID,
     ExpiredIteratorException,
     ResourceNotFoundException,
     TrimmedDataAccessException,
@@ -63,7 +64,6 @@ SHARD = 0
 TRIM_INTERVAL = 60.0
 _WITH_NEW = frozenset({StreamViewType.NEW_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
 _WITH_OLD = frozenset({StreamViewType.OLD_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
-INVALID = "One or more parameter values were invalid: "
 
 # Who made the change, when it was not the caller: TTL deletions are the service's own.
 _identity: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(

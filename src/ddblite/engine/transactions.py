@@ -41,13 +41,11 @@ from ddblite.model.values import Item, item_size
 
 TOKEN_WINDOW = 600.0  # a ClientRequestToken is remembered for 10 minutes
 PURGE_EVERY = 60.0  # expired tokens are dropped at most once a minute
-CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]"
 # DynamoDB's API reference wording for the error (the service's own text is not documented).
 TOKEN_MISMATCH = (
     "DynamoDB rejected the request because you retried a request with a different payload but "
     "with an idempotent token that was already used."
 )
-CONFLICT = "Transaction is ongoing for the item"
 TRANSACTION_FACTOR = 2.0  # transactional reads and writes cost twice the plain ones
 
 # The errors an action's item can cause, mapped to their CancellationReason codes.
@@ -232,9 +230,7 @@ def _replay(record: bytes) -> Outcome:
 
 def cancelled(errors: Sequence[DynamoDBError | None]) -> TransactionCanceledException:
     """TransactionCanceledException with one CancellationReason per action."""
-    reasons = [_reason(error) for error in errors]
-    codes = ", ".join(reason["Code"] for reason in reasons)
-    return TransactionCanceledException(CANCELLED.format(codes), reasons)
+    return TransactionCanceledException([_reason(error) for error in errors])
 
 
 def _reason(error: DynamoDBError | None) -> dict[str, Any]:

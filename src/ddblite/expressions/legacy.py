@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, ValidationException
 from ddblite.expressions import ast
 from ddblite.expressions.attrs import (
     Item,
@@ -31,8 +31,6 @@ from ddblite.expressions.key_range import LENGTH, KeyShape, KeyTest
 from ddblite.expressions.projection import Projection, make_projection
 from ddblite.expressions.update import Update, UpdateAction
 from ddblite.model import values as model_values
-
-INVALID = "One or more parameter values were invalid: "
 
 # --- mixing expression and non-expression parameters -------------------------------------
 

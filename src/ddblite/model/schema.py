@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, KEY_MISMATCH, ValidationException
 from ddblite.limits import MAX_HASH_KEY_BYTES, MAX_RANGE_KEY_BYTES
 from ddblite.model import keycodec, table_codec
 from ddblite.model.table_record import (
@@ -22,9 +22,6 @@ from ddblite.model.table_record import (
     TableRecord,
 )
 from ddblite.model.values import Item, Value, decode_binary
-
-KEY_MISMATCH = "The provided key element does not match the schema"
-INVALID = "One or more parameter values were invalid: "
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import base64
 import binascii
 from typing import Any
 
-from ddblite.errors import SerializationException, ValidationException
+from ddblite.errors import INVALID, SerializationException, ValidationException
 from ddblite.limits import MAX_NESTING
 from ddblite.model import numbers
 
@@ -24,7 +24,6 @@ Value = dict[str, Any]
 Item = dict[str, Value]
 
 TYPES = frozenset(("S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"))
-INVALID = "One or more parameter values were invalid: "
 EMPTY_VALUE = (
     "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 )

@@ -16,7 +16,7 @@ import orjson
 
 from ddblite import expressions
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import ValidationException
+from ddblite.errors import DUPLICATE_KEYS, ValidationException
 from ddblite.limits import MAX_BATCH_GET_KEYS, MAX_BATCH_GET_RESPONSE_BYTES
 from ddblite.model import capacity
 from ddblite.model.schema import TableSchema, check_key
@@ -24,7 +24,6 @@ from ddblite.model.values import Item, check_item
 from ddblite.operations._shared import request_expressions as rx
 
 TOO_MANY = "Too many items requested for the BatchGetItem call"
-DUPLICATES = "Provided list of item keys contains duplicates"
 # The members of a KeysAndAttributes that UnprocessedKeys repeats beside the keys.
 _READ_PARAMETERS = (
     "ProjectionExpression",
@@ -82,7 +81,7 @@ def _check_requests(requests: dict[str, dict[str, Any]]) -> list[_TableRead]:
             check_item(key)  # numbers become canonical, so 1 and 1.0 are one key
             identity = orjson.dumps(key, option=orjson.OPT_SORT_KEYS)
             if identity in seen:
-                raise ValidationException(DUPLICATES)
+                raise ValidationException(DUPLICATE_KEYS)
             seen.add(identity)
             total += 1
             if total > MAX_BATCH_GET_KEYS:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ddblite.engine import indexes
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import ValidationException
+from ddblite.errors import DUPLICATE_KEYS, ITEM_TOO_LARGE, KEY_MISMATCH, ValidationException
 from ddblite.limits import MAX_BATCH_WRITE_REQUESTS
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode
@@ -24,9 +24,6 @@ from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_
 from ddblite.model.values import MANY_TYPES, Item, check_item, item_size
 
 TOO_MANY = "Too many items requested for the BatchWriteItem call"
-DUPLICATES = "Provided list of item keys contains duplicates"
-KEY_MISMATCH = "The provided key element does not match the schema"
-ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
 
 
 @dataclass(slots=True)
@@ -103,7 +100,7 @@ def _plan(db: Database, caller: Caller, requests: dict[str, list[dict[str, Any]]
                 check_key(table.keys, item)
             ek = encode_key(table.keys, item)
             if (ek.pk, ek.sk) in seen:
-                raise ValidationException(DUPLICATES)
+                raise ValidationException(DUPLICATE_KEYS)
             seen.add((ek.pk, ek.sk))
             writes.append(_Write(table, item, put is not None))
     return writes

@@ -11,8 +11,6 @@ from ddblite.operations import transact_get_items, transact_write_items
 from ddblite.partiql import executor as ex
 from ddblite.partiql import parser
 
-CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]"
-
 
 def _statements(request: dict[str, Any]) -> list[dict[str, Any]]:
     entries = request.get("TransactStatements")
@@ -73,8 +71,7 @@ def _writes(
             if isinstance(stmt, parser.Insert) and reason.get("Code") == "ConditionalCheckFailed":
                 reason = {"Code": "DuplicateItem", "Message": ex.DUPLICATE}
             reasons.append(reason)
-        codes = ", ".join(str(r.get("Code")) for r in reasons)
-        raise TransactionCanceledException(CANCELLED.format(codes), reasons) from exc
+        raise TransactionCanceledException(reasons) from exc
     return {}
 
 

@@ -14,12 +14,10 @@ from typing import Any
 from ddblite import expressions
 from ddblite.engine import transactions
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import DynamoDBError, ValidationException
+from ddblite.errors import DUPLICATE_TARGETS, DynamoDBError, ValidationException
 from ddblite.model.schema import TableSchema, check_key, encode_key
 from ddblite.model.values import check_item
 from ddblite.operations._shared import request_expressions as rx
-
-DUPLICATE = "Transaction request cannot include multiple operations on one item"
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -66,5 +64,5 @@ def _check_keys(tables: list[TableSchema], gets: list[dict[str, Any]]) -> None:
     for table, get in zip(tables, gets, strict=True):
         ek = encode_key(table.keys, get["Key"])
         if (table.table_id, ek.pk, ek.sk) in seen:
-            raise ValidationException(DUPLICATE)
+            raise ValidationException(DUPLICATE_TARGETS)
         seen.add((table.table_id, ek.pk, ek.sk))

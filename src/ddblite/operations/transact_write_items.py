@@ -21,7 +21,12 @@ from typing import Any
 from ddblite import expressions
 from ddblite.engine import indexes, transactions
 from ddblite.engine.database import Caller, Database, ItemBlock
-from ddblite.errors import ValidationException
+from ddblite.errors import (
+    DUPLICATE_TARGETS,
+    ITEM_TOO_LARGE,
+    UPDATE_TOO_LARGE,
+    ValidationException,
+)
 from ddblite.limits import MAX_TRANSACTION_BYTES
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key, key_of
 from ddblite.model.values import Item, check_item, item_size, value_size
@@ -31,9 +36,6 @@ from ddblite.operations.update_item import refuse_key_updates
 KINDS = ("ConditionCheck", "Put", "Delete", "Update")
 MORE_THAN_ONE = "TransactItems can only contain one of Check, Put, Update or Delete"
 NONE_GIVEN = "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request"
-DUPLICATE = "Transaction request cannot include multiple operations on one item"
-ITEM_TOO_LARGE = "Item size has exceeded the maximum allowed size"
-UPDATE_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
 TOO_LARGE = (
     "Collection size of items exceeded, which can also be caused by the aggregate size of the "
     "items in the transaction exceeding the 4MB limit"
@@ -144,7 +146,7 @@ def _check_request(db: Database, plans: list[_Plan]) -> None:
         ek = encode_key(plan.table.keys, plan.key)
         target = (plan.table.table_id, ek.pk, ek.sk)
         if target in seen:
-            raise ValidationException(DUPLICATE)
+            raise ValidationException(DUPLICATE_TARGETS)
         seen.add(target)
     for plan in plans:
         if plan.kind == "Put" and plan.size > db.limits.item_bytes:

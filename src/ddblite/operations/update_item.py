@@ -7,14 +7,12 @@ from typing import Any
 from ddblite import expressions
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.indexes import check_index_keys
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, UPDATE_TOO_LARGE, ValidationException
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item, item_size
 from ddblite.operations._shared import request_expressions as rx
 from ddblite.operations._shared.common import collection_metrics, consumed_write, wants_capacity
 from ddblite.operations._shared.conditions import compile_condition
-
-TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +37,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
             return old if old is not None else dict(key)
         new, _ = expressions.apply_update(update, old, key=key)
         if item_size(new) > db.limits.item_bytes:
-            raise ValidationException(TOO_LARGE)
+            raise ValidationException(UPDATE_TOO_LARGE)
         check_index_keys(table, new, old)
         return new
 
@@ -67,8 +65,7 @@ def refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
     for name in table.keys.names:
         if name in expressions.top_level_names(update):
             raise ValidationException(
-                "One or more parameter values were invalid: Cannot update attribute "
-                f"{name}. This attribute is part of the key"
+                INVALID + f"Cannot update attribute {name}. This attribute is part of the key"
             )
 
 

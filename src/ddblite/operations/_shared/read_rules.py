@@ -16,7 +16,7 @@ from typing import Any
 
 from ddblite import expressions
 from ddblite.engine.reads import Page, Project, segment_bounds
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, KEY_MISMATCH, ValidationException
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, check_key
@@ -28,12 +28,11 @@ SPECIFIC = "SPECIFIC_ATTRIBUTES"
 COUNT = "COUNT"
 
 START_INVALID = "The provided starting key is invalid"
-KEY_MISMATCH = "The provided key element does not match the schema"
 NO_INDEX = "The table does not have the specified index: {}"
 GSI_CONSISTENT = "Consistent reads are not supported on global secondary indexes"
 BACKFILLING = "Cannot read from backfilling global secondary index: {}"
 GSI_ALL_ATTRIBUTES = (
-    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for "
+    INVALID + "Select type ALL_ATTRIBUTES is not supported for "
     "global secondary index {} because its projection type is not ALL"
 )
 SCALAR_KEYS = (

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, ValidationException
 from ddblite.limits import MAX_GSIS, MAX_LSIS, MAX_PROJECTED_ATTRIBUTES
 
-INVALID = "One or more parameter values were invalid: "
 NO_DEFINITION = "Invalid KeySchema: Some index key attribute have no definition"
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import ValidationException
+from ddblite.errors import INVALID, ValidationException
 from ddblite.limits import MAX_TAGS
 from ddblite.model.schema import TableSchema
 
-INVALID = "One or more parameter values were invalid: "
 NO_TAGS = "Atleast one Tag needs to be provided as Input."
 TOO_MANY = "Number of Tags exceed the current limit for the provided ResourceArn"
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")

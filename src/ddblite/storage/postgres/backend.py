@@ -55,7 +55,6 @@ log = logging.getLogger("ddblite.postgres")
 
 T = TypeVar("T")
 
-CONFLICT = "Transaction is ongoing for the item"
 READ_COMMITTED = "read_committed"
 SERIALIZABLE = "serializable"
 # Session-level advisory lock held while migrating, so servers starting together migrate once.
@@ -269,9 +268,9 @@ class PostgresBackend:
     def _translate(self, error: psycopg.Error, retrying: bool) -> Exception:
         state = error.sqlstate
         if state == _LOCK_TIMEOUT_STATE:
-            return TransactionConflictException(CONFLICT)
+            return TransactionConflictException()
         if state in _RETRY_STATES:
-            return _Retry() if retrying else TransactionConflictException(CONFLICT)
+            return _Retry() if retrying else TransactionConflictException()
         if isinstance(error, psycopg.OperationalError):
             # Connection lost, server shut down, ... If this happened while COMMIT was in
             # flight the write may or may not have happened: only a 500 is honest.
@@ -297,7 +296,7 @@ class PostgresBackend:
                 time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
             finally:
                 local.retrying = False
-        raise TransactionConflictException(CONFLICT)
+        raise TransactionConflictException()
 
     def pending_commit(self) -> bool:
         return False  # every write block commits itself
