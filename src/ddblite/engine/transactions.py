@@ -36,6 +36,7 @@ from ddblite.errors import (
     ValidationException,
 )
 from ddblite.model import capacity
+from ddblite.model.request_enums import ReturnConsumedCapacity
 from ddblite.model.schema import TableSchema
 from ddblite.model.values import Item, item_size
 
@@ -247,11 +248,13 @@ def _reason(error: DynamoDBError | None) -> dict[str, Any]:
 # --- capacity -----------------------------------------------------------------------------
 
 
-def write_capacity(mode: str | None, applied: Sequence[Applied]) -> list[dict[str, Any]] | None:
+def write_capacity(
+    mode: ReturnConsumedCapacity, applied: Sequence[Applied]
+) -> list[dict[str, Any]] | None:
     """ConsumedCapacity of a committed write transaction: per table (by name), twice the
     plain write units of each item (a check: of the item it read) plus, for the indexes, what
     the same writes cost outside a transaction (DynamoDB doubles the table's share only)."""
-    if mode is None or mode == "NONE":
+    if mode is ReturnConsumedCapacity.NONE:
         return None
     tables: dict[str, tuple[float, dict[str, tuple[bool, float]]]] = {}
     for a in applied:
@@ -268,12 +271,12 @@ def write_capacity(mode: str | None, applied: Sequence[Applied]) -> list[dict[st
 
 
 def read_capacity(
-    mode: str | None, sizes: Sequence[tuple[str, int]]
+    mode: ReturnConsumedCapacity, sizes: Sequence[tuple[str, int]]
 ) -> list[dict[str, Any]] | None:
     """ConsumedCapacity of TransactGetItems (and of a token replay, which DynamoDB bills as
     reading the items): per table, twice a strongly consistent read of each item, a missing
     item costing one unit like the smallest."""
-    if mode is None or mode == "NONE":
+    if mode is ReturnConsumedCapacity.NONE:
         return None
     tables: dict[str, float] = {}
     for name, size in sizes:
@@ -286,11 +289,15 @@ def read_capacity(
 
 
 def _consumed(
-    mode: str, table: str, units: float, per_index: dict[str, tuple[bool, float]], axis: str
+    mode: ReturnConsumedCapacity,
+    table: str,
+    units: float,
+    per_index: dict[str, tuple[bool, float]],
+    axis: str,
 ) -> dict[str, Any]:
     total = units + sum(u for _, u in per_index.values())
     out: dict[str, Any] = {"TableName": table, "CapacityUnits": total, axis: total}
-    if mode == "INDEXES":
+    if mode is ReturnConsumedCapacity.INDEXES:
         out["Table"] = {"CapacityUnits": units, axis: units}
         for name, (is_global, ix_units) in per_index.items():
             group = "GlobalSecondaryIndexes" if is_global else "LocalSecondaryIndexes"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ddblite.model.request_enums import ReturnConsumedCapacity
+
 READ_UNIT = 4096
 WRITE_UNIT = 1024
 
@@ -24,20 +26,20 @@ def write_units(size: int) -> float:
 
 
 def consumed(
-    mode: str | None,
+    mode: ReturnConsumedCapacity | None,
     table: str,
     units: float,
     *,
     index_units: dict[str, tuple[bool, float]] | None = None,
 ) -> dict[str, Any] | None:
-    """The ConsumedCapacity member for ReturnConsumedCapacity ``mode`` (None/NONE: absent).
+    """The ConsumedCapacity member for ReturnConsumedCapacity ``mode`` (None or NONE: absent).
 
     ``index_units`` maps an index name to (is_global, units) for INDEXES detail."""
-    if mode is None or mode == "NONE":
+    if mode is None or mode == ReturnConsumedCapacity.NONE:
         return None
     total = units + sum(u for _, u in (index_units or {}).values())
     out: dict[str, Any] = {"TableName": table, "CapacityUnits": total}
-    if mode == "INDEXES":
+    if mode == ReturnConsumedCapacity.INDEXES:
         out["Table"] = {"CapacityUnits": units}
         for name, (is_global, ix_units) in (index_units or {}).items():
             group = "GlobalSecondaryIndexes" if is_global else "LocalSecondaryIndexes"

@@ -19,6 +19,7 @@ from ddblite.engine.database import Caller, Database
 from ddblite.errors import DUPLICATE_KEYS, ValidationException
 from ddblite.limits import MAX_BATCH_GET_KEYS, MAX_BATCH_GET_RESPONSE_BYTES
 from ddblite.model import capacity
+from ddblite.model.request_enums import ReturnConsumedCapacity
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item
 from ddblite.operations._shared import request_expressions as rx
@@ -59,8 +60,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         if left:
             unprocessed[read.name] = _unprocessed(read.spec, left)
     out: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
-    mode = request.get("ReturnConsumedCapacity")
-    if mode is not None and mode != "NONE":
+    mode = ReturnConsumedCapacity.of(request)
+    if mode is not ReturnConsumedCapacity.NONE:
         out["ConsumedCapacity"] = [
             capacity.consumed(mode, read.name, units[read.name]) for read in reads
         ]

@@ -20,6 +20,7 @@ from ddblite.errors import DUPLICATE_KEYS, ITEM_TOO_LARGE, KEY_MISMATCH, Validat
 from ddblite.limits import MAX_BATCH_WRITE_REQUESTS
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode
+from ddblite.model.request_enums import ReturnConsumedCapacity, ReturnItemCollectionMetrics
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key
 from ddblite.model.values import MANY_TYPES, Item, check_item, item_size
 
@@ -47,16 +48,16 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     _check_values(db, requests)
     writes = _plan(db, caller, requests)
     usage: dict[str, _Usage] = {name: _Usage() for name in requests}
-    mode = request.get("ReturnConsumedCapacity")
-    wants_capacity = mode is not None and mode != "NONE"
+    mode = ReturnConsumedCapacity.of(request)
+    wants_capacity = mode is not ReturnConsumedCapacity.NONE
     with _one_block(db):
         for write in writes:
             _apply(db, write, usage[write.table.name], wants_capacity)
     out: dict[str, Any] = {"UnprocessedItems": {}}
     tables = {write.table.name: write.table for write in writes}
-    if mode is not None and mode != "NONE":
+    if wants_capacity:
         out["ConsumedCapacity"] = [_consumed(mode, tables[name], usage[name]) for name in requests]
-    if request.get("ReturnItemCollectionMetrics") == "SIZE":
+    if ReturnItemCollectionMetrics.of(request) is ReturnItemCollectionMetrics.SIZE:
         metrics = _collection_metrics(db, tables, usage)
         if metrics:
             out["ItemCollectionMetrics"] = metrics
@@ -144,7 +145,9 @@ def _apply(db: Database, write: _Write, usage: _Usage, wants_capacity: bool) -> 
         usage.partitions.setdefault(pk, {hash_name: write.item[hash_name]})
 
 
-def _consumed(mode: str, table: TableSchema, usage: _Usage) -> dict[str, Any] | None:
+def _consumed(
+    mode: ReturnConsumedCapacity, table: TableSchema, usage: _Usage
+) -> dict[str, Any] | None:
     """One table's entry: its write units and, as for PutItem, those of each index whose
     entries the batch changed."""
     index_units = usage.index_units if table.indexes else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite.engine.database import Caller, Database
+from ddblite.model.request_enums import ReturnValues
 from ddblite.model.schema import check_key
 from ddblite.model.values import Item, check_item
 from ddblite.operations._shared import request_expressions as rx
@@ -18,7 +19,7 @@ from ddblite.operations._shared.conditions import condition_only
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-    return_values = check_return_values(request, ("ALL_OLD", "NONE"))
+    return_values = check_return_values(request, (ReturnValues.ALL_OLD, ReturnValues.NONE))
     rx.check_parameters(request, "DeleteItem")
     key = request["Key"]
     check_item(key)

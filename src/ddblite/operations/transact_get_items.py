@@ -15,6 +15,7 @@ from ddblite import expressions
 from ddblite.engine import transactions
 from ddblite.engine.database import Caller, Database
 from ddblite.errors import DUPLICATE_TARGETS, DynamoDBError, ValidationException
+from ddblite.model.request_enums import ReturnConsumedCapacity
 from ddblite.model.schema import TableSchema, check_key, encode_key
 from ddblite.model.values import check_item
 from ddblite.operations._shared import request_expressions as rx
@@ -33,7 +34,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         responses.append({"Item": item} if item else {})
     out: dict[str, Any] = {"Responses": responses}
     consumed = transactions.read_capacity(
-        request.get("ReturnConsumedCapacity"),
+        ReturnConsumedCapacity.of(request),
         [(table.name, size) for table, (_, size) in zip(tables, found, strict=True)],
     )
     if consumed is not None:

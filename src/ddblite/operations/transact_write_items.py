@@ -28,6 +28,7 @@ from ddblite.errors import (
     ValidationException,
 )
 from ddblite.limits import MAX_TRANSACTION_BYTES
+from ddblite.model.request_enums import ReturnConsumedCapacity, ReturnItemCollectionMetrics
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key, key_of
 from ddblite.model.values import Item, check_item, item_size, value_size
 from ddblite.operations._shared.conditions import Check, compile_condition
@@ -74,7 +75,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     for plan in plans:
         _check_item(plan)
     _check_request(db, plans)
-    want_metrics = request.get("ReturnItemCollectionMetrics") == "SIZE"
+    want_metrics = ReturnItemCollectionMetrics.of(request) is ReturnItemCollectionMetrics.SIZE
     outcome = transactions.write(
         db,
         [_action(db, plan) for plan in plans],
@@ -82,7 +83,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         _metrics_of(plans) if want_metrics else None,
     )
     out: dict[str, Any] = {}
-    mode = request.get("ReturnConsumedCapacity")
+    mode = ReturnConsumedCapacity.of(request)
     if outcome.replayed:
         # DynamoDB bills a repeat as reading the items the first call wrote.
         consumed = transactions.read_capacity(mode, outcome.sizes)

@@ -8,6 +8,7 @@ from ddblite import expressions
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.indexes import check_index_keys
 from ddblite.errors import INVALID, UPDATE_TOO_LARGE, ValidationException
+from ddblite.model.request_enums import ReturnValues
 from ddblite.model.schema import TableSchema, check_key
 from ddblite.model.values import Item, check_item, item_size
 from ddblite.operations._shared import request_expressions as rx
@@ -16,7 +17,7 @@ from ddblite.operations._shared.conditions import compile_condition
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-    return_values = request.get("ReturnValues", "NONE")
+    return_values = ReturnValues.of(request)
     rx.check_parameters(request, "UpdateItem")
     key: Item = request["Key"]
     check_item(key)
@@ -70,14 +71,14 @@ def refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
 
 
 def _returned(
-    mode: str, update: expressions.Update | None, old: Item | None, new: Item | None
+    mode: ReturnValues, update: expressions.Update | None, old: Item | None, new: Item | None
 ) -> dict[str, Any]:
-    if mode == "ALL_OLD":
+    if mode is ReturnValues.ALL_OLD:
         return {"Attributes": old} if old else {}
-    if mode == "ALL_NEW":
+    if mode is ReturnValues.ALL_NEW:
         return {"Attributes": new} if new else {}
-    if mode in ("UPDATED_OLD", "UPDATED_NEW") and update is not None:
-        source = old if mode == "UPDATED_OLD" else new
+    if mode in (ReturnValues.UPDATED_OLD, ReturnValues.UPDATED_NEW) and update is not None:
+        source = old if mode is ReturnValues.UPDATED_OLD else new
         if source is None:
             return {}
         info = expressions.UpdatedPaths(update.paths)

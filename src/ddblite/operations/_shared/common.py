@@ -8,13 +8,18 @@ from ddblite.engine import indexes
 from ddblite.engine.database import Database
 from ddblite.errors import ValidationException
 from ddblite.model import capacity
+from ddblite.model.request_enums import (
+    ReturnConsumedCapacity,
+    ReturnItemCollectionMetrics,
+    ReturnValues,
+)
 from ddblite.model.schema import TableSchema
 from ddblite.model.values import Item
 
 
 def wants_capacity(request: dict[str, Any]) -> bool:
     """Whether the request asked for ConsumedCapacity: callers skip measuring items when not."""
-    return request.get("ReturnConsumedCapacity") not in (None, "NONE")
+    return ReturnConsumedCapacity.of(request) is not ReturnConsumedCapacity.NONE
 
 
 def consumed_write(
@@ -28,8 +33,8 @@ def consumed_write(
     ``images`` is (old, new), the item before and after the write: each index is then charged
     for the change to its own entry (``indexes.write_units``; an untouched index is absent).
     Without it every index is charged the table's units (an approximation)."""
-    mode = request.get("ReturnConsumedCapacity")
-    if mode is None or mode == "NONE":
+    mode = ReturnConsumedCapacity.of(request)
+    if mode is ReturnConsumedCapacity.NONE:
         return {}
     units = capacity.write_units(size)
     index_units: dict[str, tuple[bool, float]] | None = None
@@ -46,7 +51,8 @@ def collection_metrics(
 ) -> dict[str, Any]:
     """``{"ItemCollectionMetrics": ...}`` after a single-item write when the request asked
     for SIZE and the table has an LSI (only such tables have item collections), or ``{}``."""
-    if request.get("ReturnItemCollectionMetrics") != "SIZE" or not indexes.has_lsi(table):
+    wanted = ReturnItemCollectionMetrics.of(request) is ReturnItemCollectionMetrics.SIZE
+    if not wanted or not indexes.has_lsi(table):
         return {}
     with db.backend.read() as r:
         size = indexes.collection_size(r, table, key)
@@ -56,22 +62,22 @@ def collection_metrics(
 def consumed_read(
     request: dict[str, Any], table: TableSchema, size: int, consistent: bool
 ) -> dict[str, Any]:
-    mode = request.get("ReturnConsumedCapacity")
-    if mode is None or mode == "NONE":
+    mode = ReturnConsumedCapacity.of(request)
+    if mode is ReturnConsumedCapacity.NONE:
         return {}
     units = capacity.read_units(size, consistent)
     return {"ConsumedCapacity": capacity.consumed(mode, table.name, units)}
 
 
-def check_return_values(request: dict[str, Any], allowed: tuple[str, ...]) -> str:
-    value = request.get("ReturnValues", "NONE")
+def check_return_values(request: dict[str, Any], allowed: tuple[ReturnValues, ...]) -> ReturnValues:
+    value = ReturnValues.of(request)
     if value not in allowed:
         raise ValidationException("ReturnValues can only be " + " or ".join(allowed))
-    return str(value)
+    return value
 
 
-def old_image(mode: str, old: Item | None) -> dict[str, Any]:
+def old_image(mode: ReturnValues, old: Item | None) -> dict[str, Any]:
     """``{"Attributes": old}`` for ReturnValues=ALL_OLD when there was an item."""
-    if mode == "ALL_OLD" and old is not None:
+    if mode is ReturnValues.ALL_OLD and old is not None:
         return {"Attributes": old}
     return {}

@@ -9,6 +9,7 @@ from typing import Any
 
 from ddblite import expressions
 from ddblite.errors import ConditionalCheckFailedException
+from ddblite.model.request_enums import ReturnValuesOnConditionCheckFailure
 from ddblite.model.values import Item
 from ddblite.operations._shared import request_expressions as rx
 
@@ -25,7 +26,10 @@ def compile_condition(request: dict[str, Any], context: expressions.ExpressionCo
     condition = rx.condition(request, context)
     if condition is None:
         return _always
-    return_old = request.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+    return_old = (
+        ReturnValuesOnConditionCheckFailure.of(request)
+        is ReturnValuesOnConditionCheckFailure.ALL_OLD
+    )
 
     def check(item: Item | None) -> None:
         if not expressions.evaluate(condition, item):

@@ -19,13 +19,9 @@ from ddblite.engine.reads import Page, Project, segment_bounds
 from ddblite.errors import INVALID, KEY_MISMATCH, ValidationException
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash
+from ddblite.model.request_enums import ReturnConsumedCapacity, Select
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, check_key
 from ddblite.model.values import Item, check_item
-
-ALL_ATTRIBUTES = "ALL_ATTRIBUTES"
-ALL_PROJECTED = "ALL_PROJECTED_ATTRIBUTES"
-SPECIFIC = "SPECIFIC_ATTRIBUTES"
-COUNT = "COUNT"
 
 START_INVALID = "The provided starting key is invalid"
 NO_INDEX = "The table does not have the specified index: {}"
@@ -60,15 +56,15 @@ WRONG_SEGMENT = (
 # --- before the table ------------------------------------------------------------------------
 
 
-def check_select(request: dict[str, Any], operation: str) -> str | None:
+def check_select(request: dict[str, Any], operation: str) -> Select | None:
     """DynamoDB's rules for combining Select with a projection and an index; returns Select."""
-    select: str | None = request.get("Select")
-    if select is None:
+    if request.get("Select") is None:
         return None
+    select = Select(request["Select"])
     named = "AttributesToGet" if "AttributesToGet" in request else None
     if "ProjectionExpression" in request:
         named = "ProjectionExpression"
-    if select == SPECIFIC:
+    if select is Select.SPECIFIC_ATTRIBUTES:
         if named is None:
             message = (
                 "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
@@ -79,9 +75,9 @@ def check_select(request: dict[str, Any], operation: str) -> str | None:
                 message = "1 validation error detected: " + message
             raise ValidationException(message)
     elif named is not None:
-        target = "only the Count" if select == COUNT else select
+        target = "only the Count" if select is Select.COUNT else select
         raise ValidationException(f"Cannot specify the {named} when choosing to get {target}")
-    if select == ALL_PROJECTED and request.get("IndexName") is None:
+    if select is Select.ALL_PROJECTED_ATTRIBUTES and request.get("IndexName") is None:
         raise ValidationException(
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
         )
@@ -197,7 +193,7 @@ def projected_names(table: TableSchema, index: IndexSchema) -> frozenset[str] | 
 
 
 def source_of(
-    table: TableSchema, index: IndexSchema | None, select: str | None, wanted: set[str]
+    table: TableSchema, index: IndexSchema | None, select: Select | None, wanted: set[str]
 ) -> Source:
     """The read's source; ``wanted`` are the top-level names the filter and projection read.
 
@@ -209,9 +205,9 @@ def source_of(
     held = projected_names(table, index)
     if held is None:
         return Source(table, index, index.keys)
-    if select == ALL_ATTRIBUTES and index.is_global:
+    if select is Select.ALL_ATTRIBUTES and index.is_global:
         raise ValidationException(GSI_ALL_ATTRIBUTES.format(index.name))
-    fetch = not index.is_global and (select == ALL_ATTRIBUTES or not wanted <= held)
+    fetch = not index.is_global and (select is Select.ALL_ATTRIBUTES or not wanted <= held)
     return Source(table, index, index.keys, fetch)
 
 
@@ -274,13 +270,13 @@ def check_start_segment(source: Source, start: Item | None, segment: int, total:
 
 
 def shaper(
-    source: Source, select: str | None, projection: expressions.Projection | None
+    source: Source, select: Select | None, projection: expressions.Projection | None
 ) -> Project | None:
     """What each returned item becomes: nothing for COUNT, the projection if there is one, the
     index's attributes for an LSI read that fetched full items only to filter them."""
-    if select == COUNT:
+    if select is Select.COUNT:
         return _nothing
-    if projection is None and source.fetch and select != ALL_ATTRIBUTES:
+    if projection is None and source.fetch and select is not Select.ALL_ATTRIBUTES:
         assert source.index is not None
         held = projected_names(source.table, source.index)
         assert held is not None
@@ -302,23 +298,25 @@ def _nothing(item: Item) -> Item:
 
 
 def response(
-    request: dict[str, Any], source: Source, page: Page, select: str | None
+    request: dict[str, Any], source: Source, page: Page, select: Select | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     raw = page.items_json
-    if select != COUNT:
+    if select is not Select.COUNT:
         out["Items"] = page.items if raw is None else raw
     out["Count"] = len(page.items) if raw is None else page.scanned
     out["ScannedCount"] = page.scanned
     if page.last_key is not None:
         out["LastEvaluatedKey"] = page.last_key
-    mode = request.get("ReturnConsumedCapacity")
-    if mode is not None and mode != "NONE":
+    mode = ReturnConsumedCapacity.of(request)
+    if mode is not ReturnConsumedCapacity.NONE:
         out["ConsumedCapacity"] = _consumed(mode, source, page, bool(request.get("ConsistentRead")))
     return out
 
 
-def _consumed(mode: str, source: Source, page: Page, consistent: bool) -> dict[str, Any] | None:
+def _consumed(
+    mode: ReturnConsumedCapacity, source: Source, page: Page, consistent: bool
+) -> dict[str, Any] | None:
     """Query and Scan add up the bytes they read and round once. An index read bills the index;
     an LSI read that fetched full items also bills the table for them."""
     units = capacity.read_units(page.read_bytes, consistent)
