@@ -33,6 +33,16 @@ def test_number_encoding_round_trips(a: Decimal) -> None:
     assert keycodec.decode("N", keycodec.encode({"N": text})) == {"N": text}
 
 
+def test_the_worked_example_in_the_module_docstring() -> None:
+    # The bytes keycodec's docstring shows, so the documentation cannot drift from the code.
+    assert keycodec.encode_number("0") == bytes.fromhex("80")
+    assert keycodec.encode_number("1.5") == bytes.fromhex("C0 82") + b"15"
+    assert keycodec.encode_number("12") == bytes.fromhex("C0 83") + b"12"
+    assert keycodec.encode_number("-1.5") == bytes.fromhex("40 7D") + b"84" + bytes.fromhex("FF")
+    assert keycodec.encode_number("-12") == bytes.fromhex("40 7C") + b"87" + bytes.fromhex("FF")
+    assert keycodec.encode_number("-1.25") < keycodec.encode_number("-1.2")
+
+
 def test_equal_numbers_encode_alike() -> None:
     spellings = ["1", "1.0", "01.00", "1e0", "0.1E1", "+1"]
     assert len({keycodec.encode({"N": numbers.normalize(s)}) for s in spellings}) == 1

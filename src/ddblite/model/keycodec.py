@@ -13,8 +13,8 @@ DynamoDB's range keeps ``e`` in -129..126, so ``e + 129`` fits one byte.
     0        -> 80
     1.5      -> C0 82 '1' '5'          (positive class C0, e=1 -> 130=0x82, digits as ASCII)
     12       -> C0 83 '1' '2'          (e=2 sorts after e=1: 12 > 1.5)
-    -1.5     -> 40 7D 'X' 'T' FF       (negative class 40; exponent and digits inverted)
-    -12      -> 40 7C 'X' 'W' FF       (-12 < -1.5: its inverted exponent is smaller)
+    -1.5     -> 40 7D '8' '4' FF       (negative class 40; exponent and digits inverted)
+    -12      -> 40 7C '8' '7' FF       (-12 < -1.5: its inverted exponent is smaller)
 
 Digits of a negative number are inverted (``0x69 - digit byte``: '0'->'9' ... '9'->'0') and
 followed by FF, so that a longer mantissa (a more negative number, e.g. -1.25 vs -1.2) sorts
