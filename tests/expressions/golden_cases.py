@@ -142,7 +142,8 @@ def run(case: Case) -> str:
             hash_key, hash_type = case.schema[0], case.schema[1]
             range_key = case.schema[2] if len(case.schema) > 2 else None
             range_type = case.schema[3] if len(case.schema) > 3 else None
-            key = ctx.key_condition(case.text, hash_key, range_key, hash_type, range_type)
+            shape = ctx.key_condition_shape(case.text)
+            key = shape.bind(hash_key, range_key, hash_type, range_type)
             return show_key(key)
         cond = ctx.condition(case.text, case.kind)
         assert cond.tree is not None

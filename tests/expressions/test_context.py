@@ -318,7 +318,8 @@ def test_projection_names() -> None:
 def test_key_condition_matches() -> None:
     values = {":p": {"S": "p"}, ":lo": {"N": "2"}, ":hi": {"N": "4"}}
     ctx = ExpressionContext(None, values)
-    key = ctx.key_condition("pk = :p AND sk BETWEEN :lo AND :hi", "pk", "sk", "S", "N")
+    shape = ctx.key_condition_shape("pk = :p AND sk BETWEEN :lo AND :hi")
+    key = shape.bind("pk", "sk", "S", "N")
     assert key == KeyCondition("pk", {"S": "p"}, KeyTest("sk", "BETWEEN", ({"N": "2"}, {"N": "4"})))
     assert key.names == frozenset(("pk", "sk"))
     assert key.matches({"pk": {"S": "p"}, "sk": {"N": "3"}})

@@ -136,7 +136,7 @@ def compile_all(text: str) -> None:
             elif kind == "projection":
                 ctx.projection(text)
             else:
-                ctx.key_condition(text, "a", "b")
+                ctx.key_condition_shape(text).bind("a", "b")
             ctx.check_unused()
         except ValidationException as error:
             assert error.message

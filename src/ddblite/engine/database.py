@@ -69,12 +69,6 @@ IndexSync = Callable[[Writer, TableSchema, EncodedKey, Item | None, Item | None]
 BackgroundTask = Callable[[Callable[[], None], Executor | None], Coroutine[Any, Any, None]]
 
 
-def _no_indexes(
-    writer: Writer, table: TableSchema, key: EncodedKey, old: Item | None, new: Item | None
-) -> None:
-    return None
-
-
 class Database:
     def __init__(
         self,

@@ -12,7 +12,7 @@ See README.md in this folder for the phases. The API the operations use::
     ctx.check_unused()                                   # after all expressions
     key = pending.shape().bind(hash_key, range_key)      # shape, then schema (after the
                                                          # table lookup)
-    # (or ctx.key_condition(text, hash_key, range_key) when order does not matter)
+    # (or ctx.key_condition_shape(text) when the other expressions were compiled first)
     evaluate(cond, item)               # -> bool
     new_item, info = apply_update(update, old_item, key=request_key)
     updated_attributes(item, info)     # UPDATED_OLD / UPDATED_NEW

@@ -19,8 +19,6 @@ from typing import Any
 Value = dict[str, Any]
 Item = dict[str, Value]
 
-SCALARS = frozenset(("S", "N", "B"))
-
 
 def type_of(value: Value) -> str:
     return next(iter(value))

@@ -16,7 +16,7 @@ from ddblite.errors import ValidationException
 from ddblite.expressions import ast
 from ddblite.expressions.attrs import Item, Value
 from ddblite.expressions.evaluate import Predicate, compile_condition
-from ddblite.expressions.key_range import KeyCondition, KeyShape, key_shape
+from ddblite.expressions.key_range import KeyShape, key_shape
 from ddblite.expressions.parser import ExpressionError
 from ddblite.expressions.projection import Projection, make_projection
 from ddblite.expressions.resolve import (
@@ -30,8 +30,6 @@ from ddblite.expressions.update import Update, compile_update
 from ddblite.expressions.validate import checked
 from ddblite.limits import MAX_PLACEHOLDER_BYTES
 from ddblite.model import values as model_values
-
-CONDITION_KINDS = frozenset(("ConditionExpression", "FilterExpression", "KeyConditionExpression"))
 
 _NAME_KEY = re.compile(r"#[0-9A-Za-z_]+\Z")
 _VALUE_KEY = re.compile(r":[0-9A-Za-z_]+\Z")
@@ -204,17 +202,6 @@ class ExpressionContext:
         pending = self.key_condition_expression(text)
         self.check_unused()
         return pending.shape()
-
-    def key_condition(
-        self,
-        text: str,
-        hash_key: str,
-        range_key: str | None,
-        hash_type: str | None = None,
-        range_type: str | None = None,
-    ) -> KeyCondition:
-        """``key_condition_shape(text).bind(...)`` in one call."""
-        return self.key_condition_shape(text).bind(hash_key, range_key, hash_type, range_type)
 
     # --- unused placeholders ---------------------------------------------------------------
 

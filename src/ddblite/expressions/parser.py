@@ -334,21 +334,3 @@ def parse(kind: str, text: str) -> ParseResult:
     if isinstance(result, ExpressionError):
         raise ExpressionError(result.message)
     return result
-
-
-def parse_condition(text: str) -> ast.Cond:
-    tree = parse("condition", text)
-    assert not isinstance(tree, (ast.UpdateExpr, ast.ProjectionExpr))
-    return tree
-
-
-def parse_update(text: str) -> ast.UpdateExpr:
-    tree = parse("update", text)
-    assert isinstance(tree, ast.UpdateExpr)
-    return tree
-
-
-def parse_projection(text: str) -> ast.ProjectionExpr:
-    tree = parse("projection", text)
-    assert isinstance(tree, ast.ProjectionExpr)
-    return tree

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from ddblite.protocol.sigv4 import SigV4Verifier
 
 Scope = dict[str, Any]
-Message = dict[str, Any]
 
 _ACCEPTED_TYPES = (b"application/x-amz-json-1.0", b"application/json", b"")
 _DRAIN_LIMIT = 4 * MAX_REQUEST_BYTES

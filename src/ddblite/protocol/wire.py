@@ -7,17 +7,12 @@ it and retries on a mismatch) and an ``x-amzn-RequestId``.
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
 import orjson
 
 from ddblite.errors import DynamoDBError
 
 CONTENT_TYPE = b"application/x-amz-json-1.0"
-
-
-def encode(payload: dict[str, Any]) -> bytes:
-    return orjson.dumps(payload)
 
 
 def render_error(error: DynamoDBError) -> tuple[int, bytes]:

@@ -120,7 +120,6 @@ class ServiceModel:
     def __init__(self, raw: dict[str, Any]) -> None:
         self._shapes: dict[str, dict[str, Any]] = raw["shapes"]
         self._operations: dict[str, dict[str, Any]] = raw["operations"]
-        self.target_prefix: str = raw["metadata"].get("targetPrefix", "")
         self._nodes: dict[str, Node] = {}
         self._lock = threading.Lock()
 
