@@ -64,6 +64,11 @@ class SerializationException(DynamoDBError):
     message_key = "Message"
 
 
+# A B value whose base64 text is not a multiple of 4 long (the request check and the value
+# decoder both refuse it).
+BASE64_LENGTH = "Base64 encoded length is expected a multiple of 4 bytes but found: {}"
+
+
 class UnknownOperationException(DynamoDBError):
     prefix = CORAL_SERVICE_PREFIX
 
@@ -125,6 +130,10 @@ NOT_FOUND = "Requested resource not found"
 
 class ResourceInUseException(DynamoDBError):
     pass
+
+
+# CreateTable answers it as ResourceInUseException, a restore as TableAlreadyExistsException.
+TABLE_EXISTS = "Table already exists: {}"
 
 
 class LimitExceededException(DynamoDBError):

@@ -31,6 +31,7 @@ from ddblite.engine.catalog import NewTable
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.errors import (
+    TABLE_EXISTS,
     BackupInUseException,
     BackupNotFoundException,
     TableAlreadyExistsException,
@@ -260,7 +261,7 @@ def check_restorable(db: Database, caller: Caller, arn: str, target: str) -> Bac
     is free, the backup is not busy."""
     backup = get(db, caller, arn)
     if db.find_table(caller, target) is not None:
-        raise TableAlreadyExistsException(f"Table already exists: {target}")
+        raise TableAlreadyExistsException(TABLE_EXISTS.format(target))
     if backup.status != "AVAILABLE":
         raise BackupInUseException(f"Backup is being used: {arn}")
     return backup

@@ -204,6 +204,14 @@ def shard_id(stream: Stream) -> str:
     return f"shardId-{stream.start:020d}-{digest}"
 
 
+def check_shard(stream: Stream, shard: str) -> None:
+    """A shard id the stream does not have (every stream here has one shard)."""
+    if shard != shard_id(stream):
+        raise ResourceNotFoundException(
+            f"Requested resource not found: Shard does not exist: {shard}"
+        )
+
+
 def sequence_number(seq: int) -> str:
     return f"{seq:021d}"
 
@@ -241,10 +249,7 @@ def iterator(
     sequence: str | None,
 ) -> str:
     """GetShardIterator: a token positioned just before the first record to return."""
-    if shard != shard_id(stream):
-        raise ResourceNotFoundException(
-            f"Requested resource not found: Shard does not exist: {shard}"
-        )
+    check_shard(stream, shard)
     with db.backend.read() as r:
         last = r.last_stream_seq(table.table_id, SHARD)
     last = min(last, stream.end if stream.end is not None else last)

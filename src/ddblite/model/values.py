@@ -16,7 +16,7 @@ import base64
 import binascii
 from typing import Any
 
-from ddblite.errors import INVALID, SerializationException, ValidationException
+from ddblite.errors import BASE64_LENGTH, INVALID, SerializationException, ValidationException
 from ddblite.limits import MAX_NESTING
 from ddblite.model import numbers
 
@@ -41,9 +41,7 @@ def decode_binary(text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise SerializationException(
-            "Base64 encoded length is expected a multiple of 4 bytes but found: " + str(len(text))
-        ) from None
+        raise SerializationException(BASE64_LENGTH.format(len(text))) from None
 
 
 def check_item(item: Item) -> None:

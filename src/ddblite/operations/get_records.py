@@ -6,15 +6,11 @@ from typing import Any
 
 from ddblite.engine import streams
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import ResourceNotFoundException
 from ddblite.limits import MAX_STREAM_RECORDS
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     arn, shard, position = streams.parse_iterator(request["ShardIterator"], db.clock())
     table, stream = streams.find(db, caller, arn)
-    if shard != streams.shard_id(stream):
-        raise ResourceNotFoundException(
-            f"Requested resource not found: Shard does not exist: {shard}"
-        )
+    streams.check_shard(stream, shard)
     return streams.read(db, table, stream, position, request.get("Limit", MAX_STREAM_RECORDS))

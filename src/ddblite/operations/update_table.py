@@ -18,7 +18,12 @@ from typing import Any
 from ddblite.engine import backfill, catalog, streams
 from ddblite.engine.catalog import Capacity, NewIndex, StreamChange, TableUpdate
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import LimitExceededException, ResourceNotFoundException, ValidationException
+from ddblite.errors import (
+    INVALID,
+    LimitExceededException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from ddblite.limits import MAX_GSIS
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_codec import index_description
@@ -32,10 +37,13 @@ from ddblite.model.table_record import (
     Throughput,
 )
 from ddblite.operations._shared.table_rules import (
+    GSI_COUNT,
+    THROUGHPUT_ON_DEMAND,
     check_gsi,
     check_projected_count,
     check_throughput,
     fail,
+    undefined_index_keys,
 )
 
 _NOTHING = (
@@ -58,6 +66,11 @@ _ONLINE_LIMIT = (
     "per table"
 )
 _MAX_UNITS = 1_000_000_000_000
+_INDEX_THROUGHPUT_ON_DEMAND = (
+    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {} when "
+    "BillingMode is PAY_PER_REQUEST"
+)
+_INDEX_THROUGHPUT_REQUIRED = "ProvisionedThroughput must be specified for index: {}"
 _ACTIONS = ("Update", "Create", "Delete")
 
 
@@ -71,10 +84,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     mode = BillingMode(request.get("BillingMode", current))
     throughput = request.get("ProvisionedThroughput")
     if mode is BillingMode.PAY_PER_REQUEST and throughput is not None:
-        raise fail(
-            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-            "BillingMode is PAY_PER_REQUEST"
-        )
+        raise fail(THROUGHPUT_ON_DEMAND)
     if (
         mode is BillingMode.PROVISIONED
         and current is BillingMode.PAY_PER_REQUEST
@@ -235,10 +245,7 @@ class _IndexChanges:
             raise self._not_found(name)
         if self.mode is BillingMode.PAY_PER_REQUEST:
             if spec is not None:
-                raise fail(
-                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
-                    f"index: {name} when BillingMode is PAY_PER_REQUEST"
-                )
+                raise fail(_INDEX_THROUGHPUT_ON_DEMAND.format(name))
             raise fail(
                 f"The only Updates for index: {name} when TableThroughputMode is "
                 "PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
@@ -268,27 +275,18 @@ class _IndexChanges:
         defined = [d["AttributeName"] for d in definitions]
         keys = [e["AttributeName"] for e in action["KeySchema"]]
         if any(k not in defined for k in keys):
-            raise fail(
-                "Some index key attributes are not defined in AttributeDefinitions. "
-                f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
-            )
+            raise undefined_index_keys(keys, defined)
         if (
             self.mode is BillingMode.PAY_PER_REQUEST
             and action.get("ProvisionedThroughput") is not None
         ):
-            raise fail(
-                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: "
-                f"{name} when BillingMode is PAY_PER_REQUEST"
-            )
+            raise fail(_INDEX_THROUGHPUT_ON_DEMAND.format(name))
         if self.mode is BillingMode.PROVISIONED:
             if action.get("ProvisionedThroughput") is None:
-                raise fail(f"ProvisionedThroughput must be specified for index: {name}")
+                raise fail(_INDEX_THROUGHPUT_REQUIRED.format(name))
             check_throughput(action["ProvisionedThroughput"])
         if len(self.record.global_indexes) >= MAX_GSIS:
-            raise LimitExceededException(
-                "One or more parameter values were invalid: GlobalSecondaryIndex count "
-                f"exceeds the per-table limit of {MAX_GSIS}"
-            )
+            raise LimitExceededException(INVALID + GSI_COUNT)
         existing = (*self.record.local_indexes, *self.record.global_indexes)
         check_projected_count(
             [action], sum(len(ix.projection.non_key_attributes) for ix in existing)
@@ -318,7 +316,7 @@ class _IndexChanges:
         covered |= {u["Delete"]["IndexName"] for u in updates if u.get("Delete") is not None}
         missing = [g.name for g in self.record.global_indexes if g.name not in covered]
         if missing:
-            raise fail(f"ProvisionedThroughput must be specified for index: {','.join(missing)}")
+            raise fail(_INDEX_THROUGHPUT_REQUIRED.format(",".join(missing)))
 
     # --- the change ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from ddblite.engine.catalog.changes import enable_stream
 from ddblite.engine.catalog.requests import NewIndex, NewTable
 from ddblite.engine.catalog.store import table_not_found
 from ddblite.engine.database import Caller, Database
-from ddblite.errors import ResourceInUseException, ValidationException
+from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_record import (
@@ -55,7 +55,7 @@ def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
     )
     with db.backend.write() as w:
         if w.get_table(caller.account, caller.region, new.name) is not None:
-            raise ResourceInUseException(f"Table already exists: {new.name}")
+            raise ResourceInUseException(TABLE_EXISTS.format(new.name))
         table_id = w.create_table(
             caller.account, caller.region, new.name, table_codec.encode(record), "ACTIVE", now
         )

@@ -12,10 +12,23 @@ from ddblite.errors import INVALID, ValidationException
 from ddblite.limits import MAX_GSIS, MAX_LSIS, MAX_PROJECTED_ATTRIBUTES
 
 NO_DEFINITION = "Invalid KeySchema: Some index key attribute have no definition"
+DUPLICATE_INDEX = "Duplicate index name: {}"
+GSI_COUNT = f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}"
+THROUGHPUT_ON_DEMAND = (
+    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is "
+    "PAY_PER_REQUEST"
+)
 
 
 def fail(message: str) -> ValidationException:
     return ValidationException(INVALID + message)
+
+
+def undefined_index_keys(keys: list[str], defined: list[str]) -> ValidationException:
+    return fail(
+        "Some index key attributes are not defined in AttributeDefinitions. "
+        f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
+    )
 
 
 def check_billing(request: dict[str, Any]) -> str:
@@ -23,10 +36,7 @@ def check_billing(request: dict[str, Any]) -> str:
     mode = request.get("BillingMode", "PROVISIONED")
     throughput = request.get("ProvisionedThroughput")
     if mode == "PAY_PER_REQUEST" and throughput is not None:
-        raise fail(
-            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
-            "BillingMode is PAY_PER_REQUEST"
-        )
+        raise fail(THROUGHPUT_ON_DEMAND)
     if throughput is not None:
         check_throughput(throughput)
     if mode == "PROVISIONED" and throughput is None:
@@ -72,10 +82,7 @@ def check_table_keys_defined(
         return
     if not defined or len(elements) > 1:
         raise ValidationException(NO_DEFINITION)
-    raise fail(
-        "Some index key attributes are not defined in AttributeDefinitions. "
-        f"Keys: [{', '.join(missing)}], AttributeDefinitions: [{', '.join(defined)}]"
-    )
+    raise undefined_index_keys(missing, defined)
 
 
 def check_projection(projection: dict[str, Any]) -> None:
@@ -105,17 +112,14 @@ def _index_keys_defined(indexes: list[dict[str, Any]], definitions: list[dict[st
             if element["AttributeName"] not in keys:
                 keys.append(element["AttributeName"])
     if any(k not in defined for k in keys):
-        raise fail(
-            "Some index key attributes are not defined in AttributeDefinitions. "
-            f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
-        )
+        raise undefined_index_keys(keys, defined)
 
 
 def _no_duplicates(indexes: list[dict[str, Any]]) -> None:
     seen: set[str] = set()
     for index in indexes:
         if index["IndexName"] in seen:
-            raise fail(f"Duplicate index name: {index['IndexName']}")
+            raise fail(DUPLICATE_INDEX.format(index["IndexName"]))
         seen.add(index["IndexName"])
 
 
@@ -154,7 +158,7 @@ def check_gsis(gsis: list[dict[str, Any]], definitions: list[dict[str, Any]], bi
         check_gsi(gsi)
     _no_duplicates(gsis)
     if len(gsis) > MAX_GSIS:
-        raise fail("GlobalSecondaryIndex count exceeds the per-table limit of 20")
+        raise fail(GSI_COUNT)
     for gsi in gsis:
         if billing == "PAY_PER_REQUEST" and "ProvisionedThroughput" in gsi:
             raise fail(
@@ -186,7 +190,7 @@ def check_cross_index_names(request: dict[str, Any]) -> None:
     lsis = {i["IndexName"] for i in request.get("LocalSecondaryIndexes") or ()}
     for gsi in request.get("GlobalSecondaryIndexes") or ():
         if gsi["IndexName"] in lsis:
-            raise fail(f"Duplicate index name: {gsi['IndexName']}")
+            raise fail(DUPLICATE_INDEX.format(gsi["IndexName"]))
 
 
 def check_projected_count(indexes: list[dict[str, Any]], existing: int = 0) -> None:
@@ -198,13 +202,6 @@ def check_projected_count(indexes: list[dict[str, Any]], existing: int = 0) -> N
         raise fail(
             "Number of projected attributes in all indexes exceeds limit of "
             f"{MAX_PROJECTED_ATTRIBUTES}"
-        )
-
-
-def check_stream(spec: dict[str, Any] | None) -> None:
-    if spec is not None and not spec.get("StreamEnabled") and "StreamViewType" in spec:
-        raise fail(
-            "Table is being created with a stream disabled, UpdateViewType should not be specified"
         )
 
 
@@ -233,5 +230,4 @@ def check_create_table(request: dict[str, Any]) -> str:
         ]
     )
     check_attribute_count(request)
-    check_stream(request.get("StreamSpecification"))
     return billing

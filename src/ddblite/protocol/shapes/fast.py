@@ -28,7 +28,7 @@ import binascii
 from collections.abc import Callable
 from typing import Any, Final
 
-from ddblite.errors import SerializationException
+from ddblite.errors import BASE64_LENGTH, SerializationException
 from ddblite.protocol.shapes.model import Node
 
 Checker = Callable[[Any], bool]
@@ -126,9 +126,7 @@ def check_base64(text: str) -> None:
     """DynamoDB's blob decoder: length a multiple of 4, alphabet, padding, canonical last char."""
     size = len(text)
     if size % 4:
-        raise SerializationException(
-            f"Base64 encoded length is expected a multiple of 4 bytes but found: {size}"
-        )
+        raise SerializationException(BASE64_LENGTH.format(size))
     if not size:
         return
     try:
