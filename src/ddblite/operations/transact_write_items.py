@@ -24,7 +24,6 @@ from ddblite.engine.database import Caller, Database, ItemBlock
 from ddblite.errors import (
     DUPLICATE_TARGETS,
     ITEM_TOO_LARGE,
-    UPDATE_TOO_LARGE,
     ValidationException,
 )
 from ddblite.limits import MAX_TRANSACTION_BYTES
@@ -32,7 +31,7 @@ from ddblite.model.request_enums import ReturnConsumedCapacity, ReturnItemCollec
 from ddblite.model.schema import TableSchema, check_item_key, check_key, encode_key, key_of
 from ddblite.model.values import Item, check_item, item_size, value_size
 from ddblite.operations._shared.conditions import Check, compile_condition
-from ddblite.operations.update_item import refuse_key_updates
+from ddblite.operations._shared.updates import refuse_key_updates, updated_item
 
 KINDS = ("ConditionCheck", "Put", "Delete", "Update")
 MORE_THAN_ONE = "TransactItems can only contain one of Check, Put, Update or Delete"
@@ -199,11 +198,7 @@ def _updater(db: Database, table: TableSchema, plan: _Plan) -> Callable[[Item | 
 
     def mutate(old: Item | None) -> Item:
         check(old)
-        new, _ = expressions.apply_update(update, old, key=key)
-        if item_size(new) > db.limits.item_bytes:
-            raise ValidationException(UPDATE_TOO_LARGE)
-        indexes.check_index_keys(table, new, old)
-        return new
+        return updated_item(db, table, update, key, old)
 
     return mutate
 

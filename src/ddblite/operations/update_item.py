@@ -6,14 +6,13 @@ from typing import Any
 
 from ddblite import expressions
 from ddblite.engine.database import Caller, Database
-from ddblite.engine.indexes import check_index_keys
-from ddblite.errors import INVALID, UPDATE_TOO_LARGE, ValidationException
 from ddblite.model.request_enums import ReturnValues
-from ddblite.model.schema import TableSchema, check_key
-from ddblite.model.values import Item, check_item, item_size
+from ddblite.model.schema import check_key
+from ddblite.model.values import Item, check_item
 from ddblite.operations._shared import request_expressions as rx
 from ddblite.operations._shared.common import collection_metrics, consumed_write, wants_capacity
 from ddblite.operations._shared.conditions import compile_condition
+from ddblite.operations._shared.updates import refuse_key_updates, updated_item
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -36,11 +35,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         check(old)
         if update is None:
             return old if old is not None else dict(key)
-        new, _ = expressions.apply_update(update, old, key=key)
-        if item_size(new) > db.limits.item_bytes:
-            raise ValidationException(UPDATE_TOO_LARGE)
-        check_index_keys(table, new, old)
-        return new
+        return updated_item(db, table, update, key, old)
 
     result = db.write_item(table, key, mutate)
     out = _returned(return_values, update, result.old, result.new)
@@ -60,14 +55,6 @@ def _compile_update(
     if request.get("AttributeUpdates") is not None:
         return expressions.legacy_attribute_updates(request["AttributeUpdates"])
     return None
-
-
-def refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
-    for name in table.keys.names:
-        if name in expressions.top_level_names(update):
-            raise ValidationException(
-                INVALID + f"Cannot update attribute {name}. This attribute is part of the key"
-            )
 
 
 def _returned(
