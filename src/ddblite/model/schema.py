@@ -41,11 +41,12 @@ class KeySchema:
     def of(cls, elements: tuple[KeyElement, ...], record: TableRecord) -> KeySchema:
         hash_name = next(e.name for e in elements if e.key_type is KeyType.HASH)
         range_name = next((e.name for e in elements if e.key_type is KeyType.RANGE), None)
+        # Plain strings: request paths compare them with the type tags of attribute values.
         return cls(
             hash_name,
-            record.attribute_type(hash_name),
+            record.attribute_type(hash_name).value,
             range_name,
-            record.attribute_type(range_name) if range_name is not None else None,
+            record.attribute_type(range_name).value if range_name is not None else None,
         )
 
 
