@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from ddblite import __version__
-from ddblite.config import MEMORY, Auth, Settings
+from ddblite.config import MEMORY, Auth, HttpLimits, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(the kernel balances connections between them)",
     )
     _add_security_flags(serve)
+    _add_http_limits(serve)
     return parser
 
 
@@ -72,6 +74,31 @@ def _add_security_flags(serve: argparse.ArgumentParser) -> None:
     )
 
 
+_HTTP_LIMITS = tuple(limit.name for limit in dataclasses.fields(HttpLimits))
+
+
+def _add_http_limits(serve: argparse.ArgumentParser) -> None:
+    limits = serve.add_argument_group(
+        "HTTP limits", "what one client may hold (each also DDBLITE_<NAME>: DDBLITE_MAX_HEADERS)"
+    )
+    default = HttpLimits()
+    for name, text in (
+        ("max_header_bytes", "bytes of request line and headers (past it: 431)"),
+        ("max_headers", "header lines (past it: 431)"),
+        ("header_timeout", "seconds to send the request line and headers (then 408)"),
+        ("body_timeout", "seconds to send the body once the headers are in (then 408)"),
+        ("keep_alive_timeout", "seconds an idle connection stays open between requests"),
+        ("max_connections", "open connections (more are refused with a 503)"),
+    ):
+        value = getattr(default, name)
+        limits.add_argument(
+            "--" + name.replace("_", "-"),
+            type=type(value),
+            default=None,
+            help=f"{text}; default {value}",
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -89,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
                 allow_hosts=tuple(args.allow_hosts) if args.allow_hosts else None,
                 auth=Auth(args.auth) if args.auth else None,
                 credentials=args.credentials,
+                http=HttpLimits.from_env(**{name: getattr(args, name) for name in _HTTP_LIMITS}),
             )
         except ValueError as error:  # a bad DDBLITE_* value
             raise SystemExit(f"ddblite: {error}") from None
