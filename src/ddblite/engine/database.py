@@ -123,7 +123,11 @@ class Database:
 
     def commit(self) -> None:
         """Make every write so far durable (one fsync for the whole group)."""
-        self.backend.commit()
+        try:
+            self.backend.commit()
+        except Exception:
+            self._tables.clear()  # the batch was rolled back: a schema cached from it is gone
+            raise
 
     def close(self) -> None:
         self.backend.close()

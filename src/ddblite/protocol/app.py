@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ddblite.engine.database import Database
-from ddblite.errors import RequestEntityTooLarge, UnknownOperationException
+from ddblite.errors import InternalServerError, RequestEntityTooLarge, UnknownOperationException
 from ddblite.limits import MAX_REQUEST_BYTES
 from ddblite.protocol import dispatch
 from ddblite.protocol.auth import caller_of
@@ -29,6 +30,12 @@ Scope = dict[str, Any]
 _ACCEPTED_TYPES = (b"application/x-amz-json-1.0", b"application/json", b"")
 _DRAIN_LIMIT = 4 * MAX_REQUEST_BYTES
 _HEALTH = b"healthy: dynamodb.us-east-1.amazonaws.com "
+
+log = logging.getLogger("ddblite")
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete: nothing to answer."""
 
 
 class GroupCommitter:
@@ -82,7 +89,17 @@ class DynamoDBApp:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            try:
+                await self._http(scope, receive, send)
+            except ClientGone:
+                pass
+            except Exception:
+                # Last resort (a failed group commit, e.g. disk full, lands here): the client
+                # gets DynamoDB's JSON InternalServerError, never the HTTP server's plain text.
+                log.exception("internal error")
+                status, payload = render_error(InternalServerError())
+                with contextlib.suppress(RuntimeError):  # a response was already under way
+                    await _respond(send, status, payload, CONTENT_TYPE)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -171,6 +188,8 @@ async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:
     more = True
     while more:
         message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone  # a partial body must never run as a request
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > _DRAIN_LIMIT:

@@ -104,7 +104,14 @@ class SqliteBackend:
         with self._lock:
             if self._in_batch:
                 self._in_batch = False
-                self._conn.execute("COMMIT")
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error:
+                    # A failed COMMIT (disk full, I/O error) leaves the transaction open: roll
+                    # the batch back (none of it was acknowledged) so the next one can begin.
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
 
     def close(self) -> None:
         with self._lock:
