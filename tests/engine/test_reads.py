@@ -14,10 +14,12 @@ import pytest
 
 from ddblite.engine.database import Database
 from ddblite.engine.reads import Page, plain_page
-from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.values import Item
 from ddblite.storage.base import BODY_SEPARATOR, PageRead
 from tests.engine.support import ok
+
+# DynamoDB's page limit, 1 MB (API reference, Query and Scan).
+ONE_MB = 1_048_576
 
 BODIES = [orjson.dumps({"pk": {"S": "p"}, "sk": {"S": f"s{i}"}}) for i in range(3)]
 
@@ -102,11 +104,11 @@ def test_reads_on_row_by_row_after_one_piece(
 
 
 def test_reads_again_from_the_start_when_1_mb_falls_inside_one_piece() -> None:
-    storage = Storage([(BODIES[i], MAX_PAGE_BYTES // 2) for i in range(3)])
+    storage = Storage([(BODIES[i], ONE_MB // 2) for i in range(3)])
     page = plain_page(storage.whole, storage.bodies, None, last_key)
     assert (storage.row_reads, storage.skipped) == (1, 0)
     assert page_items(page) == [orjson.loads(b) for b in BODIES[:2]]
-    assert (page.scanned, page.read_bytes) == (2, MAX_PAGE_BYTES)
+    assert (page.scanned, page.read_bytes) == (2, ONE_MB)
     assert page.last_key == {"sk": {"S": "s1"}}
 
 

@@ -187,11 +187,22 @@ def test_unused_keys_are_listed_in_java_hash_set_order() -> None:
     ]
 
 
+# A placeholder used by two expressions is used once; one in an expression that fails to parse
+# is not used at all.
 def test_failed_expression_still_counts_nothing_twice() -> None:
-    ctx = ExpressionContext({"#a": "a"}, None)
-    ctx.projection("#a")
-    ctx.projection("#a, b")
-    ctx.check_unused()
+    ctx = ExpressionContext({"#a": "a", "#b": "b"}, None)
+    assert ctx.projection("#a").flat == ("a",)
+    assert ctx.projection("#a, b").flat == ("a", "b")
+    with pytest.raises(ValidationException) as failed:
+        ctx.projection("#b ,")
+    assert failed.value.message == (
+        'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","'
+    )
+    with pytest.raises(ValidationException) as unused:
+        ctx.check_unused()
+    assert unused.value.message == (
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}"
+    )
 
 
 # --- limits ----------------------------------------------------------------------------------

@@ -133,10 +133,18 @@ def test_check_parameters(operation: str, request_: dict[str, Any], expected: st
     assert message(lambda: check_parameters(request_, operation)) == expected
 
 
-def test_check_parameters_accepts() -> None:
-    check_parameters({"KeyConditions": {}, "FilterExpression": "a = :v"}, "Query")
-    check_parameters({"ProjectionExpression": "a", "ExpressionAttributeNames": {}}, "GetItem")
-    check_parameters({"Expected": {}, "ConditionalOperator": "OR"}, "PutItem")
+# Legal mixes: a legacy key condition with an expression filter (each parameter pair is judged
+# on its own), ExpressionAttributeNames beside an expression, ConditionalOperator beside Expected.
+@pytest.mark.parametrize(
+    ("operation", "request_"),
+    [
+        ("Query", {"KeyConditions": {}, "FilterExpression": "a = :v"}),
+        ("GetItem", {"ProjectionExpression": "a", "ExpressionAttributeNames": {}}),
+        ("PutItem", {"Expected": {}, "ConditionalOperator": "OR"}),
+    ],
+)
+def test_check_parameters_accepts(operation: str, request_: dict[str, Any]) -> None:
+    assert check_parameters(request_, operation) is None
 
 
 # --- Expected --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,8 +62,23 @@ def test_binary_encoding_is_byte_order(a: bytes, b: bytes) -> None:
     assert keycodec.decode("B", ea) == {"B": base64.b64encode(a).decode()}
 
 
-def test_pk_hash_is_stable_and_63_bit() -> None:
-    # Pinned: a change would reorder every Scan and move every Citus shard.
-    assert keycodec.pk_hash(b"user#1") == keycodec.pk_hash(b"user#1")
-    assert 0 <= keycodec.pk_hash(b"user#1") < keycodec.HASH_SPACE
-    assert keycodec.pk_hash(b"") == 8238016292129134938
+# Pinned: a change would reorder every Scan, move every parallel-scan segment boundary and every
+# Citus shard of an existing database.
+@pytest.mark.parametrize(
+    ("pk", "expected"),
+    [
+        (b"", 8238016292129134938),
+        (b"\x00", 5367003119948742948),
+        (b"a", 2340832890917691671),
+        (b"b", 4771952420932724666),
+        (b"user#1", 8834244130050160178),
+    ],
+)
+def test_pk_hash_is_pinned(pk: bytes, expected: int) -> None:
+    assert keycodec.pk_hash(pk) == expected
+
+
+# 63 bits, never 2**63 - 1 (the exclusive bound every scan passes to storage).
+@given(st.binary(max_size=64))
+def test_pk_hash_stays_below_the_scan_bound(pk: bytes) -> None:
+    assert 0 <= keycodec.pk_hash(pk) < 2**63 - 1

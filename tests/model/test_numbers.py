@@ -77,35 +77,47 @@ def test_arithmetic_is_exact_to_38_digits() -> None:
         numbers.add("9.9999999999999999999999999999999999999E+125", "1E+125")
 
 
-# normalize() skips the Decimal round trip for plain integers; the shortcut must answer exactly
-# what the full path does, at the edges of the pattern too.
+NOT_NUMERIC = "The parameter cannot be converted to a numeric value: {}"
+TOO_MANY_DIGITS = "Attempting to store more than 38 significant digits in a Number"
+
+
+# normalize() skips the Decimal round trip for plain integers; both paths must give DynamoDB's
+# canonical form (no sign on zero, no leading zeros or "+"), at the edges of the pattern too.
+# Unicode decimal digits read as digits: Java's BigDecimal, which DynamoDB's number type
+# follows, reads them through Character.digit as Python's Decimal does.
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "0",
-        "-0",
-        "00",
-        "7",
-        "-7",
-        "100",
-        "-100",
-        "0100",
-        "+5",
-        "1٣",
-        "٣",
-        "1\n",
-        "9" * 38,
-        "-" + "9" * 38,
-        "1" * 39,
-        "1" + "0" * 38,
+        ("0", "0"),
+        ("-0", "0"),
+        ("00", "0"),
+        ("7", "7"),
+        ("-7", "-7"),
+        ("100", "100"),
+        ("-100", "-100"),
+        ("0100", "100"),
+        ("+5", "5"),
+        ("1٣", "13"),
+        ("٣", "3"),
+        ("9" * 38, "99999999999999999999999999999999999999"),
+        ("-" + "9" * 38, "-99999999999999999999999999999999999999"),
+        ("1" + "0" * 38, "100000000000000000000000000000000000000"),
     ],
 )
-def test_integer_shortcut_matches_full_path(text: str) -> None:
-    try:
-        expected = numbers.canonical(numbers.parse(text))
-    except ValidationException as error:
+def test_integer_shortcut_and_full_path_give_the_canonical_form(text: str, expected: str) -> None:
+    assert numbers.normalize(text) == expected
+    assert numbers.canonical(numbers.parse(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1\n", NOT_NUMERIC.format("1\n")),
+        ("1" * 39, TOO_MANY_DIGITS),
+    ],
+)
+def test_integer_shortcut_and_full_path_refuse_alike(text: str, message: str) -> None:
+    for read in (numbers.normalize, numbers.parse):
         with pytest.raises(ValidationException) as raised:
-            numbers.normalize(text)
-        assert raised.value.message == error.message
-    else:
-        assert numbers.normalize(text) == expected
+            read(text)
+        assert raised.value.message == message

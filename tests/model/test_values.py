@@ -69,8 +69,11 @@ def nested(depth: int) -> dict[str, Any]:
     return value
 
 
+# "Nested attribute depth: 32 levels" (Developer Guide, "Quotas", Attributes).
 def test_nesting_limit_is_32_levels() -> None:
-    check_value(nested(31), 0)
+    deepest = nested(31)
+    assert check_value(deepest, 0) is None
+    assert deepest == nested(31)
     assert invalid(nested(32)) == (
         "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
         "levels beyond supported limit"
@@ -78,7 +81,10 @@ def test_nesting_limit_is_32_levels() -> None:
 
 
 def test_empty_strings_and_binaries_are_values() -> None:
-    check_item({"s": {"S": ""}, "b": {"B": ""}})
+    item = {"s": {"S": ""}, "b": {"B": ""}, "n": {"N": "007.50"}}
+    assert check_item(item) is None
+    # Left as they are, except numbers, which become canonical in place.
+    assert item == {"s": {"S": ""}, "b": {"B": ""}, "n": {"N": "7.5"}}
 
 
 @pytest.mark.parametrize(

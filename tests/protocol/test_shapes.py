@@ -121,14 +121,25 @@ def test_a_json_null_body_is_an_empty_request() -> None:
 def test_attribute_value_semantics_are_left_to_the_engine(value: dict[str, Any]) -> None:
     # The boundary: shapes checks JSON types only; empty / multi-type / NULL false / bad numbers
     # / empty or duplicate sets are the engine's ValidationExceptions, raised after this.
-    check_request("PutItem", put(Item={"pk": {"S": "a"}, "v": value}))
+    request = put(Item={"pk": {"S": "a"}, "v": value})
+    assert check_request("PutItem", request) == {
+        "TableName": "tbl",
+        "Item": {"pk": {"S": "a"}, "v": value},
+    }
 
 
 def test_cross_member_rules_are_left_to_the_operations() -> None:
     # PutItem only accepts NONE/ALL_OLD, but the model's ReturnValue enum allows all five; Segment
     # without TotalSegments is a parameter rule. Both are answered by the operation modules.
-    check_request("PutItem", put(ReturnValues="UPDATED_NEW"))
-    check_request("Scan", {"TableName": "tbl", "Segment": 3})
+    assert check_request("PutItem", put(ReturnValues="UPDATED_NEW")) == {
+        "TableName": "tbl",
+        "Item": {"pk": {"S": "a"}},
+        "ReturnValues": "UPDATED_NEW",
+    }
+    assert check_request("Scan", {"TableName": "tbl", "Segment": 3}) == {
+        "TableName": "tbl",
+        "Segment": 3,
+    }
 
 
 # --- SerializationException: DynamoDB's deserializer messages ----------------------------------
@@ -221,7 +232,11 @@ def test_blob_of_wrong_type_or_not_base64(value: Any, message: str) -> None:
 
 
 def test_canonical_base64_passes() -> None:
-    check_request("PutItem", put(Item={"b": {"B": ""}, "c": {"BS": ["Zm9v", "Zm8=", "Zg=="]}}))
+    item = {"b": {"B": ""}, "c": {"BS": ["Zm9v", "Zm8=", "Zg=="]}}
+    assert check_request("PutItem", put(Item=item)) == {
+        "TableName": "tbl",
+        "Item": {"b": {"B": ""}, "c": {"BS": ["Zm9v", "Zm8=", "Zg=="]}},
+    }
 
 
 @pytest.mark.parametrize(
