@@ -7,7 +7,9 @@ Use the ``pg_server`` session fixture and ask it for databases::
 
 ``fresh_database()`` copies a template that already holds ddblite's schema, so a suite can take
 one database per module (or per test) cheaply. Without PostgreSQL binaries the fixture skips,
-and the skip reason says exactly what was looked for. Binaries are searched under
+and the skip reason says exactly what was looked for; when the ``CI`` environment variable is
+set it fails instead, with the same reason, so a CI run cannot go green without its PostgreSQL
+leg (``-m "not postgres"`` leaves it out on purpose). Binaries are searched under
 ``/usr/lib/postgresql/*/bin`` (Debian), then ``$PATH``; ``DDBLITE_PG_BIN`` overrides both.
 
 As root, PostgreSQL refuses to run, so the server runs as the ``postgres`` user (created if
@@ -236,11 +238,20 @@ def start_pg() -> tuple[PgServer | None, str]:
     return server, ""
 
 
+def required() -> bool:
+    """Whether a missing PostgreSQL is a failure: in CI (any non-empty ``CI``, as GitHub
+    Actions, GitLab and most runners set it), where a skip would hide a whole backend."""
+    return bool(os.environ.get("CI"))
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    """One throwaway PostgreSQL per test session (per xdist worker); skips with the reason."""
+    """One throwaway PostgreSQL per test session (per xdist worker); skips with the reason, or
+    fails with it under CI."""
     server, why = start_pg()
     if server is None:
+        if required():
+            pytest.fail(f"CI is set and PostgreSQL is required: {why}", pytrace=False)
         print(f"\nPostgreSQL tests skipped: {why}")
         pytest.skip(why)
     try:

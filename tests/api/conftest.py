@@ -3,7 +3,8 @@
 Every test here could run against real DynamoDB: it creates its own uniquely named tables and
 asserts DynamoDB's documented behaviour. The server fixture is parametrized over backends, so
 the whole suite runs on SQLite in memory, on a SQLite file and on a throwaway PostgreSQL
-(tests/pg_server.py; skipped with the reason printed where no PostgreSQL can be had).
+(tests/pg_server.py; where no PostgreSQL can be had it is skipped with the reason printed,
+or fails with it when the CI environment variable is set).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every test gets an empty database. PostgreSQL comes from the throwaway server in
 ``tests.pg_server`` (one per session; a fresh database per test is a template copy); without
-PostgreSQL binaries its parameter skips and says why.
+PostgreSQL binaries its parameter skips and says why (fails, under CI).
 """
 
 from __future__ import annotations
