@@ -1,11 +1,19 @@
 """Reading and running the golden fixtures in ``golden/*.txt``.
 
 Each fixture line is ``<expression> -> <expected>``, split at the first `` -> ``. The expected
-side is the canonical tree (``ast.dump``; for key conditions, the bound key condition) or, after
-``! ``, the exact ValidationException message. ``##`` starts a comment line; a line
-``@kind FilterExpression`` or ``@schema pk S sk N`` sets the expression kind or the key schema
-for the lines below it. Leading and trailing spaces of the expression are kept when it is
-quoted with backticks: ```  a = :s  ``` .
+side is DynamoDB's behaviour, or, after ``! ``, the exact ValidationException message:
+
+- a condition that DynamoDB accepts: ``true on x, y; false on z``, the items (``@item`` lines)
+  it holds on and fails on;
+- a key condition: the bound key condition (``pk = S:x; sk BETWEEN N:1 N:5``);
+- a projection DynamoDB accepts: ``on x: {...}``, what it projects from item ``x``;
+- an update still in parse-tree form (``ast.dump``) until converted.
+
+``##`` starts a comment line. Directives set what follows them: ``@source <where the expected
+answers come from>`` (every case has one: a Developer Guide or API reference page, or DynamoDB's
+wording as recorded against AWS by a named suite), ``@item <name> <item JSON>``, ``@kind
+FilterExpression``, ``@schema pk S sk N``. Leading and trailing spaces of the expression are
+kept when it is quoted with backticks: ```  a = :s  ``` .
 
 Every case runs in a context holding the placeholders below that its text mentions, so a case
 can use an undefined ``#x`` / ``:x`` simply by naming one that is not listed here.
@@ -13,13 +21,14 @@ can use an undefined ``#x`` / ``:x`` simply by naming one that is not listed her
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ddblite.errors import ValidationException
-from ddblite.expressions import ExpressionContext, KeyCondition, ast
+from ddblite.expressions import ExpressionContext, KeyCondition, ast, evaluate, project
 from ddblite.expressions.parser import parse
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -63,6 +72,9 @@ KIND_OF_FILE = {
 }
 
 
+Item = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Case:
     file: str
@@ -71,6 +83,8 @@ class Case:
     schema: tuple[str, ...]
     text: str
     expected: str
+    source: str
+    items: dict[str, Item]
 
     @property
     def id(self) -> str:
@@ -80,23 +94,30 @@ class Case:
 def load(file: str) -> list[Case]:
     kind = KIND_OF_FILE[file]
     schema: tuple[str, ...] = ()
+    source = ""
+    items: dict[str, Item] = {}
     cases = []
     for number, raw in enumerate((GOLDEN / file).read_text().splitlines(), 1):
         line = raw.rstrip("\n")
         if not line.strip() or line.startswith("##"):
             continue
-        if line.startswith("@kind "):
-            kind = line.split()[1]
-            continue
-        if line.startswith("@schema "):
-            schema = tuple(line.split()[1:])
-            continue
-        text, sep, expected = line.partition(" -> ")
-        assert sep, f"{file}:{number}: no ' -> ' in {line!r}"
-        text = text.strip()
-        if text.startswith("`") and text.endswith("`"):
-            text = text[1:-1]
-        cases.append(Case(file, number, kind, schema, text, expected.strip()))
+        directive, _, rest = line.partition(" ")
+        if directive == "@kind":
+            kind = rest.strip()
+        elif directive == "@schema":
+            schema = tuple(rest.split())
+        elif directive == "@source":
+            source = rest.strip()
+        elif directive == "@item":
+            name, _, body = rest.partition(" ")
+            items[name] = json.loads(body)
+        else:
+            text, sep, expected = line.partition(" -> ")
+            assert sep, f"{file}:{number}: no ' -> ' in {line!r}"
+            text = text.strip()
+            if text.startswith("`") and text.endswith("`"):
+                text = text[1:-1]
+            cases.append(Case(file, number, kind, schema, text, expected.strip(), source, items))
     return cases
 
 
@@ -113,6 +134,11 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+def show_item(item: Item) -> str:
+    """An item as the fixtures write it: compact JSON, keys sorted."""
+    return json.dumps(item, separators=(",", ":"), sort_keys=True)
 
 
 def show_value(value: dict[str, Any]) -> str:
@@ -135,9 +161,9 @@ def run(case: Case) -> str:
         if case.kind == "UpdateExpression":
             return ast.dump(ctx.update(case.text).tree)
         if case.kind == "ProjectionExpression":
-            tree = ctx.projection(case.text).tree
-            assert tree is not None
-            return ast.dump(tree)
+            name = case.expected.removeprefix("on ").partition(":")[0]
+            projected = project(ctx.projection(case.text), case.items[name])
+            return f"on {name}: {show_item(projected)}"
         if case.kind == "KeyConditionExpression":
             hash_key, hash_type = case.schema[0], case.schema[1]
             range_key = case.schema[2] if len(case.schema) > 2 else None
@@ -146,10 +172,26 @@ def run(case: Case) -> str:
             key = shape.bind(hash_key, range_key, hash_type, range_type)
             return show_key(key)
         cond = ctx.condition(case.text, case.kind)
-        assert cond.tree is not None
-        return ast.dump(cond.tree)
+        names = item_names(case.expected)
+        trues = [name for name in names if evaluate(cond, case.items[name])]
+        falses = [name for name in names if name not in trues]
+        return "; ".join(
+            f"{verdict} on {', '.join(group)}"
+            for verdict, group in (("true", trues), ("false", falses))
+            if group
+        )
     except ValidationException as error:
         return f"! {error.message}"
+
+
+def item_names(expected: str) -> list[str]:
+    """The items a condition case names (``true on x, y; false on z``), in that order."""
+    names: list[str] = []
+    for part in expected.split("; "):
+        verdict, on, listed = part.partition(" on ")
+        if on and verdict in ("true", "false"):
+            names.extend(listed.split(", "))
+    return names
 
 
 def tree_of(case: Case) -> ast.Node:

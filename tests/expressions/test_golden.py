@@ -1,6 +1,9 @@
-"""The golden fixtures (golden/*.txt): each expression's canonical tree or exact error."""
+"""The golden fixtures (golden/*.txt): each expression's behaviour or exact error, with the
+source of the expectation."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
@@ -22,7 +25,11 @@ def test_golden_trees_print_back(case: Case) -> None:
     # Every accepted expression survives unparse -> parse unchanged.
     tree = tree_of(case)
     text = ast.unparse(tree)
-    assert tree_of(Case(case.file, case.line, case.kind, case.schema, text, "")) == tree
+    assert tree_of(dataclasses.replace(case, text=text, expected="")) == tree
+
+
+def test_every_case_says_where_its_expectation_comes_from() -> None:
+    assert [c.id for c in CASES if not c.source] == []
 
 
 def test_enough_cases() -> None:
