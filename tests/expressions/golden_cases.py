@@ -7,7 +7,8 @@ side is DynamoDB's behaviour, or, after ``! ``, the exact ValidationException me
   it holds on and fails on;
 - a key condition: the bound key condition (``pk = S:x; sk BETWEEN N:1 N:5``);
 - a projection DynamoDB accepts: ``on x: {...}``, what it projects from item ``x``;
-- an update still in parse-tree form (``ast.dump``) until converted.
+- an update DynamoDB accepts: ``on x: {...}``, the item it leaves when applied to item ``x``,
+  or ``on x: ! message``, the error applying it raises.
 
 ``##`` starts a comment line. Directives set what follows them: ``@source <where the expected
 answers come from>`` (every case has one: a Developer Guide or API reference page, or DynamoDB's
@@ -21,6 +22,7 @@ can use an undefined ``#x`` / ``:x`` simply by naming one that is not listed her
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -28,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from ddblite.errors import ValidationException
-from ddblite.expressions import ExpressionContext, KeyCondition, ast, evaluate, project
+from ddblite.expressions import (
+    ExpressionContext,
+    KeyCondition,
+    apply_update,
+    ast,
+    evaluate,
+    project,
+)
 from ddblite.expressions.parser import parse
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -159,7 +168,13 @@ def run(case: Case) -> str:
     try:
         ctx = context_for(case.text)
         if case.kind == "UpdateExpression":
-            return ast.dump(ctx.update(case.text).tree)
+            update = ctx.update(case.text)
+            name = case.expected.removeprefix("on ").partition(":")[0]
+            try:
+                updated, _ = apply_update(update, copy.deepcopy(case.items[name]))
+            except ValidationException as error:
+                return f"on {name}: ! {error.message}"
+            return f"on {name}: {show_item(updated)}"
         if case.kind == "ProjectionExpression":
             name = case.expected.removeprefix("on ").partition(":")[0]
             projected = project(ctx.projection(case.text), case.items[name])
