@@ -139,6 +139,34 @@ def test_page_stops_at_one_megabyte_before_the_filter(ddb: Any, create_table: Ta
     assert [p["Count"] for p in pages] == [11, 11, 3]
 
 
+@pytest.mark.parametrize(
+    ("blob_chars", "first_page"),
+    [
+        # "pk" + "p" + "sk" + "NN" + "b" + 262_136 = 262_144 bytes (256 KB): 4 items read
+        # exactly 1 MB (1_048_576 bytes) and the page is full.
+        (262_136, 4),
+        # One byte less an item: 4 items stay 4 bytes short of 1 MB, the 5th ends the page.
+        (262_135, 5),
+    ],
+)
+def test_query_page_cut_at_exactly_one_megabyte(
+    ddb: Any, create_table: TableFactory, blob_chars: int, first_page: int
+) -> None:
+    name = create_table(range_key=("sk", "S"))
+    for n in range(6):
+        item = {"pk": {"S": "p"}, "sk": {"S": f"{n:02}"}, "b": {"S": "x" * blob_chars}}
+        ddb.put_item(TableName=name, Item=item)
+    _, pages = query_all(
+        ddb,
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p"}},
+        Select="COUNT",
+    )
+    assert [p["ScannedCount"] for p in pages] == [first_page, 6 - first_page]
+    assert pages[0]["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"S": f"{first_page - 1:02}"}}
+
+
 # A page that ends because Limit was reached carries LastEvaluatedKey even when nothing
 # follows; the next page is then empty.
 def test_limit_reached_on_last_item_still_has_last_evaluated_key(
