@@ -1,8 +1,14 @@
-"""Markers the suite derives from how a test is built rather than from a decorator."""
+"""Suite-wide settings: markers derived from how a test is built, and hypothesis's profile."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No wall-clock limits on generated tests: on a loaded machine (CI runners, shared cores) the
+# time hypothesis takes to draw inputs or run one example says nothing about the code under test.
+settings.register_profile("ddblite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ddblite")
 
 
 def needs_postgres(item: pytest.Item) -> bool:
