@@ -18,8 +18,9 @@ import orjson
 
 from ddblite.engine import indexes
 from ddblite.engine.backfill import BackgroundWork
-from ddblite.engine.streams import record_change, serve_trim
-from ddblite.engine.ttl import expires_at, serve_sweeper
+from ddblite.engine.stream_log import record_change
+from ddblite.engine.streams import serve_trim
+from ddblite.engine.ttl import serve_sweeper
 from ddblite.errors import (
     ITEM_TOO_LARGE,
     KEY_MISMATCH,
@@ -29,6 +30,7 @@ from ddblite.errors import (
     ValidationException,
 )
 from ddblite.limits import Limits
+from ddblite.model.expiry import expires_at
 from ddblite.model.schema import EncodedKey, TableSchema, encode_key
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (

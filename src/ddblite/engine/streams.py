@@ -1,11 +1,10 @@
 """DynamoDB Streams: the change log of a table, and reading it back.
 
 Writing: every item write of a table with an enabled stream appends one record to
-``stream_log`` inside the write's own storage transaction (``record_change``, called by
-``Database._write_item``), so a record exists exactly when its write committed, in per-item
-order. A write that changes nothing (old == new) appends nothing. Tables without a stream pay
-one dict lookup. A record is stored without the fields that only depend on the stream or the
-table (SequenceNumber, eventVersion, eventSource, awsRegion); ``read`` adds them.
+``stream_log`` inside the write's own storage transaction (``stream_log.record_change``,
+called by ``Database.store``), so a record exists exactly when its write committed, in
+per-item order. A write that changes nothing (old == new) appends nothing. Tables without a
+stream pay one attribute lookup.
 
 Identity: one ``stream_log`` shard per table (shard 0) with sequence numbers 1, 2, 3, ... that
 every stream of the table shares. A stream is the slice from its ``start`` (the next number
@@ -26,17 +25,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextvars
 import hashlib
 import logging
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ddblite.engine.stream_log import SHARD
 from ddblite.errors import (
     INVALID,
     ExpiredIteratorException,
@@ -49,75 +46,16 @@ from ddblite.limits import (
     SHARD_ITERATOR_SECONDS,
     STREAM_RETENTION_SECONDS,
 )
-from ddblite.model.schema import TableSchema, key_of
+from ddblite.model.schema import TableSchema
 from ddblite.model.table_codec import key_schema
-from ddblite.model.table_record import Stream, StreamViewType
-from ddblite.model.values import Item, item_size
-from ddblite.storage.base import Writer
+from ddblite.model.table_record import Stream
 
 if TYPE_CHECKING:
     from ddblite.engine.database import Caller, Database
 
 log = logging.getLogger("ddblite")
 
-SHARD = 0
 TRIM_INTERVAL = 60.0
-_WITH_NEW = frozenset({StreamViewType.NEW_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
-_WITH_OLD = frozenset({StreamViewType.OLD_IMAGE, StreamViewType.NEW_AND_OLD_IMAGES})
-
-# Who made the change, when it was not the caller: TTL deletions are the service's own.
-_identity: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
-    "ddblite_stream_identity", default=None
-)
-# The Streams API spells the members PrincipalId and Type (Lambda events lower-case them).
-SERVICE_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
-
-
-@contextmanager
-def service_identity() -> Iterator[None]:
-    """Records appended inside the block carry DynamoDB's own userIdentity (TTL deletes)."""
-    token = _identity.set(SERVICE_IDENTITY)
-    try:
-        yield
-    finally:
-        _identity.reset(token)
-
-
-# --- writing --------------------------------------------------------------------------------------
-
-
-def record_change(
-    w: Writer,
-    table: TableSchema,
-    stream: Stream,
-    old: Item | None,
-    new: Item | None,
-    now: float,
-) -> None:
-    """Append the record of one item change (``old != new``) to the table's stream log."""
-    view = stream.view
-    keys = key_of(table.keys, new if new is not None else old)  # type: ignore[arg-type]
-    size = item_size(keys)
-    change: dict[str, Any] = {"ApproximateCreationDateTime": float(int(now)), "Keys": keys}
-    if new is not None and view in _WITH_NEW:
-        change["NewImage"] = new
-        size += item_size(new)
-    if old is not None and view in _WITH_OLD:
-        change["OldImage"] = old
-        size += item_size(old)
-    change["SizeBytes"] = size
-    change["StreamViewType"] = view
-    record: dict[str, Any] = {
-        "eventID": uuid.uuid4().hex,
-        "eventName": "INSERT" if old is None else "REMOVE" if new is None else "MODIFY",
-        "dynamodb": change,
-    }
-    identity = _identity.get()
-    if identity is not None:
-        record["userIdentity"] = identity
-    seq = max(w.last_stream_seq(table.table_id, SHARD), stream.start - 1) + 1
-    w.append_stream_record(table.table_id, SHARD, seq, now, orjson.dumps(record))
-
 
 # --- the request rules ----------------------------------------------------------------------------
 

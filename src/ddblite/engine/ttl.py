@@ -2,17 +2,18 @@
 
 A table with TTL enabled names one attribute (``ttl_attribute``). An item has expired when that
 attribute is a Number of epoch seconds below the current time and not more than five years in
-the past (DynamoDB ignores older values, and values of any other type). DynamoDB deletes
-expired items in the background, "typically within a few days"; until then they still appear
-in every read. We delete them within about a second, and tests can call ``sweep`` directly.
+the past (DynamoDB ignores older values, and values of any other type): ``model.expiry``, which
+the write path uses too. DynamoDB deletes expired items in the background, "typically within a
+few days"; until then they still appear in every read. We delete them within about a second,
+and tests can call ``sweep`` directly.
 
 Finding expired items without scanning: every item write of a TTL table stores
-``expires_at = floor(value)`` in the item row (``expires_at``), which has an index; a write
-of any other table stores NULL and pays nothing. ``floor`` makes the column a superset: an
+``expires_at = floor(value)`` in the item row (``expiry.expires_at``), which has an index; a
+write of any other table stores NULL and pays nothing. ``floor`` makes the column a superset: an
 item whose row says ``expires_at < ceil(now)`` is a candidate, and the sweeper checks the
 exact value before deleting. Deletion goes through ``Database.write_item``, the path every
 delete takes, so indexes stay in step and a stream gets its REMOVE record, marked as the
-service's doing (``streams.service_identity``).
+service's doing (``stream_log.service_identity``).
 
 Enabling TTL on a table that already holds items fills the column for them (``backfill``);
 disabling it leaves stale values, which the sweeper clears the first time it meets them (it
@@ -26,14 +27,14 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import TYPE_CHECKING
 
 import orjson
 
-from ddblite.engine import streams
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
+from ddblite.engine.stream_log import service_identity
+from ddblite.model.expiry import FIVE_YEARS, expires_at, is_expired
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item
 
@@ -42,41 +43,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ddblite")
 
-# "Items with a TTL more than five years in the past are not expired" (Developer Guide).
-FIVE_YEARS = 5 * 365 * 86400 + 2 * 86400
 SWEEP_INTERVAL = 1.0
 # Deletions per sweep of one table by the server's sweeper; a larger backlog is worked off in
 # several turns of the event loop, so requests keep flowing.
 SERVER_BUDGET = 500
 _BATCH = 256
-_MAX_EXPIRES_AT = 2**62  # beyond any plausible epoch second; keeps the column in BIGINT
-
-
-def expires_at(item: Item, attribute: str) -> int | None:
-    """The item row's ``expires_at`` for a table whose TTL attribute is ``attribute``."""
-    value = item.get(attribute)
-    if value is None:
-        return None
-    text = value.get("N")
-    if text is None:
-        return None
-    seconds = Decimal(text)
-    if not 0 <= seconds < _MAX_EXPIRES_AT:
-        return None
-    return int(seconds)  # floor, for a non-negative number
-
-
-def is_expired(item: Item, attribute: str, now: float) -> bool:
-    """DynamoDB's rule: a Number below ``now`` and at most five years below it."""
-    value = item.get(attribute)
-    if value is None or "N" not in value:
-        return False
-    try:
-        seconds = Decimal(value["N"])
-        current = Decimal(repr(now))
-    except InvalidOperation:
-        return False
-    return current - FIVE_YEARS <= seconds < current
 
 
 class _Gone(Exception):
@@ -107,7 +78,7 @@ def sweep(db: Database, now: float | None = None, budget: int | None = None) -> 
     with db.backend.read() as r:
         rows = r.expiring_tables(high, low)
     deleted = 0
-    with streams.service_identity():
+    with service_identity():
         for row in rows:
             deleted += _sweep_table(db, schema_of(row), now, high, low, budget)
     return deleted

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from ddblite.engine import streams
 from ddblite.engine.catalog.requests import Capacity, StreamChange, TableUpdate
 from ddblite.engine.catalog.store import change
 from ddblite.engine.database import Database
+from ddblite.engine.stream_log import SHARD
 from ddblite.errors import ValidationException
 from ddblite.limits import STREAM_RETENTION_SECONDS
 from ddblite.model.schema import TableSchema
@@ -55,7 +55,7 @@ def update_table(db: Database, table: TableSchema, update: TableUpdate) -> Secon
         if update.table_class is not None:
             record = replace(record, table_class=update.table_class)
         if update.stream is not None:
-            last = w.last_stream_seq(table_id, streams.SHARD)
+            last = w.last_stream_seq(table_id, SHARD)
             record = replace(record, streams=_change_stream(record, update.stream, now, last))
         if update.changes_indexes:
             record = _change_indexes(record, update, now, w, table_id, deleted)

@@ -11,11 +11,12 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from ddblite.engine import backfill, streams
+from ddblite.engine import backfill
 from ddblite.engine.catalog.changes import enable_stream
 from ddblite.engine.catalog.requests import NewIndex, NewTable
 from ddblite.engine.catalog.store import table_not_found
 from ddblite.engine.database import Caller, Database
+from ddblite.engine.stream_log import SHARD
 from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
 from ddblite.model.schema import TableSchema
@@ -71,7 +72,7 @@ def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
         )
         record = replace(record, local_indexes=lsis, global_indexes=gsis)
         if new.stream_view is not None:
-            last = w.last_stream_seq(table_id, streams.SHARD)
+            last = w.last_stream_seq(table_id, SHARD)
             record = replace(record, streams=enable_stream(record, new.stream_view, now, last))
         w.update_table(table_id, table_codec.encode(record), "ACTIVE")
     db.forget(caller, new.name)
