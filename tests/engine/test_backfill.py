@@ -13,8 +13,9 @@ import orjson
 import pytest
 
 from ddblite.engine import indexes
-from ddblite.engine.backfill import CHUNK, BackgroundWork
+from ddblite.engine.backfill import CHUNK
 from ddblite.engine.database import Database
+from ddblite.engine.scheduler import Scheduler
 from ddblite.model.keycodec import encode, pk_hash
 from ddblite.storage.sqlite.backend import SqliteBackend
 from tests.engine.test_indexes import CALLER, Client, definitions, gsi, key_schema, n, s
@@ -246,7 +247,7 @@ def test_interrupted_backfill_restarts_on_the_next_describe(tmp_path: Path) -> N
 
 
 def test_background_runner_serves_jobs_between_requests() -> None:
-    work = BackgroundWork()
+    work = Scheduler()
     done: list[int] = []
     commits: list[int] = []
 
@@ -276,7 +277,7 @@ def test_background_runner_serves_jobs_between_requests() -> None:
 
 
 def test_inline_runner_finishes_a_job_on_submit() -> None:
-    work = BackgroundWork()
+    work = Scheduler()
     steps: list[int] = []
 
     def job() -> Any:

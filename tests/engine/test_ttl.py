@@ -17,6 +17,7 @@ import pytest
 
 from ddblite.clock import ManualClock
 from ddblite.engine import ttl
+from ddblite.engine.background import schedule_standard_jobs
 from ddblite.engine.database import Database
 from ddblite.storage.base import StorageBackend
 from tests.engine.support import NOW, ok
@@ -254,16 +255,16 @@ def test_budget(db: Database) -> None:
     assert ttl.sweep(db) == 6
 
 
-# The sweeper task sweeps by itself, about every second.
-def test_sweeper_task(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ttl, "SWEEP_INTERVAL", 0.01)
+# The server's scheduler sweeps by itself, about every second.
+def test_sweeper_task(db: Database) -> None:
+    schedule_standard_jobs(db)
     make_table(db)
     enable(db)
     put(db, "gone", exp=n(NOW - 1))
     commits: list[None] = []
 
     async def run() -> None:
-        task = asyncio.create_task(ttl.serve_sweeper(db, lambda: commits.append(None), None))
+        task = asyncio.create_task(db.background.serve(lambda: commits.append(None), None))
         for _ in range(200):
             await asyncio.sleep(0.01)
             if not keys(db):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 import threading
 import unittest
@@ -56,8 +55,6 @@ if TYPE_CHECKING:
     from ddblite.engine.database import Database
     from ddblite.protocol.auth import Identify
     from ddblite.protocol.sigv4 import SigV4Verifier
-
-log = logging.getLogger("ddblite")
 
 __all__ = ["Engine", "Mock", "mock", "route"]
 
@@ -126,7 +123,6 @@ class Engine:
         # takes effect at once, without rebuilding the database.
         self.database.clock = self._now
         self._closed = False
-        self._last_sweep = self._next_sweep = self._next_trim = float("-inf")
 
     def _now(self) -> float:
         return self.clock.now()
@@ -134,31 +130,19 @@ class Engine:
     # --- the server's background work, without a background ---------------------------------
 
     def tick(self) -> None:
-        """Do now, at the engine's time, what the server does in the background: delete the
-        items whose TTL has passed and drop stream records older than 24 hours."""
-        self._sweep(self._now(), trim=True)
-
-    def maintain(self) -> None:
-        """The server sweeps every second from a background task; here the first request of
-        each second does it first, so a request never sees what the server would already have
-        expired, and a ManualClock moved by a day takes effect at the next request."""
-        now = self._now()
-        if not self._last_sweep <= now < self._next_sweep:
-            try:
-                self._sweep(now, trim=False)
-            except Exception:  # as in the server: the request goes on, the log says why
-                log.exception("TTL sweep or stream trim failed")
-
-    def _sweep(self, now: float, trim: bool) -> None:
-        from ddblite.engine import streams, ttl
-
-        self._last_sweep, self._next_sweep = now, now + ttl.SWEEP_INTERVAL
-        ttl.sweep(self.database, now)
-        if trim or now >= self._next_trim:
-            self._next_trim = now + streams.TRIM_INTERVAL
-            streams.trim(self.database, now)
+        """Do now, at the engine's time, what the server does in the background: every
+        periodic job, due or not (delete the items whose TTL has passed, drop stream records
+        older than 24 hours), and any queued chunked work."""
+        self.database.background.run_now()
         if self.database.pending_commit():
             self.database.commit()
+
+    def maintain(self) -> None:
+        """The server runs its periodic jobs from a background task; here the first request
+        of each second runs the ones due first, so a request never sees what the server would
+        already have expired, and a ManualClock moved by a day takes effect at the next
+        request. The request's own commit covers what they write."""
+        self.database.background.run_due()
 
     # --- requests -------------------------------------------------------------------------
 

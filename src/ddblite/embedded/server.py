@@ -30,8 +30,8 @@ class EmbeddedServer:
         app = DynamoDBApp(engine.database, Isolation.build(host, self.port), engine.verifier)
 
         async def maintained(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            # No lifespan, so none of the app's background tasks: the engine's own upkeep runs
-            # before each request instead, as for in-process requests.
+            # No lifespan, so no scheduler loop: the engine runs the jobs due before each
+            # request instead, as for in-process requests.
             engine.maintain()
             await app(scope, receive, send)
 

@@ -1,10 +1,10 @@
 """Background work in bounded chunks: GSI backfill and dropping a deleted index's rows.
 
-The server is one event loop; a job is an iterator whose every ``next()`` does one chunk of
-work inside its own storage ``write()`` block (a few hundred rows, milliseconds), so requests
-interleave with it. ``BackgroundWork.serve`` is the loop the app runs during its lifespan;
-without one (in-process mode, tests that do not ask otherwise) ``inline`` is true and a job
-runs to completion when it is submitted.
+Each job is a chunked one-off job of the database's scheduler (``db.background``, engine.
+scheduler): an iterator whose every ``next()`` does one chunk of work inside its own storage
+``write()`` block (a few hundred rows, milliseconds), so requests interleave with it. Without
+a server (in-process mode, tests that do not ask otherwise) a job runs to completion when it
+is submitted.
 
 Backfilling a new GSI: the index is in the catalog with IndexStatus CREATING from the moment
 UpdateTable returns, so every write from then on keeps its rows (``indexes.sync``). The job
@@ -21,114 +21,23 @@ table's catalog record (``TableRecord.dropping``) so a restart finishes them the
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import logging
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 import orjson
 
 from ddblite.engine import indexes
+from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
+from ddblite.engine.scheduler import Chunks
 from ddblite.errors import TransactionConflictException
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
 from ddblite.storage.base import FencedWriter, SharedBackend, StaleCatalogError
 
-if TYPE_CHECKING:
-    from ddblite.engine.database import Database
-
-log = logging.getLogger("ddblite")
-
 CHUNK = 256
 _T = TypeVar("_T")
 _ALL = WHOLE_HASH_SPACE
-Job = Iterator[None]
-
-
-class BackgroundWork:
-    """A queue of chunked jobs, keyed so the same work is never queued twice."""
-
-    def __init__(self) -> None:
-        self.inline = True
-        self._jobs: deque[tuple[Any, Job]] = deque()
-        self._keys: set[Any] = set()
-        self._wake: Callable[[], None] | None = None
-
-    def submit(self, key: Any, job: Job) -> bool:
-        """Queue ``job`` unless one with the same key is pending; True if queued."""
-        if key in self._keys:
-            return False
-        self._keys.add(key)
-        self._jobs.append((key, job))
-        if self.inline:
-            self.run_all()
-        elif self._wake is not None:
-            self._wake()
-        return True
-
-    def pending(self, key: Any) -> bool:
-        return key in self._keys
-
-    def step(self) -> bool:
-        """Run one chunk of the oldest job (round robin); True while work remains."""
-        if not self._jobs:
-            return False
-        key, job = self._jobs.popleft()
-        try:
-            next(job)
-        except StopIteration:
-            self._keys.discard(key)
-        except Exception:
-            log.exception("background job %r failed", key)
-            self._keys.discard(key)
-        else:
-            self._jobs.append((key, job))
-        return bool(self._jobs)
-
-    def run_all(self) -> None:
-        while self.step():
-            pass
-
-    async def serve(self, commit: Callable[[], None], executor: Executor | None) -> None:
-        """Run queued jobs until cancelled, one chunk per event-loop turn; ``commit`` makes
-        each chunk durable (the group commit would otherwise wait for the next request).
-        Blocking backends run their chunks on ``executor``."""
-        loop = asyncio.get_running_loop()
-        wake = asyncio.Event()
-
-        def wake_up() -> None:
-            loop.call_soon_threadsafe(wake.set)
-
-        self._wake = wake_up
-        self.inline = False
-        if self._jobs:
-            wake.set()
-        try:
-            while True:
-                await wake.wait()
-                wake.clear()
-                more = True
-                while more:
-                    if executor is None:
-                        more = self.step()
-                        commit()
-                    else:
-                        more = await loop.run_in_executor(executor, self._step_commit, commit)
-                    await asyncio.sleep(0)
-        finally:
-            self._wake = None
-            self.inline = True
-
-    def _step_commit(self, commit: Callable[[], None]) -> bool:
-        more = self.step()
-        commit()
-        return more
-
-
-# --- the jobs -----------------------------------------------------------------------------
 
 
 def start_backfill(db: Database, table: TableSchema, index_name: str) -> None:
@@ -151,18 +60,14 @@ def ensure_running(db: Database, table: TableSchema) -> None:
 
 
 def _current(db: Database, table: TableSchema) -> TableSchema | None:
-    from ddblite.engine.database import Caller
-
     current = db.find_table(Caller(table.account, table.region), table.name)
     if current is None or current.table_id != table.table_id:
         return None
     return current
 
 
-def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Job:
-    # Imported here: both import engine.database, which imports this module.
-    from ddblite.engine import catalog
-    from ddblite.engine.database import Caller
+def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Chunks:
+    from ddblite.engine import catalog  # imported here: engine.catalog imports this module
 
     after: tuple[int, bytes, bytes] | None = None
     size = CHUNK
@@ -236,7 +141,7 @@ def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
     db.background.submit(("drop", index_id), _drop(db, table, index_id))
 
 
-def _drop(db: Database, table: TableSchema, index_id: int) -> Job:
+def _drop(db: Database, table: TableSchema, index_id: int) -> Chunks:
     from ddblite.engine import catalog  # (see _backfill)
 
     while not _run(db, functools.partial(_drop_chunk, db, index_id)):

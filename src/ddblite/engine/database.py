@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import orjson
 
 from ddblite.engine import indexes
-from ddblite.engine.backfill import BackgroundWork
+from ddblite.engine.scheduler import Scheduler
 from ddblite.engine.stream_log import record_change
-from ddblite.engine.streams import serve_trim
-from ddblite.engine.ttl import serve_sweeper
 from ddblite.errors import (
     ITEM_TOO_LARGE,
     KEY_MISMATCH,
@@ -67,8 +64,6 @@ class WriteResult:
 
 Mutation = Callable[[Item | None], Item | None]
 IndexSync = Callable[[Writer, TableSchema, EncodedKey, Item | None, Item | None], None]
-# A coroutine the server runs for its lifetime, given (commit, executor).
-BackgroundTask = Callable[[Callable[[], None], Executor | None], Coroutine[Any, Any, None]]
 
 
 class Database:
@@ -87,15 +82,11 @@ class Database:
         # Index upkeep inside the item's write block (engine.indexes); a hook so tests can
         # observe it. The item path pays nothing for tables without indexes.
         self.sync_indexes: IndexSync = self._sync_indexes
-        # What the server runs beside requests (protocol.app starts them): the TTL sweeper
-        # and the stream trimmer. Append yours.
-        self.tasks: list[BackgroundTask] = [
-            functools.partial(serve_sweeper, self),
-            functools.partial(serve_trim, self),
-        ]
-        # Chunked background jobs (GSI backfill, dropping a deleted index's rows); the app's
-        # lifespan runs them, otherwise each runs to completion when submitted.
-        self.background = BackgroundWork()
+        # All background work: chunked jobs the operations submit (GSI backfill, index drops)
+        # and the periodic jobs engine.background registers (TTL sweeps, stream trimming).
+        # The server's lifespan serves it; in process it runs inline and under Engine.tick.
+        # The clock is read through ``self`` so a clock replaced later (the Engine's) counts.
+        self.background = Scheduler(lambda: self.clock())
         # A backend several servers share (PostgreSQL) can see a table changed by another
         # server: cached schemas are re-read after ``catalog_ttl`` seconds, and item writes
         # are fenced on the cached version (``_write_item_shared``). SQLite: None, no cost.

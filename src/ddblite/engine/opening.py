@@ -1,8 +1,10 @@
-"""Open the Database a Settings value names: the backend it picks, and the engine over it."""
+"""Open the Database a Settings value names: the backend it picks, and the engine over it with
+its standard background jobs."""
 
 from __future__ import annotations
 
 from ddblite.config import Settings
+from ddblite.engine.background import schedule_standard_jobs
 from ddblite.engine.database import Database
 from ddblite.storage.base import StorageBackend
 
@@ -18,4 +20,6 @@ def open_backend(settings: Settings) -> StorageBackend:
 
 
 def open_database(settings: Settings) -> Database:
-    return Database(open_backend(settings))
+    db = Database(open_backend(settings))
+    schedule_standard_jobs(db)
+    return db

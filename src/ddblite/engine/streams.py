@@ -17,22 +17,19 @@ stream has one shard.
 Reading: a shard iterator is an opaque token holding the stream ARN, the shard id, the
 position (the last sequence number already read) and when it was issued; it expires after 15
 minutes. Records older than 24 hours are skipped as trimmed, and dropped from storage by the
-background trimmer.
+scheduler's periodic trim (``scheduled_trim``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
-import logging
-from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from ddblite.engine.database import Caller, Database
 from ddblite.engine.stream_log import SHARD
 from ddblite.errors import (
     INVALID,
@@ -49,11 +46,6 @@ from ddblite.limits import (
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_codec import key_schema
 from ddblite.model.table_record import Stream
-
-if TYPE_CHECKING:
-    from ddblite.engine.database import Caller, Database
-
-log = logging.getLogger("ddblite")
 
 TRIM_INTERVAL = 60.0
 
@@ -307,16 +299,7 @@ def trim(db: Database, now: float | None = None) -> int:
         return w.trim_stream_log(now - STREAM_RETENTION_SECONDS)
 
 
-async def serve_trim(db: Database, commit: Callable[[], None], executor: Executor | None) -> None:
-    """The server's trimmer: once a minute."""
-    loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(TRIM_INTERVAL)
-        try:
-            if executor is None:
-                trim(db)
-            else:
-                await loop.run_in_executor(executor, trim, db)
-            commit()
-        except Exception:
-            log.exception("stream trim failed")
+def scheduled_trim(db: Database, now: float) -> bool:
+    """The scheduler's periodic trim (engine.background): one statement, never a backlog."""
+    trim(db, now)
+    return False

@@ -22,31 +22,22 @@ rewrites an item it finds not expired, and the rewrite stores the current answer
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
-from functools import partial
-from typing import TYPE_CHECKING
 
 import orjson
 
+from ddblite.engine.database import Database, schema_of
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.engine.stream_log import service_identity
 from ddblite.model.expiry import FIVE_YEARS, expires_at, is_expired
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item
 
-if TYPE_CHECKING:
-    from ddblite.engine.database import Database
-
-log = logging.getLogger("ddblite")
-
 SWEEP_INTERVAL = 1.0
-# Deletions per sweep of one table by the server's sweeper; a larger backlog is worked off in
-# several turns of the event loop, so requests keep flowing.
-SERVER_BUDGET = 500
+# Candidates a scheduled sweep looks at per table; a larger backlog is worked off in several
+# steps, between which the server answers requests.
+SWEEP_BUDGET = 500
 _BATCH = 256
 
 
@@ -73,7 +64,6 @@ def sweep(db: Database, now: float | None = None, budget: int | None = None) -> 
     now = db.clock() if now is None else now
     high = math.ceil(now)
     low = math.floor(now - FIVE_YEARS)
-    from ddblite.engine.database import schema_of
 
     with db.backend.read() as r:
         rows = r.expiring_tables(high, low)
@@ -128,20 +118,7 @@ def backfill(db: Database, table: TableSchema, attribute: str | None) -> Iterato
         yield
 
 
-async def serve_sweeper(
-    db: Database, commit: Callable[[], None], executor: Executor | None
-) -> None:
-    """The server's sweeper: a sweep every second (at once again while a backlog remains)."""
-    loop = asyncio.get_running_loop()
-    run = partial(sweep, db, None, SERVER_BUDGET)
-    while True:
-        try:
-            if executor is None:
-                deleted = run()
-            else:
-                deleted = await loop.run_in_executor(executor, run)
-            commit()
-        except Exception:
-            log.exception("TTL sweep failed")
-            deleted = 0
-        await asyncio.sleep(0 if deleted >= SERVER_BUDGET else SWEEP_INTERVAL)
+def scheduled_sweep(db: Database, now: float) -> bool:
+    """The scheduler's periodic sweep (engine.background): a bounded one, so requests keep
+    flowing; True while a backlog remains, which has the scheduler sweep again at once."""
+    return sweep(db, now, SWEEP_BUDGET) >= SWEEP_BUDGET

@@ -104,22 +104,21 @@ class DynamoDBApp:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
-        background: list[asyncio.Task[None]] = []
+        background: asyncio.Task[None] | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                # Chunked background jobs (GSI backfill, index drops) between requests, and the
-                # database's own tasks (Database.tasks: TTL sweeper, stream trimmer).
-                background = [
-                    asyncio.create_task(task(self.db.commit, self._executor))
-                    for task in (self.db.background.serve, *self.db.tasks)
-                ]
+                # All background work (TTL sweeps, stream trimming, GSI backfills, ...) runs
+                # between requests in this one task: engine.scheduler.
+                background = asyncio.create_task(
+                    self.db.background.serve(self.db.commit, self._executor)
+                )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for task in background:
-                    task.cancel()
+                if background is not None:
+                    background.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                        await background
                 self.db.close()
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)
