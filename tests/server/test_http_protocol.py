@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from ddblite.server.http_protocol import CoalescingHttpProtocol, CoalescingTransport
 
@@ -164,3 +168,20 @@ def test_flow_control_reaches_the_socket(method: str) -> None:
 
     run(scenario())
     assert calls == [method]
+
+
+def test_installed_uvicorn_is_in_the_tested_range() -> None:
+    # http_protocol.py subclasses uvicorn's HttpToolsProtocol, an internal class: a new
+    # uvicorn may change the methods it overrides. pyproject.toml bounds uvicorn above at the
+    # first release nobody has checked; this fails first when an environment has another one.
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    (uvicorn,) = [r for r in map(Requirement, dependencies) if r.name == "uvicorn"]
+    assert any(spec.operator == "<" for spec in uvicorn.specifier), uvicorn
+    installed = importlib.metadata.version("uvicorn")
+    assert uvicorn.specifier.contains(installed), (
+        f"uvicorn {installed} is outside the tested range {uvicorn.specifier}: check "
+        "src/ddblite/server/http_protocol.py against uvicorn/protocols/http/httptools_impl.py "
+        "(every HttpToolsProtocol method it overrides, and the attributes it reads), run "
+        "tests/server/, then move the bound in pyproject.toml"
+    )

@@ -8,11 +8,22 @@ from ddblite.engine.background import schedule_standard_jobs
 from ddblite.engine.database import Database
 from ddblite.storage.base import StorageBackend
 
+# What ``pip install 'ddblite[postgres]'`` adds; the base install leaves them out.
+POSTGRES_DRIVERS = frozenset({"psycopg", "psycopg_pool"})
+
 
 def open_backend(settings: Settings) -> StorageBackend:
     if settings.is_postgres:
-        from ddblite.storage.postgres.backend import PostgresBackend
-
+        try:
+            from ddblite.storage.postgres.backend import PostgresBackend
+        except ModuleNotFoundError as missing:
+            if missing.name not in POSTGRES_DRIVERS:
+                raise
+            raise ModuleNotFoundError(
+                f"a postgresql:// database needs the PostgreSQL driver ({missing.name} is not "
+                "installed): pip install 'ddblite[postgres]'",
+                name=missing.name,
+            ) from None
         return PostgresBackend(settings.db)
     from ddblite.storage.sqlite.backend import SqliteBackend
 

@@ -33,7 +33,7 @@ def serve(settings: Settings) -> None:
         app,
         host=settings.host,
         port=settings.port,
-        loop="uvloop",
+        loop="auto",  # uvloop where it is installed (not on Windows), asyncio otherwise
         http=bounded_protocol(limits),
         ws="none",  # no websockets: an Upgrade request is answered as plain HTTP
         # uvicorn's own idle timer, armed after each response (call_later: a float is fine).
