@@ -239,3 +239,141 @@ def test_hook():
         "-p", "no:cacheprovider", "-o", f"ddblite_route_early={option}"
     )
     result.assert_outcomes(passed=1)
+
+
+# --- a bare CI: no AWS configuration at all -------------------------------------------------
+
+
+@pytest.fixture
+def bare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No AWS variable at all and HOME an empty directory, as on a fresh CI runner; returns
+    HOME, for tests that give it an ~/.aws."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def test_a_bare_ci_collects_code_that_makes_its_resource_at_import(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bare: Path
+) -> None:
+    # docs/testing.md's pattern: without the session's region and fake key, importing app
+    # fails at collection (NoRegionError, then NoCredentialsError).
+    pytester.makepyfile(
+        app="""
+import boto3
+
+table = boto3.resource("dynamodb").Table("users")
+
+def signup(user_id):
+    table.put_item(Item={"id": user_id})
+""",
+        test_app="""
+import os
+
+import app
+
+def test_signup(ddb):
+    ddb.create_table(
+        TableName="users",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    app.signup("u1")
+    assert ddb.get_item(TableName="users", Key={"id": {"S": "u1"}})["Item"] == {"id": {"S": "u1"}}
+
+def test_the_session_has_a_region_and_a_fake_key():
+    assert [os.environ.get(name) for name in
+            ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")] == [
+            "ddblite", "ddblite", "us-east-1"]
+""",
+    )
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_configured_credentials_and_region_are_never_replaced(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, bare: Path
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    (bare / ".aws").mkdir()
+    (bare / ".aws" / "config").write_text("[default]\nregion = eu-west-1\n")
+    pytester.makepyfile("""
+import os
+
+def test_environment_as_configured():
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAIOSFODNN7EXAMPLE"
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "real-secret"
+    assert "AWS_DEFAULT_REGION" not in os.environ
+""")
+    run(pytester).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(("option", "inside"), [("true", "ddblite"), ("false", None)])
+def test_the_fake_identity_lasts_the_session_and_can_be_turned_off(
+    pytester: pytest.Pytester, bare: Path, option: str, inside: str | None
+) -> None:
+    pytester.makepyfile(f"""
+import os
+
+def test_inside():
+    assert os.environ.get("AWS_ACCESS_KEY_ID") == {inside!r}
+""")
+    run(pytester, "-o", f"ddblite_fake_aws={option}").assert_outcomes(passed=1)
+    assert "AWS_ACCESS_KEY_ID" not in os.environ
+    assert "AWS_DEFAULT_REGION" not in os.environ
+
+
+MOCK_THEN_S3 = """
+import os
+
+import boto3
+import ddblite
+
+def use_dynamodb_in_a_mock():
+    with ddblite.mock():
+        assert boto3.client("dynamodb").list_tables()["TableNames"] == []
+        assert boto3.DEFAULT_SESSION.get_credentials().access_key == "ddblite"
+
+def s3_key_with_real_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    boto3.client("s3", region_name="us-east-1")
+    return boto3.DEFAULT_SESSION.get_credentials().access_key
+
+def test_default_session_made_in_the_mock(monkeypatch):
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    use_dynamodb_in_a_mock()
+    assert s3_key_with_real_credentials(monkeypatch) == "AKIAIOSFODNN7EXAMPLE"
+
+def test_default_session_made_before_the_mock(monkeypatch):
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    boto3.setup_default_session()
+    before = boto3.DEFAULT_SESSION
+    use_dynamodb_in_a_mock()
+    assert boto3.DEFAULT_SESSION is before
+    assert s3_key_with_real_credentials(monkeypatch) == "AKIAIOSFODNN7EXAMPLE"
+"""
+
+
+def test_mock_leaves_no_fake_credentials_in_boto3s_default_session(
+    pytester: pytest.Pytester, bare: Path
+) -> None:
+    # The session's own fake identity is off, so the mock is what supplies the fake key; a
+    # fresh interpreter, so no default session exists before the test makes one.
+    pytester.makepyfile(MOCK_THEN_S3)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "ddblite.embedded.pytest_plugin",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "ddblite_fake_aws=false",
+    )
+    result.assert_outcomes(passed=2)

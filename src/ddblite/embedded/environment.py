@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import configparser
 import os
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DEFAULT_REGION = "us-east-1"
 FAKE_KEY = "ddblite"
@@ -43,44 +45,64 @@ _CREDENTIAL_KEYS = frozenset(
 )
 
 
+class Overlay:
+    """Values put into ``os.environ`` and what they replaced, until ``restore()``."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._replaced = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self._replaced)
+
+    def restore(self) -> None:
+        for key, value in self._replaced.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._replaced = {}
+
+
 class Environment:
     """Fake credentials and a region in ``os.environ`` while any mock is active, only where the
     user configured none (so botocore never walks to the instance-metadata endpoint, and real
     credentials keep working for the other services), and DynamoDB's endpoint variables
-    overridden if some endpoint is configured there; restored when the last mock ends."""
+    overridden if some endpoint is configured there; restored when the last mock ends, when
+    boto3's default session also forgets the fake credentials it may have picked up."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._depth = 0
-        self._saved: dict[str, str | None] = {}
+        self._overlay = Overlay({})
+        self._default_session: object = None
 
     def acquire(self, on_first: Callable[[], None]) -> None:
         """Enter; the first active mock also runs ``on_first`` (routing the default session)."""
         with self._lock:
             self._depth += 1
             if self._depth == 1:
-                self._saved = {}
-                for key, value in _missing_settings().items():
-                    self._saved[key] = os.environ.get(key)
-                    os.environ[key] = value
+                self._overlay = Overlay(missing_identity() | _endpoint_overrides())
+                self._default_session = _boto3_default_session()
                 on_first()
 
     def release(self) -> None:
         with self._lock:
             self._depth -= 1
             if self._depth == 0:
-                for key, value in self._saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
-                self._saved = {}
+                faked = "AWS_ACCESS_KEY_ID" in self._overlay.keys
+                self._overlay.restore()
+                if faked:
+                    _forget_fake_credentials(before=self._default_session)
+                self._default_session = None
 
 
 environment = Environment()
 
 
-def _missing_settings() -> dict[str, str]:
+def missing_identity() -> dict[str, str]:
+    """Fake credentials and a region, for what the environment does not configure."""
     out: dict[str, str] = {}
     if not credentials_configured():
         out["AWS_ACCESS_KEY_ID"] = FAKE_KEY
@@ -89,14 +111,39 @@ def _missing_settings() -> dict[str, str]:
             out["AWS_SESSION_TOKEN"] = ""
     if configured_region() is None:
         out["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+    return out
+
+
+def _endpoint_overrides() -> dict[str, str]:
     # An endpoint configured in the environment (LocalStack, DynamoDB Local) would take
     # DynamoDB's calls elsewhere; the service-specific variables win over the global one, so
     # pointing them at AWS's hosts (which are never reached) keeps DynamoDB in process and
     # leaves every other service's endpoint as configured.
     env = os.environ
-    if any(env.get(name) for name in _ENDPOINT_ENV):
-        out.update(_AWS_ENDPOINTS)
-    return out
+    return dict(_AWS_ENDPOINTS) if any(env.get(name) for name in _ENDPOINT_ENV) else {}
+
+
+def _boto3_default_session() -> object:
+    return getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)
+
+
+def _forget_fake_credentials(before: Any) -> None:
+    """botocore resolves a session's credentials once and keeps them, so a boto3 default
+    session first used inside a mock would go on signing every service's requests with the
+    fake key. One made inside the mock is dropped (boto3 makes a new one when next asked); one
+    that existed before forgets its credentials if they are the fake ones."""
+    boto3 = sys.modules.get("boto3")
+    session = getattr(boto3, "DEFAULT_SESSION", None)
+    if session is None:
+        return
+    if session is not before:
+        boto3.DEFAULT_SESSION = None  # type: ignore[union-attr]
+        return
+    core = session._session
+    # There is no public way to unset them: botocore keeps what it resolved in _credentials.
+    cached = getattr(core, "_credentials", None)
+    if getattr(cached, "access_key", None) == FAKE_KEY:
+        core._credentials = None
 
 
 def _profile_name() -> str:

@@ -17,7 +17,9 @@ In-process, no socket, a fresh database for every test:
 This module is imported by every pytest run in an environment where ddblite is installed, so
 it imports nothing heavy until a fixture is used; the one exception is the routing hook,
 installed at start-up (ini ``ddblite_route_early = false`` turns that off) so that clients
-created at import time of the code under test are routed too.
+created at import time of the code under test are routed too. For the same clients, where the
+environment configures no AWS credentials or region, the session gets fake ones and us-east-1
+(ini ``ddblite_fake_aws = false`` turns that off).
 """
 
 from __future__ import annotations
@@ -35,15 +37,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ddblite.embedded.environment import (
+    DEFAULT_REGION,
+    FAKE_KEY,
+    FAKE_SECRET,
+    Overlay,
+    missing_identity,
+)
+
 if TYPE_CHECKING:
     from ddblite.clock import ManualClock
     from ddblite.embedded.engine import Engine
 
 SCOPES = ("function", "class", "module", "package", "session")
 FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "ddblite",
-    "AWS_SECRET_ACCESS_KEY": "ddblite",
-    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": FAKE_KEY,
+    "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
 }
 
 
@@ -62,6 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="function",
     )
     parser.addini(
+        "ddblite_fake_aws",
+        "for the whole session, put a region and fake credentials in the environment where "
+        "none are configured, so clients made at import time can be made (default: true)",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
         "ddblite_route_early",
         "install ddblite's botocore hook at start-up, so clients created while test modules "
         "are imported are routed too (default: true)",
@@ -70,9 +87,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_FAKE_AWS = pytest.StashKey[Overlay]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getini("ddblite_fake_aws"):
+        # Before collection: code under test that builds boto3.resource("dynamodb") when it is
+        # imported would otherwise fail there in a bare CI (NoRegionError, NoCredentialsError).
+        # Configured credentials and regions are never replaced.
+        config.stash[_FAKE_AWS] = Overlay(missing_identity())
     if config.getini("ddblite_route_early") and importlib.util.find_spec("botocore"):
         import ddblite.embedded.engine  # noqa: F401  (appends the routed handler to botocore's list)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    overlay = config.stash.get(_FAKE_AWS, None)
+    if overlay is not None:
+        overlay.restore()
 
 
 def _engine_scope(fixture_name: str, config: pytest.Config) -> Any:
