@@ -9,15 +9,19 @@ The hierarchy::
     │   ├── MissingAuthenticationTokenException
     │   ├── IncompleteSignatureException
     │   ├── InvalidSignatureException
-    │   └── UnrecognizedClientException
+    │   ├── UnrecognizedClientException
+    │   ├── RequestEntityTooLarge          status 413
+    │   └── AccessDeniedException          ("Message")
     ├── ValidationException            prefix com.amazon.coral.validate#
     └── dynamodb service errors        prefix com.amazonaws.dynamodb.v20120810#
         ├── ResourceNotFoundException, ResourceInUseException, LimitExceededException
         ├── ConditionalCheckFailedException   (may carry Item)
         ├── TransactionCanceledException      ("Message", CancellationReasons)
-        ├── TransactionConflictException, TransactionInProgressException
-        ├── IdempotentParameterMismatchException, ItemCollectionSizeLimitExceededException
-        ├── ProvisionedThroughputExceededException, RequestLimitExceeded
+        ├── TransactionConflictException, IdempotentParameterMismatchException
+        ├── ItemCollectionSizeLimitExceededException, DuplicateItemException
+        ├── ExpiredIteratorException, TrimmedDataAccessException       (Streams)
+        ├── TableNotFoundException, TableAlreadyExistsException        (backups)
+        ├── BackupNotFoundException, BackupInUseException
         └── InternalServerError               status 500
 
 Errors are raised anywhere and rendered only by ``protocol.wire.render_error``.
@@ -180,19 +184,11 @@ class TransactionConflictException(DynamoDBError):
         super().__init__(message)
 
 
-class TransactionInProgressException(DynamoDBError):
-    pass
-
-
 class IdempotentParameterMismatchException(DynamoDBError):
     pass
 
 
 class ItemCollectionSizeLimitExceededException(DynamoDBError):
-    pass
-
-
-class ProvisionedThroughputExceededException(DynamoDBError):
     pass
 
 
