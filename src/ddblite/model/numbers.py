@@ -13,11 +13,7 @@ import re
 from decimal import Context, Decimal
 
 from ddblite.errors import ValidationException
-
-MAX_DIGITS = 38
-# Adjusted exponent (position of the most significant digit) bounds.
-MAX_EXPONENT = 125
-MIN_EXPONENT = -130
+from ddblite.limits import MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT, MIN_NUMBER_EXPONENT
 
 _GRAMMAR = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 # Enough precision that arithmetic on two in-range numbers is exact before we check the result.
@@ -49,11 +45,11 @@ def check_range(value: Decimal) -> None:
     if not value:
         return
     exponent = value.adjusted()
-    if exponent > MAX_EXPONENT:
+    if exponent > MAX_NUMBER_EXPONENT:
         raise ValidationException(OVERFLOW)
-    if exponent < MIN_EXPONENT:
+    if exponent < MIN_NUMBER_EXPONENT:
         raise ValidationException(UNDERFLOW)
-    if len(value.normalize(EXACT).as_tuple().digits) > MAX_DIGITS:
+    if len(value.normalize(EXACT).as_tuple().digits) > MAX_NUMBER_DIGITS:
         raise ValidationException(TOO_PRECISE)
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from ddblite.engine import backups
 from ddblite.engine.database import Caller, Database
-
-_DEFAULT_LIMIT = 100
+from ddblite.limits import MAX_LIST_BACKUPS
 
 
 def _epoch(value: Any) -> float | None:
@@ -26,7 +25,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     high = _epoch(request.get("TimeRangeUpperBound"))
     wanted = request.get("BackupType", "USER")
     start = request.get("ExclusiveStartBackupArn")
-    limit = request.get("Limit", _DEFAULT_LIMIT)
+    limit = request.get("Limit", MAX_LIST_BACKUPS)
     page: list[dict[str, Any]] = []
     more = False
     for backup in backups.list_all(db, caller):

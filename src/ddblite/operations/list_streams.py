@@ -7,12 +7,11 @@ from typing import Any
 
 from ddblite.engine import streams
 from ddblite.engine.database import Caller, Database
-
-_DEFAULT_LIMIT = 100
+from ddblite.limits import MAX_LIST_STREAMS
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-    limit = request.get("Limit", _DEFAULT_LIMIT)
+    limit = request.get("Limit", MAX_LIST_STREAMS)
     start = request.get("ExclusiveStartStreamArn")
     if "TableName" in request:
         names = [request["TableName"]]
