@@ -33,7 +33,16 @@ def test_canonical_spelling(text: str, canonical: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", " 5", "5 ", "1e", ".", "+e2", "1.2.3", "++5", "NaN", "Infinity", "0x10", "1_000"],
+    [
+        *("", "abc", " 5", "5 ", "1e", ".", "+e2", "1.2.3", "++5", "NaN", "Infinity", "0x10"),
+        "1_000",
+        # Exponents past Java's int: BigDecimal (and Python's Decimal) cannot read them.
+        "1e9223372036854775808",
+        "1e-9223372036854775809",
+        "0e2147483648",
+        "1E+2147483648",
+        "1e" + "9" * 5000,
+    ],
 )
 def test_not_a_number(text: str) -> None:
     with pytest.raises(ValidationException) as info:
@@ -67,6 +76,16 @@ def test_overflow_and_underflow() -> None:
     assert info.value.message == (
         "Number underflow. Attempting to store a number with magnitude smaller than supported range"
     )
+
+
+def test_an_exponent_java_can_hold_is_a_range_error() -> None:
+    for text in ("1e2147483647", "1E+0000000000000000002147483647"):
+        with pytest.raises(ValidationException) as info:
+            numbers.parse(text)
+        assert info.value.message.startswith("Number overflow.")
+    with pytest.raises(ValidationException) as info:
+        numbers.parse("1e-2147483647")
+    assert info.value.message.startswith("Number underflow.")
 
 
 def test_arithmetic_is_exact_to_38_digits() -> None:

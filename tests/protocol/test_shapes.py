@@ -74,9 +74,9 @@ def test_unknown_members_are_ignored() -> None:
     assert check_request("GetItem", body) == body
 
 
-def test_null_members_read_as_absent() -> None:
-    body = {"TableName": "tbl", "Key": KEY, "ConsistentRead": None, "Limit": None}
-    assert check_request("GetItem", body) == {"TableName": "tbl", "Key": KEY, "Limit": None}
+def test_null_members_read_as_absent_and_unknown_ones_are_skipped() -> None:
+    body = {"TableName": "tbl", "Key": KEY, "ConsistentRead": None, "Limit": None, "X": 1}
+    assert check_request("GetItem", body) == {"TableName": "tbl", "Key": KEY}
 
 
 def test_a_null_required_member_is_missing() -> None:

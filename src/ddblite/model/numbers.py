@@ -16,6 +16,7 @@ from ddblite.errors import ValidationException
 from ddblite.limits import MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT, MIN_NUMBER_EXPONENT
 
 _GRAMMAR = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_JAVA_INT_MAX = 2**31 - 1
 # Enough precision that arithmetic on two in-range numbers is exact before we check the result.
 EXACT = Context(prec=400, Emax=999999, Emin=-999999)
 
@@ -33,11 +34,22 @@ def parse(text: str) -> Decimal:
     """Parse a wire number, raising DynamoDB's ValidationException if it is not storable."""
     if not text:
         raise ValidationException(NOT_A_NUMBER)
-    if _GRAMMAR.match(text) is None:
+    if _GRAMMAR.match(text) is None or not _exponent_fits(text):
         raise ValidationException(f"{NOT_A_NUMBER}: {text}")
     value = Decimal(text)
     check_range(value)
     return value
+
+
+def _exponent_fits(text: str) -> bool:
+    """DynamoDB reads numbers with Java's BigDecimal, whose exponent is a 32-bit int: past that
+    (``1e9223372036854775808``) the text is not a number at all to it (nor to Python's Decimal,
+    whose exponent stops near 10**18)."""
+    mark = max(text.rfind("e"), text.rfind("E"))
+    if mark < 0:
+        return True
+    digits = text[mark + 1 :].lstrip("+-").lstrip("0")
+    return len(digits) <= 10 and int(digits or "0") <= _JAVA_INT_MAX
 
 
 def check_range(value: Decimal) -> None:

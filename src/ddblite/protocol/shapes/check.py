@@ -31,6 +31,7 @@ from typing import Any, Final
 from ddblite.errors import DynamoDBError, UnknownOperationException, ValidationException
 from ddblite.errors import validation_errors as envelope
 from ddblite.limits import TABLE_NAME_MAX
+from ddblite.model.values import NESTING
 from ddblite.protocol.shapes import quirks
 from ddblite.protocol.shapes.fast import (
     Checker,
@@ -120,8 +121,13 @@ def _build(operation: str, root: Node) -> RequestCheck:
                 raise container_type_error(root, body, in_collection=False)
             body = {}  # a JSON null body reads as an empty request
         request: dict[str, Any] = body
-        if fast(request):
-            _report(operation, root, request, name_node, rule, skip)
+        try:
+            if fast(request):
+                _report(operation, root, request, name_node, rule, skip)
+        except RecursionError:
+            # Only AttributeValue nests without bound (L and M, up to JSON's own depth limit);
+            # DynamoDB refuses anything past 32 levels with this message.
+            raise ValidationException(NESTING) from None
         return request
 
     return check

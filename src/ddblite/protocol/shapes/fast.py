@@ -10,8 +10,12 @@ Every shape compiles once into a checker closure ``check(value) -> bool``:
   DynamoDB's order. A valid request therefore costs one walk with no allocation.
 
 On the way it normalises what DynamoDB's deserializer normalises, in place: a member that is JSON
-null is removed (null means absent), "true"/"false"/"yes"/"no"/"1"/"0" in a Boolean become bools,
-a fractional number in an Integer/Long is truncated.
+null is removed (null means absent), a member the model does not know is removed (the
+deserializer skips it: ``{"S": "a", "X": 5}`` is the string "a", and ``{"X": 5}`` an empty
+AttributeValue), "true"/"false"/"yes"/"no"/"1"/"0" in a Boolean become bools, a fractional number
+in an Integer/Long is truncated, and a JSON null where a list element or map value that is itself
+a structure, list or map belongs reads as the empty one (so ``{"RequestItems": {"t": null}}`` is
+answered like ``{"t": []}`` and ``"TransactItems": [null]`` like ``[{}]``, never with a crash).
 
 Where the type check ends: inside an AttributeValue this pass checks only JSON types (S and N are
 strings, B is canonical base64, SS/NS/BS are lists of those, L a list and M a map of
@@ -283,10 +287,23 @@ def _rewrite(container: Any, key: Any, check: Checker, rewrite: Replace) -> bool
     return check(rewrite.value)
 
 
-def _drop_nulls(value: dict[str, Any], nulls: list[str]) -> None:
-    """Members sent as JSON null read as absent."""
-    for name in nulls:
+def _drop(value: dict[str, Any], names: list[str]) -> None:
+    """Members sent as JSON null read as absent; members the model does not know are skipped."""
+    for name in names:
         del value[name]
+
+
+_EMPTY: Final[dict[str, Callable[[], Any]]] = {"structure": dict, "map": dict, "list": list}
+
+
+def _fill_nulls(container: Any, kind: str) -> None:
+    """A JSON null element (list) or value (map) of a structure, list or map reads as the empty
+    one: what a null there would mean to the code behind, which must never crash on it."""
+    empty = _EMPTY[kind]
+    keys = range(len(container)) if type(container) is list else list(container)
+    for key in keys:
+        if container[key] is None:
+            container[key] = empty()
 
 
 def _structure_check(
@@ -298,23 +315,22 @@ def _structure_check(
         if type(value) is not dict:
             raise container_type_error(node, value, in_collection=in_collection)
         bad = False
-        nulls: list[str] | None = None
+        dropped: list[str] | None = None
         for name, item in value.items():
             if type(item) is str and name in plain:
                 continue
             member_check = members.get(name)
-            if member_check is None:
-                continue  # unknown members are ignored, as DynamoDB does
-            if item is None:
-                nulls = [name] if nulls is None else [*nulls, name]
+            if member_check is None or item is None:
+                # Unknown (skipped, as DynamoDB does) or null (absent).
+                dropped = [name] if dropped is None else [*dropped, name]
                 continue
             try:
                 if member_check(item):
                     bad = True
             except Replace as rewrite:
                 bad = _rewrite(value, name, member_check, rewrite) or bad
-        if nulls is not None:
-            _drop_nulls(value, nulls)
+        if dropped is not None:
+            _drop(value, dropped)
         for name in required:
             if name not in value:
                 return True
@@ -399,7 +415,9 @@ class Compiler:
                     bad = _rewrite(value, index, element_check, rewrite) or bad
             return bad
 
-        chosen = check_rewriting if element.kind in _REWRITING else check
+        chosen: Checker = check_rewriting if element.kind in _REWRITING else check
+        if element.kind in _EMPTY:
+            chosen = _filling_nulls(chosen, element.kind)
         self._memo[(id(node), in_collection)] = chosen
         holder.append(self.checker(element, in_collection=True))
         return chosen
@@ -428,6 +446,21 @@ class Compiler:
                     bad = _rewrite(value, key, value_check, rewrite) or bad
             return bad
 
-        self._memo[(id(node), in_collection)] = check
+        chosen = _filling_nulls(check, value_node.kind) if value_node.kind in _EMPTY else check
+        self._memo[(id(node), in_collection)] = chosen
         holder.append(self.checker(value_node, in_collection=True))
-        return check
+        return chosen
+
+
+def _filling_nulls(check: Checker, kind: str) -> Checker:
+    """``check`` for a list or map of structures / lists / maps, null elements read as empty."""
+
+    def filled(value: Any) -> bool:
+        if type(value) is list:
+            if None in value:
+                _fill_nulls(value, kind)
+        elif type(value) is dict and None in value.values():
+            _fill_nulls(value, kind)
+        return check(value)
+
+    return filled

@@ -167,6 +167,7 @@ class ServiceModel:
 
     def _fill_structure(self, node: Node, spec: dict[str, Any]) -> None:
         required = set(spec.get("required", ()))
+        required.update(member for shape, member in quirks.EXTRA_REQUIRED if shape == node.name)
         for member_name, member_spec in spec.get("members", {}).items():
             member_node = self._node(member_spec["shape"])
             extra_max = quirks.EXTRA_MAX.get((node.name, member_name))

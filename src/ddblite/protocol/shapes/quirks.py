@@ -147,6 +147,15 @@ EXTRA_MAX: Final[dict[tuple[str, str], int]] = {
     ("CreateTableInput", "KeySchema"): 2,
 }
 
+# Members the service needs that the model no longer marks required: botocore's CreateTable
+# requires only TableName since 2025, but a table needs a key schema and its attribute types.
+# DynamoDB's recorded answer for a CreateTable without them (dynalite's createTable tests, when
+# the model still required them) is the model-style "Value null at 'attributeDefinitions' ...
+# Member must not be null" (without this, a crash and a 500).
+EXTRA_REQUIRED: Final[frozenset[tuple[str, str]]] = frozenset(
+    {("CreateTableInput", "AttributeDefinitions"), ("CreateTableInput", "KeySchema")}
+)
+
 # --- enum value sets as DynamoDB prints them ---------------------------------------------------
 #
 # "Member must satisfy enum value set: [...]" lists the values in the service's own order, which
