@@ -245,3 +245,10 @@ class BackupNotFoundException(DynamoDBError):
 
 class BackupInUseException(DynamoDBError):
     """A backup still being created (or otherwise busy) cannot be restored or deleted."""
+
+
+# --- not DynamoDB's: the host's ----------------------------------------------------------------
+
+
+class DatabaseInUse(RuntimeError):
+    """Another process has the SQLite file open (storage.sqlite.lock); raised when opening."""

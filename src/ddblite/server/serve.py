@@ -9,6 +9,7 @@ import sys
 
 from ddblite.config import MEMORY, HttpLimits, Settings
 from ddblite.engine.opening import open_database
+from ddblite.errors import DatabaseInUse
 
 
 def serve(settings: Settings) -> None:
@@ -26,7 +27,10 @@ def serve(settings: Settings) -> None:
         settings.host, settings.port, settings.cors_origins, settings.allow_hosts
     )
     limits = _within_descriptor_limit(settings.http)
-    db = open_database(settings)
+    try:
+        db = open_database(settings)
+    except DatabaseInUse as error:
+        raise SystemExit(f"ddblite: {error}") from None
     app = DynamoDBApp(db, isolation, verifier)
     where = "in memory" if settings.db == MEMORY else settings.db
     config = uvicorn.Config(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ddblite.storage.migrations import SCHEMA_VERSION, sqlite_schema
+from ddblite.storage.sqlite.lock import FileLock
 from ddblite.storage.sqlite.ops import SqliteOps
 
 _MEMORY = ":memory:"
@@ -29,25 +30,34 @@ class SqliteBackend:
 
     def __init__(self, path: str = _MEMORY, *, synchronous: str = "FULL") -> None:
         self.path = path
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, cached_statements=256
-        )
+        in_memory = path == _MEMORY or path.startswith("file::memory:")
+        # Raises DatabaseInUse while another process has the file open.
+        self._file_lock = None if in_memory else FileLock(path)
         self._lock = threading.RLock()
         self._depth = 0
-        in_memory = path == _MEMORY or path.startswith("file::memory:")
         self.group_commit = not in_memory
         self._in_batch = False
-        conn = self._conn
+        try:
+            self._conn = self._connect(synchronous, in_memory)
+        except BaseException:
+            if self._file_lock is not None:
+                self._file_lock.release()
+            raise
+        self._ops = SqliteOps(self._conn)
+
+    def _connect(self, synchronous: str, in_memory: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+        )
         if not in_memory:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA cache_size=-65536")
-        self._migrate()
-        self._ops = SqliteOps(conn)
+        self._migrate(conn)
+        return conn
 
-    def _migrate(self) -> None:
-        conn = self._conn
+    def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         current = row[0] or 0
@@ -115,5 +125,9 @@ class SqliteBackend:
 
     def close(self) -> None:
         with self._lock:
-            self.commit()
-            self._conn.close()
+            try:
+                self.commit()
+                self._conn.close()
+            finally:
+                if self._file_lock is not None:
+                    self._file_lock.release()
