@@ -16,19 +16,32 @@ def describe(ddb: Any, name: str) -> dict[str, Any]:
     return dict(ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"])
 
 
-# A new table has TTL disabled; enabling answers the specification and describes ENABLED;
-# disabling goes back to DISABLED.
+def once_enabled(ddb: Any, name: str, attribute: str = "ttl") -> dict[str, Any]:
+    """The description once the background indexing is done (ENABLING until then)."""
+    deadline = time.monotonic() + 10
+    while (found := describe(ddb, name))["TimeToLiveStatus"] == "ENABLING":
+        assert found == {"TimeToLiveStatus": "ENABLING", "AttributeName": attribute}
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return found
+
+
+# A new table has TTL disabled; enabling answers the specification and describes ENABLING,
+# then ENABLED; disabling goes back to DISABLED.
 def test_enable_describe_disable(ddb: Any, create_table: TableFactory) -> None:
     name = create_table()
     assert describe(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
     answer = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=spec(True))
     assert answer["TimeToLiveSpecification"] == spec(True)
-    assert describe(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
+    assert once_enabled(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
     answer = ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=spec(False))
     assert answer["TimeToLiveSpecification"] == spec(False)
     assert describe(ddb, name) == {"TimeToLiveStatus": "DISABLED"}
     ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=spec(True, "expiresAt"))
-    assert describe(ddb, name) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
+    assert once_enabled(ddb, name, "expiresAt") == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expiresAt",
+    }
 
 
 # Requests that would change nothing, or change the attribute while TTL is on, are refused.
@@ -38,6 +51,7 @@ def test_refused_changes(ddb: Any, create_table: TableFactory) -> None:
         ddb.update_time_to_live, TableName=name, TimeToLiveSpecification=spec(False)
     ) == ("ValidationException", "TimeToLive is already disabled")
     ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=spec(True))
+    once_enabled(ddb, name)
     assert error_of(
         ddb.update_time_to_live, TableName=name, TimeToLiveSpecification=spec(True)
     ) == ("ValidationException", "TimeToLive is already enabled")

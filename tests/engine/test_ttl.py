@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,11 @@ import pytest
 from ddblite.clock import ManualClock
 from ddblite.engine import ttl
 from ddblite.engine.background import schedule_standard_jobs
+from ddblite.engine.chunks import CHUNK
 from ddblite.engine.database import Database
 from ddblite.storage.base import StorageBackend
-from tests.engine.support import NOW, ok
+from ddblite.storage.sqlite.backend import SqliteBackend
+from tests.engine.support import NOW, call, ok
 from tests.pg_server import pg_server
 
 __all__ = ["pg_server"]
@@ -187,6 +190,64 @@ def test_enable_after_items_exist(db: Database) -> None:
     assert ttl.sweep(db) == 300
     assert keys(db) == []
     assert len(keys(db, "plain")) == 300
+
+
+def ttl_status(db: Database, name: str = "ttl_table") -> dict[str, Any]:
+    return dict(ok(db, "DescribeTimeToLive", TableName=name)["TimeToLiveDescription"])
+
+
+# Enabling answers at once and the items already stored get their expiry indexed in chunks
+# through the scheduler: DescribeTimeToLive says ENABLING until the last chunk, then ENABLED.
+# Items written meanwhile index their own expiry; a second UpdateTimeToLive meanwhile gets
+# the service's ValidationException. A sweep meanwhile deletes only what is indexed so far.
+def test_enabling_runs_in_chunks(db: Database) -> None:
+    make_table(db)
+    for i in range(CHUNK * 2 + 10):
+        put(db, f"old{i:03}", exp=n(NOW - 1))
+    db.background.inline = False  # the test runs the background steps itself
+    enable(db)
+    assert ttl_status(db) == {"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"}
+    status, body = call(
+        db,
+        "UpdateTimeToLive",
+        TableName="ttl_table",
+        TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"},
+    )
+    assert (status, body) == (
+        400,
+        {
+            "__type": "com.amazon.coral.validate#ValidationException",
+            "message": "Time to live has been modified multiple times within a fixed interval",
+        },
+    )
+    put(db, "new", exp=n(NOW - 1))
+    assert ttl.sweep(db) == 1  # the new item: nothing older is indexed yet
+    assert db.background.step()  # the first chunk
+    assert ttl_status(db) == {"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"}
+    assert ttl.sweep(db) == CHUNK
+    db.background.run_all()
+    assert ttl_status(db) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    assert ttl.sweep(db) == CHUNK + 10
+    assert keys(db) == []
+
+
+# A restart in the middle of enabling (the same SQLite file closed and opened again): the
+# table is still ENABLING and the next DescribeTimeToLive finishes the work.
+def test_enabling_resumes_after_restart(tmp_path: Path, clock: ManualClock) -> None:
+    path = str(tmp_path / "data.db")
+    first = Database(SqliteBackend(path), clock=clock.now)
+    make_table(first)
+    for i in range(CHUNK + 10):
+        put(first, f"old{i:03}", exp=n(NOW - 1))
+    first.background.inline = False
+    enable(first)
+    first.background.step()  # part done, then the server stops
+    first.close()
+
+    second = Database(SqliteBackend(path), clock=clock.now)  # inline: work runs when found
+    assert ttl_status(second) == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    assert ttl.sweep(second) == CHUNK + 10
+    second.close()
 
 
 # Disabling stops expiry; the stale column values are cleared by the next sweep, and

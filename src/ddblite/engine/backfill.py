@@ -22,21 +22,19 @@ table's catalog record (``TableRecord.dropping``) so a restart finishes them the
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import TypeVar, cast
 
 import orjson
 
-from ddblite.engine import indexes
+from ddblite.engine import indexes, ttl
+from ddblite.engine.chunks import CHUNK, Position, current_table, next_rows, run_chunk
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.engine.scheduler import Chunks
 from ddblite.errors import TransactionConflictException
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
-from ddblite.storage.base import FencedWriter, SharedBackend, StaleCatalogError
+from ddblite.storage.base import StaleCatalogError
 
-CHUNK = 256
-_T = TypeVar("_T")
+__all__ = ["CHUNK", "ensure_running", "start_backfill", "start_drop"]
 _ALL = WHOLE_HASH_SPACE
 
 
@@ -49,7 +47,8 @@ def start_backfill(db: Database, table: TableSchema, index_name: str) -> None:
 
 
 def ensure_running(db: Database, table: TableSchema) -> None:
-    """Restart work a restart interrupted: backfills of CREATING indexes, pending drops."""
+    """Restart work a restart interrupted: backfills of CREATING indexes, pending drops,
+    TTL still ENABLING."""
     for index in table.indexes:
         if index.status == "CREATING" and not db.background.pending(
             ("backfill", table.table_id, index.index_id)
@@ -57,23 +56,18 @@ def ensure_running(db: Database, table: TableSchema) -> None:
             start_backfill(db, table, index.name)
     for index_id in table.record.dropping:
         start_drop(db, table, index_id)
-
-
-def _current(db: Database, table: TableSchema) -> TableSchema | None:
-    current = db.find_table(Caller(table.account, table.region), table.name)
-    if current is None or current.table_id != table.table_id:
-        return None
-    return current
+    if table.record.ttl_enabling:
+        ttl.start_enabling(db, table)
 
 
 def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Chunks:
     from ddblite.engine import catalog  # imported here: engine.catalog imports this module
 
-    after: tuple[int, bytes, bytes] | None = None
+    after: Position | None = None
     size = CHUNK
     shared = bool(getattr(db.backend, "shared", False))
     while True:
-        current = _current(db, table)
+        current = current_table(db, table)
         index = current.index(index_name) if current is not None else None
         if current is None or index is None or index.index_id != index_id:
             return
@@ -81,7 +75,7 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
             return
         chunk = functools.partial(_backfill_chunk, db, current, index, after, size, shared)
         try:
-            rows = _run(db, chunk)
+            rows = run_chunk(db, chunk)
         except StaleCatalogError:  # another server changed the table: reload, then go on
             db.forget(Caller(table.account, table.region), table.name)
             yield
@@ -97,44 +91,29 @@ def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) 
         after = rows[-1]
         size = min(CHUNK, size * 2)
         yield
-    _run(db, functools.partial(catalog.activate_index, db, table, index_name, index_id))
+    run_chunk(db, functools.partial(catalog.activate_index, db, table, index_name, index_id))
 
 
 def _backfill_chunk(
     db: Database,
     table: TableSchema,
     index: IndexSchema,
-    after: tuple[int, bytes, bytes] | None,
+    after: Position | None,
     size: int,
     shared: bool,
-) -> list[tuple[int, bytes, bytes]]:
+) -> list[Position]:
     """Index rows for the next ``size`` items after ``after``, in one write block; returns
-    the keys it covered.
-
-    On a backend other servers write to concurrently (PostgreSQL, READ COMMITTED) an item may
-    change between the scan and the index write; so the chunk fences the table version, locks
-    the items' keys as every item write does, and builds each row from the item as it is under
-    that lock. Writes that commit later keep the row themselves."""
+    the keys it covered (``chunks.next_rows`` keeps it safe beside concurrent writers)."""
     with db.backend.write() as w:
-        if shared:
-            cast(FencedWriter, w).fence_table(table.table_id, table.version)
-        rows: list[tuple[int, bytes, bytes, bytes | None]] = [
-            (row.pk_hash, row.pk, row.sk, row.body)
-            for row in take(w.scan_items(table.table_id, *_ALL, after), size)
-        ]
-        if shared:
-            cast(FencedWriter, w).lock_keys((table.table_id, pk, sk) for _, pk, sk, _ in rows)
-            rows = [
-                (pk_hash, pk, sk, w.get_item(table.table_id, pk_hash, pk, sk))
-                for pk_hash, pk, sk, _ in rows
-            ]
-        for pk_hash, pk, sk, body in rows:
-            if body is None:
+        rows = next_rows(w, table, after, size, shared)
+        for row in rows:
+            if row.body is None:
                 continue  # deleted meanwhile
-            entry = indexes.index_row(table, index, orjson.loads(body), EncodedKey(pk_hash, pk, sk))
+            item = orjson.loads(row.body)
+            entry = indexes.index_row(table, index, item, EncodedKey(*row.position))
             if entry is not None:
                 w.put_index_row(index.index_id, entry)
-    return [(pk_hash, pk, sk) for pk_hash, pk, sk, _ in rows]
+    return [row.position for row in rows]
 
 
 def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
@@ -144,9 +123,9 @@ def start_drop(db: Database, table: TableSchema, index_id: int) -> None:
 def _drop(db: Database, table: TableSchema, index_id: int) -> Chunks:
     from ddblite.engine import catalog  # (see _backfill)
 
-    while not _run(db, functools.partial(_drop_chunk, db, index_id)):
+    while not run_chunk(db, functools.partial(_drop_chunk, db, index_id)):
         yield
-    _run(db, functools.partial(catalog.forget_dropped_index, db, table, index_id))
+    run_chunk(db, functools.partial(catalog.forget_dropped_index, db, table, index_id))
 
 
 def _drop_chunk(db: Database, index_id: int) -> bool:
@@ -160,11 +139,3 @@ def _drop_chunk(db: Database, index_id: int) -> bool:
             w.drop_index(index_id)
             return True
     return False
-
-
-def _run(db: Database, fn: Callable[[], _T]) -> _T:
-    """``fn`` (one write block); on a shared backend through ``run_write``, which re-runs it
-    where the isolation level needs that."""
-    if getattr(db.backend, "shared", False):
-        return cast(SharedBackend, db.backend).run_write(fn)
-    return fn()

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import orjson
 
 from ddblite.engine import catalog, indexes
 from ddblite.engine.catalog import NewTable
+from ddblite.engine.chunks import run_chunk
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.errors import (
@@ -40,11 +41,10 @@ from ddblite.errors import (
 from ddblite.model import table_codec
 from ddblite.model.schema import EncodedKey, TableSchema
 from ddblite.model.table_record import RestoreSummary, TableRecord
-from ddblite.storage.base import ItemRow, SharedBackend, TableRow
+from ddblite.storage.base import ItemRow, TableRow
 
 CHUNK = 500
 _ALL = WHOLE_HASH_SPACE
-_T = TypeVar("_T")
 
 
 def catalog_account(account: str) -> str:
@@ -150,13 +150,6 @@ def _load(row: TableRow) -> Backup:
     return Backup(row.table_id, row.status, details, body["source"], record)
 
 
-def _run(db: Database, fn: Callable[[], _T]) -> _T:
-    """``fn`` (one write block), re-run on serialization failures on a shared backend."""
-    if getattr(db.backend, "shared", False):
-        return cast(SharedBackend, db.backend).run_write(fn)
-    return fn()
-
-
 def _arn_id(now: float) -> str:
     return f"{int(now * 1000):013d}-{secrets.token_hex(4)}"
 
@@ -181,7 +174,7 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
     }
     body = {"details": details, "source": source, "stored": table_codec.to_stored(table.record)}
     account = catalog_account(caller.account)
-    row_id = _run(
+    row_id = run_chunk(
         db,
         functools.partial(
             catalog.register_backup, db, account, caller.region, arn, orjson.dumps(body), now
@@ -195,12 +188,12 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
                 for r in rows:
                     w.put_item(row_id, r.pk_hash, r.pk, r.sk, r.body, r.size, None)
 
-        _run(db, copy_chunk)
+        run_chunk(db, copy_chunk)
         size += sum(r.size for r in rows)
     details["BackupSizeBytes"] = size
     details["BackupStatus"] = "AVAILABLE"
 
-    _run(db, functools.partial(catalog.finish_backup, db, row_id, orjson.dumps(body)))
+    run_chunk(db, functools.partial(catalog.finish_backup, db, row_id, orjson.dumps(body)))
     return Backup(row_id, "AVAILABLE", details, source, table.record)
 
 
@@ -235,7 +228,7 @@ def delete(db: Database, caller: Caller, arn: str) -> Backup:
         with db.backend.write() as w:
             w.delete_table(backup.row_id)
 
-    _run(db, drop)
+    run_chunk(db, drop)
     details = {**backup.details, "BackupStatus": "DELETED"}
     return Backup(backup.row_id, "DELETED", details, backup.source, backup.record)
 
@@ -274,7 +267,7 @@ def restore(db: Database, caller: Caller, backup: Backup, new: NewTable) -> dict
     restored = RestoreSummary(backup.arn, backup.source["TableArn"], db.clock())
     table = catalog.create_table(db, caller, replace(new, restored_from=restored))
     for rows in _chunks(db, backup.row_id):
-        _run(db, functools.partial(_restore_chunk, db, table, rows))
+        run_chunk(db, functools.partial(_restore_chunk, db, table, rows))
     return catalog.describe_created(db, table)
 
 

@@ -15,24 +15,29 @@ exact value before deleting. Deletion goes through ``Database.write_item``, the 
 delete takes, so indexes stay in step and a stream gets its REMOVE record, marked as the
 service's doing (``stream_log.service_identity``).
 
-Enabling TTL on a table that already holds items fills the column for them (``backfill``);
+Enabling TTL on a table that already holds items fills the column for them in the background
+(``start_enabling``: DescribeTimeToLive says ENABLING meanwhile, as DynamoDB's does; the item
+writes made meanwhile already store their own value);
 disabling it leaves stale values, which the sweeper clears the first time it meets them (it
 rewrites an item it finds not expired, and the rewrite stores the current answer).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import orjson
 
-from ddblite.engine.database import Database, schema_of
-from ddblite.engine.reads import WHOLE_HASH_SPACE, take
+from ddblite.engine.chunks import CHUNK, ChunkRow, Position, current_table, next_rows, run_chunk
+from ddblite.engine.database import Caller, Database, schema_of
+from ddblite.engine.scheduler import Chunks
 from ddblite.engine.stream_log import service_identity
 from ddblite.model.expiry import FIVE_YEARS, expires_at, is_expired
 from ddblite.model.schema import TableSchema, key_of
 from ddblite.model.values import Item
+from ddblite.storage.base import StaleCatalogError
 
 SWEEP_INTERVAL = 1.0
 # Candidates a scheduled sweep looks at per table; a larger backlog is worked off in several
@@ -101,21 +106,50 @@ def _sweep_table(
     return deleted
 
 
-def backfill(db: Database, table: TableSchema, attribute: str | None) -> Iterator[None]:
-    """Store every item's ``expires_at`` for a table whose TTL attribute became
-    ``attribute`` (None: TTL disabled), one chunk per step, each in its own write block."""
-    after: tuple[int, bytes, bytes] | None = None
+def start_enabling(db: Database, table: TableSchema) -> None:
+    """Index the expiry of the items stored before TTL was enabled, a chunk per scheduler
+    step; the table stays ENABLING (``TableRecord.ttl_enabling``) until the last chunk, so a
+    restart finds the work and ``backfill.ensure_running`` starts it again (it is idempotent:
+    each chunk stores every item's current answer)."""
+    db.background.submit(("ttl", table.table_id), _enable(db, table))
+
+
+def _enable(db: Database, table: TableSchema) -> Chunks:
+    from ddblite.engine import catalog  # imported here: engine.catalog imports this module
+
+    after: Position | None = None
+    shared = bool(getattr(db.backend, "shared", False))
     while True:
-        with db.backend.write() as w:
-            rows = take(w.scan_items(table.table_id, *WHOLE_HASH_SPACE, after), _BATCH)
-            for row in rows:
-                at = None if attribute is None else expires_at(orjson.loads(row.body), attribute)
-                w.put_item(table.table_id, row.pk_hash, row.pk, row.sk, row.body, row.size, at)
-        if len(rows) < _BATCH:
+        current = current_table(db, table)
+        if current is None or current.ttl_attribute is None or not current.record.ttl_enabling:
             return
-        last = rows[-1]
-        after = (last.pk_hash, last.pk, last.sk)
+        try:
+            rows = run_chunk(db, functools.partial(_index_chunk, db, current, after, shared))
+        except StaleCatalogError:  # another server changed the table: reload, then go on
+            db.forget(Caller(table.account, table.region), table.name)
+            yield
+            continue
+        if len(rows) < CHUNK:
+            break
+        after = rows[-1].position
         yield
+    run_chunk(db, functools.partial(catalog.finish_enabling_ttl, db, table))
+
+
+def _index_chunk(
+    db: Database, table: TableSchema, after: Position | None, shared: bool
+) -> list[ChunkRow]:
+    """Store ``expires_at`` for the next CHUNK items, in one write block."""
+    attribute = table.ttl_attribute
+    assert attribute is not None
+    with db.backend.write() as w:
+        rows = next_rows(w, table, after, CHUNK, shared)
+        for row in rows:
+            if row.body is None:
+                continue  # deleted meanwhile
+            at = expires_at(orjson.loads(row.body), attribute)
+            w.put_item(table.table_id, row.pk_hash, row.pk, row.sk, row.body, row.size, at)
+    return rows
 
 
 def scheduled_sweep(db: Database, now: float) -> bool:

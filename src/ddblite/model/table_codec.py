@@ -5,8 +5,8 @@ unchanged::
 
     {"wire": <the TableDescription without live counters>,
      "indexes": {index name: storage index id}, "tags": [{"Key", "Value"}],
-     "ttl": attribute, "stream": {...}, "closed_streams": [{...}], "pitr": {...},
-     "dropping": [index id]}
+     "ttl": attribute, "ttl_enabling": true, "stream": {...}, "closed_streams": [{...}],
+     "pitr": {...}, "dropping": [index id]}
 
 (the members after "tags" only while they hold something). ``description`` renders the
 "wire" part, which is also what DescribeTable answers before the counters are filled in.
@@ -65,6 +65,8 @@ def to_stored(record: TableRecord) -> Json:
     }
     if record.ttl_attribute is not None:
         out["ttl"] = record.ttl_attribute
+    if record.ttl_enabling:
+        out["ttl_enabling"] = True
     if record.streams.enabled is not None:
         out["stream"] = _stream(record.streams.enabled)
     if record.streams.closed:
@@ -234,6 +236,7 @@ def from_stored(form: Json) -> TableRecord:
             wire.get("LatestStreamArn"),
         ),
         ttl_attribute=form.get("ttl"),
+        ttl_enabling=bool(form.get("ttl_enabling", False)),
         tags=tuple(Tag(tag["Key"], tag["Value"]) for tag in form.get("tags") or ()),
         point_in_time_recovery=(
             PointInTimeRecovery(pitr["since"], pitr["days"]) if pitr is not None else None

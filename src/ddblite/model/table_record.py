@@ -195,6 +195,9 @@ class TableRecord:
     global_indexes: tuple[SecondaryIndex, ...] = ()
     streams: Streams = Streams()
     ttl_attribute: str | None = None
+    # TTL was enabled and the items already stored are still having their expiry indexed
+    # (engine.ttl): DescribeTimeToLive says ENABLING until then.
+    ttl_enabling: bool = False
     tags: tuple[Tag, ...] = ()
     point_in_time_recovery: PointInTimeRecovery | None = None
     table_class: TableClass | None = None

@@ -1,16 +1,20 @@
-"""DescribeTimeToLive: ENABLED with its attribute, or DISABLED."""
+"""DescribeTimeToLive: DISABLED, or ENABLING (the items already stored still having their
+expiry indexed, engine.ttl) then ENABLED, with its attribute."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ddblite.engine import catalog
+from ddblite.engine import backfill, catalog
 from ddblite.engine.database import Caller, Database
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-    table = catalog.require(db, caller, request["TableName"])
+    name = request["TableName"]
+    backfill.ensure_running(db, catalog.require(db, caller, name))  # (after a restart)
+    table = catalog.require(db, caller, name)
     attribute = table.ttl_attribute
     if attribute is None:
         return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
-    return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}}
+    status = "ENABLING" if table.record.ttl_enabling else "ENABLED"
+    return {"TimeToLiveDescription": {"TimeToLiveStatus": status, "AttributeName": attribute}}

@@ -7,6 +7,7 @@ Operations and the other engine modules ask for a change with a typed request
 
 from ddblite.engine.catalog.changes import (
     activate_index,
+    finish_enabling_ttl,
     forget_dropped_index,
     set_point_in_time_recovery,
     set_tags,
@@ -44,6 +45,7 @@ __all__ = [
     "describe",
     "describe_created",
     "finish_backup",
+    "finish_enabling_ttl",
     "forget_dropped_index",
     "list_tables",
     "register_backup",

@@ -199,8 +199,20 @@ def set_tags(db: Database, table: TableSchema, tags: tuple[Tag, ...]) -> None:
 
 
 def set_ttl(db: Database, table: TableSchema, attribute: str | None) -> None:
-    """Enable TTL on ``attribute``, or disable it (None)."""
-    change(db, table, lambda record, w, table_id: replace(record, ttl_attribute=attribute))
+    """Enable TTL on ``attribute`` (ENABLING until ``finish_enabling_ttl``), or disable it
+    (None). Every item write indexes its expiry from this write on (engine.ttl)."""
+
+    def edit(record: TableRecord, w: Writer, table_id: int) -> TableRecord:
+        return replace(record, ttl_attribute=attribute, ttl_enabling=attribute is not None)
+
+    change(db, table, edit)
+
+
+def finish_enabling_ttl(db: Database, table: TableSchema) -> None:
+    """Every item stored before TTL was enabled has its expiry indexed: ENABLED."""
+    change(
+        db, table, lambda record, w, table_id: replace(record, ttl_enabling=False), missing_ok=True
+    )
 
 
 def set_point_in_time_recovery(
