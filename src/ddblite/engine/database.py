@@ -28,7 +28,7 @@ from ddblite.errors import (
 )
 from ddblite.limits import Limits
 from ddblite.model.expiry import expires_at
-from ddblite.model.schema import EncodedKey, TableSchema, encode_key
+from ddblite.model.schema import EncodedKey, TableSchema, encode_key, table_name_of
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
     FencedWriter,
@@ -127,7 +127,11 @@ class Database:
 
     # --- catalog cache ----------------------------------------------------------------------
 
-    def find_table(self, caller: Caller, name: str) -> TableSchema | None:
+    def find_table(self, caller: Caller, name_or_arn: str) -> TableSchema | None:
+        """The table a request's TableName (a name or the table's ARN) names, or None."""
+        name = table_name_of(name_or_arn, caller.region, caller.account)
+        if name is None:
+            return None
         cache_key = (caller.account, caller.region, name)
         table = self._tables.get(cache_key)
         if table is not None and (

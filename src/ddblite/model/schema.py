@@ -83,7 +83,7 @@ class TableSchema:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.name}"
+        return table_arn(self.region, self.account, self.name)
 
     def index(self, name: str) -> IndexSchema | None:
         for index in self.indexes:
@@ -244,3 +244,20 @@ def _check_size(value: Value, limit: int) -> None:
         raise ValidationException(
             INVALID + "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
         )
+
+
+def table_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+
+
+def table_name_of(name_or_arn: str, region: str, account: str) -> str | None:
+    """The table name a request's ``TableName`` means: DynamoDB accepts the table's ARN
+    wherever it takes a TableName ("You can also provide the Amazon Resource Name (ARN) of
+    the table"). None for an ARN naming another region or account, or not a table."""
+    if not name_or_arn.startswith("arn:"):
+        return name_or_arn
+    prefix = table_arn(region, account, "")
+    if not name_or_arn.startswith(prefix):
+        return None
+    name = name_or_arn[len(prefix) :]
+    return name if name and "/" not in name else None

@@ -47,16 +47,17 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     requests: dict[str, list[dict[str, Any]]] = request["RequestItems"]
     _check_values(db, requests)
     writes = _plan(db, caller, requests)
-    usage: dict[str, _Usage] = {name: _Usage() for name in requests}
+    # Keyed by table name, not by the request's key: a table may be named by its ARN.
+    tables = {write.table.name: write.table for write in writes}
+    usage = {name: _Usage() for name in tables}
     mode = ReturnConsumedCapacity.of(request)
     wants_capacity = mode is not ReturnConsumedCapacity.NONE
     with _one_block(db):
         for write in writes:
             _apply(db, write, usage[write.table.name], wants_capacity)
     out: dict[str, Any] = {"UnprocessedItems": {}}
-    tables = {write.table.name: write.table for write in writes}
     if wants_capacity:
-        out["ConsumedCapacity"] = [_consumed(mode, tables[name], usage[name]) for name in requests]
+        out["ConsumedCapacity"] = [_consumed(mode, tables[name], usage[name]) for name in tables]
     if ReturnItemCollectionMetrics.of(request) is ReturnItemCollectionMetrics.SIZE:
         metrics = _collection_metrics(db, tables, usage)
         if metrics:

@@ -19,7 +19,7 @@ from ddblite.engine.database import Caller, Database
 from ddblite.engine.stream_log import SHARD
 from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
-from ddblite.model.schema import TableSchema
+from ddblite.model.schema import TableSchema, table_arn
 from ddblite.model.table_record import (
     Billing,
     BillingMode,
@@ -33,7 +33,7 @@ from ddblite.model.table_record import (
 def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
     """Create the table (with its stream, if asked, enabled before any write can reach it);
     ResourceInUseException if the name is taken."""
-    arn = f"arn:aws:dynamodb:{caller.region}:{caller.account}:table/{new.name}"
+    arn = table_arn(caller.region, caller.account, new.name)
     now = db.clock()
     provisioned = new.billing is BillingMode.PROVISIONED
     record = TableRecord(
