@@ -222,6 +222,7 @@ def test_no_change_no_record(ddb: Any, streams: Any, create_table: TableFactory)
         ExpressionAttributeValues={":n": {"N": "1"}},
     )
     ddb.delete_item(TableName=name, Key={"pk": {"S": "missing"}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "missing"}}, UpdateExpression="REMOVE n")
     error_of(
         ddb.put_item, TableName=name, Item=item, ConditionExpression="attribute_not_exists(pk)"
     )

@@ -67,6 +67,11 @@ class Update:
     def paths(self) -> tuple[ResolvedPath, ...]:
         return tuple(action.path for action in self.actions)
 
+    @property
+    def only_removes(self) -> bool:
+        """Whether every action takes something away (REMOVE, DELETE from a set)."""
+        return all(action.keyword in ("REMOVE", "DELETE") for action in self.actions)
+
 
 @dataclass(frozen=True, slots=True)
 class UpdatedPaths:

@@ -192,11 +192,11 @@ def _action(db: Database, plan: _Plan) -> transactions.Action:
     return transactions.Action(table, plan.key, mutate, plan.kind != "ConditionCheck")
 
 
-def _updater(db: Database, table: TableSchema, plan: _Plan) -> Callable[[Item | None], Item]:
+def _updater(db: Database, table: TableSchema, plan: _Plan) -> Callable[[Item | None], Item | None]:
     update, check, key = plan.update, plan.check, plan.key
     assert update is not None and key is not None
 
-    def mutate(old: Item | None) -> Item:
+    def mutate(old: Item | None) -> Item | None:
         check(old)
         return updated_item(db, table, update, key, old)
 

@@ -31,7 +31,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if update is not None:
         refuse_key_updates(table, update)
 
-    def mutate(old: Item | None) -> Item:
+    def mutate(old: Item | None) -> Item | None:
         check(old)
         if update is None:
             return old if old is not None else dict(key)

@@ -21,8 +21,14 @@ def refuse_key_updates(table: TableSchema, update: expressions.Update) -> None:
 
 def updated_item(
     db: Database, table: TableSchema, update: expressions.Update, key: Item, old: Item | None
-) -> Item:
-    """``old`` (None: a new item with ``key``) with ``update`` applied, checked."""
+) -> Item | None:
+    """``old`` (None: a new item with ``key``) with ``update`` applied, checked; None when
+    there is no item and the update would not create one."""
+    if old is None and update.only_removes:
+        # DynamoDB does not create an item from an update that only takes attributes away
+        # (REMOVE, DELETE, AttributeUpdates DELETE): nothing is written, ALL_NEW returns
+        # nothing, no stream record appears, and `REMOVE a.b` is a no-op.
+        return None
     new, _ = expressions.apply_update(update, old, key=key)
     if item_size(new) > db.limits.item_bytes:
         raise ValidationException(UPDATE_TOO_LARGE)
