@@ -18,11 +18,34 @@ def _fill(ddb: Any, name: str, count: int) -> None:
         ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "g": {"S": f"g{i % 3}"}})
 
 
+def _available(ddb: Any, arn: str) -> dict[str, Any]:
+    """The backup's BackupDetails once its background copy is done (CREATING until then)."""
+    deadline = time.monotonic() + 30
+    while True:
+        details: dict[str, Any] = ddb.describe_backup(BackupArn=arn)["BackupDescription"][
+            "BackupDetails"
+        ]
+        if details["BackupStatus"] != "CREATING":
+            return details
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _backup(ddb: Any, name: str, backup_name: str) -> str:
+    """A backup of the table, AVAILABLE; its ARN."""
+    arn: str = ddb.create_backup(TableName=name, BackupName=backup_name)["BackupDetails"][
+        "BackupArn"
+    ]
+    _available(ddb, arn)
+    return arn
+
+
 def _restored_name(name: str) -> str:
     return name + "_r"
 
 
-# CreateBackup answers BackupDetails: an ARN under the table's, status AVAILABLE, type USER.
+# CreateBackup answers BackupDetails at once: an ARN under the table's, status CREATING, type
+# USER; the backup is AVAILABLE, with its size, once the background copy is done.
 def test_create_and_describe(ddb: Any, create_table: TableFactory) -> None:
     name = create_table()
     _fill(ddb, name, 3)
@@ -30,9 +53,12 @@ def test_create_and_describe(ddb: Any, create_table: TableFactory) -> None:
     match = ARN.fullmatch(details["BackupArn"])
     assert match is not None and match["table"] == name
     assert details["BackupName"] == "bk1"
-    assert details["BackupStatus"] == "AVAILABLE"
+    assert details["BackupStatus"] == "CREATING"
     assert details["BackupType"] == "USER"
-    assert details["BackupSizeBytes"] > 0
+    assert details["BackupSizeBytes"] == 0
+    available = _available(ddb, details["BackupArn"])
+    assert available["BackupStatus"] == "AVAILABLE"
+    assert available["BackupSizeBytes"] == 3 * 7  # "pk" + "k0", "g" + "g0": 4 + 3 bytes each
     described = ddb.describe_backup(BackupArn=details["BackupArn"])["BackupDescription"]
     assert described["BackupDetails"]["BackupArn"] == details["BackupArn"]
     source = described["SourceTableDetails"]
@@ -50,7 +76,7 @@ def test_errors(ddb: Any, create_table: TableFactory) -> None:
         "Table not found: nope_backups",
     )
     name = create_table()
-    arn = ddb.create_backup(TableName=name, BackupName="bkp")["BackupDetails"]["BackupArn"]
+    arn = _backup(ddb, name, "bkp")
     missing = arn[:-8] + "00000000"
     assert error_of(ddb.describe_backup, BackupArn=missing) == (
         "BackupNotFoundException",
@@ -85,7 +111,7 @@ def test_restore(ddb: Any, create_table: TableFactory) -> None:
         GlobalSecondaryIndexes=[gsi],
     )
     _fill(ddb, name, 7)
-    arn = ddb.create_backup(TableName=name, BackupName="bkp")["BackupDetails"]["BackupArn"]
+    arn = _backup(ddb, name, "bkp")
     ddb.put_item(TableName=name, Item={"pk": {"S": "later"}, "g": {"S": "g0"}})
     ddb.delete_table(TableName=name)
     target = _restored_name(name)
@@ -126,7 +152,7 @@ def test_restore_a_large_table_keeps_every_item(ddb: Any, create_table: TableFac
         ddb.batch_write_item(
             RequestItems={name: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
         )
-    arn = ddb.create_backup(TableName=name, BackupName="big")["BackupDetails"]["BackupArn"]
+    arn = _backup(ddb, name, "big")
     described = ddb.describe_backup(BackupArn=arn)["BackupDescription"]
     assert described["SourceTableDetails"]["ItemCount"] == 1_234
     target = _restored_name(name)
@@ -157,7 +183,7 @@ def test_restore_overrides(ddb: Any, create_table: TableFactory) -> None:
         GlobalSecondaryIndexes=[gsi],
     )
     _fill(ddb, name, 2)
-    arn = ddb.create_backup(TableName=name, BackupName="bkp")["BackupDetails"]["BackupArn"]
+    arn = _backup(ddb, name, "bkp")
     target = _restored_name(name)
     try:
         table = ddb.restore_table_from_backup(
@@ -181,10 +207,7 @@ def test_restore_overrides(ddb: Any, create_table: TableFactory) -> None:
 def test_list(ddb: Any, create_table: TableFactory) -> None:
     name = create_table()
     start = time.time() - 1
-    arns = [
-        ddb.create_backup(TableName=name, BackupName=f"bk{i}")["BackupDetails"]["BackupArn"]
-        for i in range(3)
-    ]
+    arns = [_backup(ddb, name, f"bk{i}") for i in range(3)]
     try:
         listed = ddb.list_backups(TableName=name)["BackupSummaries"]
         assert sorted(b["BackupArn"] for b in listed) == sorted(arns)

@@ -48,7 +48,7 @@ def start_backfill(db: Database, table: TableSchema, index_name: str) -> None:
 
 def ensure_running(db: Database, table: TableSchema) -> None:
     """Restart work a restart interrupted: backfills of CREATING indexes, pending drops,
-    TTL still ENABLING."""
+    TTL still ENABLING, backups still being copied."""
     for index in table.indexes:
         if index.status == "CREATING" and not db.background.pending(
             ("backfill", table.table_id, index.index_id)
@@ -58,6 +58,11 @@ def ensure_running(db: Database, table: TableSchema) -> None:
         start_drop(db, table, index_id)
     if table.record.ttl_enabling:
         ttl.start_enabling(db, table)
+    if table.record.backups_copying:
+        from ddblite.engine import backups  # (see _backfill)
+
+        for backup in table.record.backups_copying:
+            backups.copy(db, table, backup)
 
 
 def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Chunks:

@@ -10,10 +10,25 @@ from a backend beyond the ordinary catalog and item calls and works the same on 
 - its items are the source's item rows copied verbatim (no index rows: a restore rebuilds
   them for the indexes the restored table actually has).
 
-The copy runs in chunks, each in its own write block, so a large table does not hold the
-single writer for long. The row says CREATING until the last chunk is in; DynamoDB answers
-BackupInUseException for a backup it is still creating, and so do we. The copy is therefore
-not a single-instant snapshot of a table written to while it runs (docs/compatibility.md).
+CreateBackup answers at once with the backup CREATING; a background job of the scheduler
+copies the items in chunks, each in its own write block, so a large table never holds the
+single writer for long; the row says AVAILABLE once the last chunk is in. DynamoDB answers
+BackupInUseException for a backup it is still creating (RestoreTableFromBackup,
+DeleteBackup), and so do we.
+
+The backup is the table at one instant, the write block that starts it, however the writes
+go on meanwhile. Of the ways to get that, a snapshot read (one read transaction held for the
+whole copy) needs a second connection the single-connection SQLite backend does not have, and
+it would pin the WAL for the copy's length; replaying a change log needs one for every
+table, and ours exists only where a stream is enabled. So the writes keep before-images
+instead (engine.backup_images): while a backup is copied, an item write first gives the
+backup the key's value from before it, unless the backup has it already; the copy skips keys
+the backup has. It costs one keyed read per write, and only while a backup is being copied.
+
+A restart mid-copy: the table's record still lists the backup (``backups_copying``) and
+``backfill.ensure_running`` resumes the copy from the start (a copied key is skipped), on the
+next DescribeTable of the source or DescribeBackup of the backup. DeleteTable waits for the
+copies: it is refused while one runs (``catalog.delete_table``).
 """
 
 from __future__ import annotations
@@ -26,11 +41,13 @@ from typing import Any
 
 import orjson
 
-from ddblite.engine import catalog, indexes
+from ddblite.engine import backfill, catalog, indexes
+from ddblite.engine.backup_images import TOMBSTONE
 from ddblite.engine.catalog import NewTable
-from ddblite.engine.chunks import run_chunk
+from ddblite.engine.chunks import CHUNK, ChunkRow, Position, current_table, next_rows, run_chunk
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
+from ddblite.engine.scheduler import Chunks
 from ddblite.errors import (
     TABLE_EXISTS,
     BackupInUseException,
@@ -40,10 +57,9 @@ from ddblite.errors import (
 )
 from ddblite.model import table_codec
 from ddblite.model.schema import EncodedKey, TableSchema
-from ddblite.model.table_record import RestoreSummary, TableRecord
+from ddblite.model.table_record import BackupCopy, RestoreSummary, TableRecord
 from ddblite.storage.base import ItemRow, TableRow
 
-CHUNK = 500
 _ALL = WHOLE_HASH_SPACE
 
 
@@ -158,6 +174,7 @@ def _arn_id(now: float) -> str:
 
 
 def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> Backup:
+    """Start a backup of the table as it is now: CREATING, copied by a background job."""
     table = db.find_table(caller, table_name)
     if table is None:
         raise TableNotFoundException(f"Table not found: {table_name}")
@@ -174,27 +191,81 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
     }
     body = {"details": details, "source": source, "stored": table_codec.to_stored(table.record)}
     account = catalog_account(caller.account)
-    row_id = run_chunk(
-        db,
-        functools.partial(
-            catalog.register_backup, db, account, caller.region, arn, orjson.dumps(body), now
-        ),
-    )
-    size = 0
-    for rows in _chunks(db, table.table_id):
+    start = functools.partial(catalog.start_backup, db, table, account, arn, orjson.dumps(body))
+    row_id = run_chunk(db, start)
+    backup = Backup(row_id, "CREATING", details, source, table.record)
+    copy(db, db.table(caller, table_name), BackupCopy(row_id, arn))
+    return backup
 
-        def copy_chunk(rows: list[ItemRow] = rows) -> None:
-            with db.backend.write() as w:
-                for r in rows:
-                    w.put_item(row_id, r.pk_hash, r.pk, r.sk, r.body, r.size, None)
 
-        run_chunk(db, copy_chunk)
-        size += sum(r.size for r in rows)
-    details["BackupSizeBytes"] = size
-    details["BackupStatus"] = "AVAILABLE"
+def copy(db: Database, table: TableSchema, backup: BackupCopy) -> None:
+    """Copy the table's items into the backup in chunks through the scheduler (again after a
+    restart: ``backfill.ensure_running``; a chunk copied twice changes nothing)."""
+    db.background.submit(("backup", backup.row_id), _copy(db, table, backup))
 
-    run_chunk(db, functools.partial(catalog.finish_backup, db, row_id, orjson.dumps(body)))
-    return Backup(row_id, "AVAILABLE", details, source, table.record)
+
+def _copy(db: Database, table: TableSchema, backup: BackupCopy) -> Chunks:
+    after: Position | None = None
+    shared = bool(getattr(db.backend, "shared", False))
+    while True:
+        current = current_table(db, table)
+        if current is None:
+            return  # cannot happen: DeleteTable waits for the copies (catalog.delete_table)
+        copy_chunk = functools.partial(_copy_chunk, db, current, backup.row_id, after, shared)
+        rows = run_chunk(db, copy_chunk)
+        if len(rows) < CHUNK:
+            break
+        after = rows[-1].position
+        yield
+    run_chunk(db, functools.partial(catalog.stop_copying, db, table, backup.row_id))
+    # No write adds tombstones any more: drop them, measuring the backup on the way.
+    after, size = None, 0
+    while True:
+        rows = run_chunk(db, functools.partial(_drop_tombstones, db, backup.row_id, after))
+        size += sum(row.size for row in rows)
+        if len(rows) < CHUNK:
+            break
+        after = rows[-1].position
+        yield
+    account = catalog_account(table.account)
+    run_chunk(db, functools.partial(_finish, db, account, table.region, backup.arn, size))
+
+
+def _copy_chunk(
+    db: Database, table: TableSchema, row_id: int, after: Position | None, shared: bool
+) -> list[ChunkRow]:
+    """The next CHUNK items into the backup, except those a write already gave it the
+    before-image of (engine.backup_images)."""
+    with db.backend.write() as w:
+        rows = next_rows(w, table, after, CHUNK, shared)
+        for row in rows:
+            if row.body is None or w.get_item(row_id, *row.position) is not None:
+                continue
+            w.put_item(row_id, row.pk_hash, row.pk, row.sk, row.body, row.size, None)
+    return rows
+
+
+def _drop_tombstones(db: Database, row_id: int, after: Position | None) -> list[ChunkRow]:
+    """The next CHUNK rows of the backup; its tombstones among them deleted."""
+    with db.backend.write() as w:
+        rows = [
+            ChunkRow(row.pk_hash, row.pk, row.sk, row.body, row.size)
+            for row in take(w.scan_items(row_id, *_ALL, after), CHUNK)
+        ]
+        for row in rows:
+            if row.body == TOMBSTONE:
+                w.delete_item(row_id, *row.position)
+    return rows
+
+
+def _finish(db: Database, account: str, region: str, arn: str, size: int) -> None:
+    with db.backend.read() as r:
+        row = r.get_table(account, region, arn)
+    assert row is not None  # DeleteBackup refuses a backup that is CREATING
+    body = orjson.loads(row.description)
+    body["details"]["BackupSizeBytes"] = size
+    body["details"]["BackupStatus"] = "AVAILABLE"
+    catalog.finish_backup(db, row.table_id, orjson.dumps(body))
 
 
 def _chunks(db: Database, table_id: int) -> Iterator[list[ItemRow]]:
@@ -217,6 +288,17 @@ def get(db: Database, caller: Caller, arn: str) -> Backup:
     if row is None:
         raise BackupNotFoundException(f"Backup not found: {arn}")
     return _load(row)
+
+
+def describe(db: Database, caller: Caller, arn: str) -> Backup:
+    """The backup, for DescribeBackup; a copy a restart interrupted goes on from here."""
+    backup = get(db, caller, arn)
+    if backup.status != "CREATING":
+        return backup
+    table = db.find_table(caller, backup.source["TableName"])
+    if table is not None:
+        backfill.ensure_running(db, table)
+    return get(db, caller, arn)
 
 
 def delete(db: Database, caller: Caller, arn: str) -> Backup:

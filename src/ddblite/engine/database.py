@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 import orjson
 
 from ddblite.engine import indexes
+from ddblite.engine.backup_images import keep_before_images
 from ddblite.engine.scheduler import Scheduler
 from ddblite.engine.stream_log import record_change
 from ddblite.errors import (
@@ -234,7 +235,10 @@ class Database:
     ) -> None:
         """Replace the item ``old`` at ``ek`` by ``new`` (None deletes it), with what goes
         with it in the same transaction: its indexes (whose upkeep may refuse, the LSI size
-        limits, by raising), its expiry and its stream record."""
+        limits, by raising), its expiry and its stream record; a backup being copied from the
+        table first gets the value the write replaces (engine.backup_images)."""
+        if table.record.backups_copying:
+            keep_before_images(w, table, ek, old)
         if new is not None:
             ttl = table.ttl_attribute  # TTL tables index their expiry (engine.ttl)
             w.put_item(

@@ -6,7 +6,7 @@ unchanged::
     {"wire": <the TableDescription without live counters>,
      "indexes": {index name: storage index id}, "tags": [{"Key", "Value"}],
      "ttl": attribute, "ttl_enabling": true, "stream": {...}, "closed_streams": [{...}],
-     "pitr": {...}, "dropping": [index id]}
+     "pitr": {...}, "dropping": [index id], "backups_copying": [[row id, backup ARN]]}
 
 (the members after "tags" only while they hold something). ``description`` renders the
 "wire" part, which is also what DescribeTable answers before the counters are filled in.
@@ -20,6 +20,7 @@ import orjson
 
 from ddblite.model.table_record import (
     AttributeDefinition,
+    BackupCopy,
     Billing,
     BillingMode,
     IndexStatus,
@@ -76,6 +77,8 @@ def to_stored(record: TableRecord) -> Json:
         out["pitr"] = {"since": pitr.since, "days": pitr.days}
     if record.dropping:
         out["dropping"] = list(record.dropping)
+    if record.backups_copying:
+        out["backups_copying"] = [[b.row_id, b.arn] for b in record.backups_copying]
     if record.replicas:
         out["replicas"] = [{"region": r.region} for r in record.replicas]
     if record.vector_indexes:
@@ -253,6 +256,9 @@ def from_stored(form: Json) -> TableRecord:
             else None
         ),
         dropping=tuple(form.get("dropping", ())),
+        backups_copying=tuple(
+            BackupCopy(row_id, arn) for row_id, arn in form.get("backups_copying", ())
+        ),
         replicas=tuple(Replica(r["region"]) for r in form.get("replicas", ())),
         vector_indexes=tuple(VectorIndex(v["name"]) for v in form.get("vector_indexes", ())),
     )

@@ -166,6 +166,15 @@ class RestoreSummary:
     restored_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class BackupCopy:
+    """A backup of the table still being copied (engine.backups): its hidden catalog row's
+    storage id and its ARN (the row's name)."""
+
+    row_id: int
+    arn: str
+
+
 # Room for the coming features (global tables, vector indexes): each fills its own type.
 @dataclass(frozen=True, slots=True)
 class Replica:
@@ -205,6 +214,9 @@ class TableRecord:
     restored_from: RestoreSummary | None = None
     # Storage ids of deleted indexes whose rows are still being dropped (engine.backfill).
     dropping: tuple[int, ...] = ()
+    # Backups being copied from the table: every item write keeps the item's before-image in
+    # each (engine.backup_images), so that each backup is the table at one instant.
+    backups_copying: tuple[BackupCopy, ...] = ()
     replicas: tuple[Replica, ...] = ()
     vector_indexes: tuple[VectorIndex, ...] = ()
 

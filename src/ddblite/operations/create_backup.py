@@ -1,4 +1,5 @@
-"""CreateBackup: an on-demand (USER) backup of a table's items and schema."""
+"""CreateBackup: an on-demand (USER) backup of a table's items and schema, answered CREATING
+at once; the copy runs in the background (engine.backups) and the backup is AVAILABLE after."""
 
 from __future__ import annotations
 

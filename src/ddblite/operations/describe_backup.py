@@ -9,4 +9,4 @@ from ddblite.engine.database import Caller, Database
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-    return {"BackupDescription": backups.get(db, caller, request["BackupArn"]).description()}
+    return {"BackupDescription": backups.describe(db, caller, request["BackupArn"]).description()}

@@ -12,6 +12,8 @@ from ddblite.engine.catalog.changes import (
     set_point_in_time_recovery,
     set_tags,
     set_ttl,
+    start_backup,
+    stop_copying,
     update_table,
 )
 from ddblite.engine.catalog.requests import (
@@ -22,7 +24,7 @@ from ddblite.engine.catalog.requests import (
     TableUpdate,
     attribute_definitions,
 )
-from ddblite.engine.catalog.store import finish_backup, register_backup, table_not_found
+from ddblite.engine.catalog.store import finish_backup, table_not_found
 from ddblite.engine.catalog.tables import (
     create_table,
     delete_table,
@@ -48,11 +50,12 @@ __all__ = [
     "finish_enabling_ttl",
     "forget_dropped_index",
     "list_tables",
-    "register_backup",
     "require",
     "set_point_in_time_recovery",
     "set_tags",
     "set_ttl",
+    "start_backup",
+    "stop_copying",
     "table_not_found",
     "update_table",
 ]

@@ -19,6 +19,7 @@ from ddblite.errors import ValidationException
 from ddblite.limits import STREAM_RETENTION_SECONDS
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_record import (
+    BackupCopy,
     Billing,
     BillingMode,
     IndexStatus,
@@ -257,5 +258,36 @@ def forget_dropped_index(db: Database, table: TableSchema, index_id: int) -> Non
 
     def edit(record: TableRecord, w: Writer, table_id: int) -> TableRecord:
         return replace(record, dropping=tuple(i for i in record.dropping if i != index_id))
+
+    change(db, table, edit, missing_ok=True)
+
+
+# --- the backup copies' bookkeeping (engine.backups) -------------------------------------------
+
+
+def start_backup(
+    db: Database, table: TableSchema, account: str, arn: str, description: bytes
+) -> int:
+    """A backup's hidden catalog row (under ``account``, named by its ARN), CREATING until
+    ``finish_backup``, and its place in the table's ``backups_copying``, in one write block:
+    the instant the backup is of."""
+    created: list[int] = []
+
+    def edit(record: TableRecord, w: Writer, table_id: int) -> TableRecord:
+        now = db.clock()
+        row_id = w.create_table(account, table.region, arn, description, "CREATING", now)
+        created.append(row_id)
+        return replace(record, backups_copying=(*record.backups_copying, BackupCopy(row_id, arn)))
+
+    change(db, table, edit)
+    return created[0]
+
+
+def stop_copying(db: Database, table: TableSchema, row_id: int) -> None:
+    """Every item is in the backup: writes no longer keep before-images for it."""
+
+    def edit(record: TableRecord, w: Writer, table_id: int) -> TableRecord:
+        copying = tuple(b for b in record.backups_copying if b.row_id != row_id)
+        return replace(record, backups_copying=copying)
 
     change(db, table, edit, missing_ok=True)

@@ -39,14 +39,6 @@ def change(db: Database, table: TableSchema, edit: Edit, missing_ok: bool = Fals
     db.forget(Caller(table.account, table.region), table.name)
 
 
-def register_backup(
-    db: Database, account: str, region: str, arn: str, description: bytes, now: float
-) -> int:
-    """A backup's hidden catalog row (engine.backups), CREATING until ``finish_backup``."""
-    with db.backend.write() as w:
-        return w.create_table(account, region, arn, description, "CREATING", now)
-
-
 def finish_backup(db: Database, row_id: int, description: bytes) -> None:
     with db.backend.write() as w:
         w.update_table(row_id, description, "AVAILABLE")

@@ -141,6 +141,10 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
     table = require(db, caller, name)
     if table.record.deletion_protection:
         raise_deletion_protected(name)
+    if table.record.backups_copying:
+        # The backup must be complete before the items go; DynamoDB's nearest documented
+        # answer: "The operation conflicts with the resource's availability".
+        raise ResourceInUseException(f"Table is being backed up: {name}")
     response = describe(db, table)
     response["TableStatus"] = "DELETING"
     with db.backend.write() as w:
