@@ -191,7 +191,7 @@ ITEM: dict[str, Any] = {"a": {"S": "abc"}, "n": {"N": "5"}, "ss": {"SS": ["x", "
         ({"a": {"ComparisonOperator": "CONTAINS", "Value": {"S": "bc"}}}, None, ITEM, True),
         ({"ss": {"ComparisonOperator": "CONTAINS", "Value": {"S": "y"}}}, None, ITEM, True),
         ({"ss": {"ComparisonOperator": "NOT_CONTAINS", "Value": {"S": "y"}}}, None, ITEM, False),
-        ({"zz": {"ComparisonOperator": "NOT_CONTAINS", "Value": {"S": "y"}}}, None, ITEM, True),
+        ({"zz": {"ComparisonOperator": "NOT_CONTAINS", "Value": {"S": "y"}}}, None, ITEM, False),
         ({"zz": {"ComparisonOperator": "NE", "Value": {"S": "y"}}}, None, ITEM, True),
         ({"a": {"ComparisonOperator": "NE", "Value": {"N": "1"}}}, None, ITEM, True),
         ({"a": {"ComparisonOperator": "LT", "Value": {"N": "1"}}}, None, ITEM, False),

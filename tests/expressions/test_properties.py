@@ -22,7 +22,7 @@ from ddblite.expressions.tokens import KEYWORDS
 
 # --- trees ---------------------------------------------------------------------------------
 
-NAMES = st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True).filter(
+NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
     lambda n: n.upper() not in KEYWORDS
 )
 PLACEHOLDERS = st.from_regex(r"#[a-z0-9_]{1,4}", fullmatch=True)

@@ -153,7 +153,8 @@ def _test(op: str, values: list[Value]) -> Test:
     if op == "CONTAINS":
         return lambda v: v is not None and contains(v, first)
     if op == "NOT_CONTAINS":
-        return lambda v: v is None or not contains(v, first)
+        # Unlike NE (and unlike `NOT contains(...)`), a missing attribute fails NOT_CONTAINS.
+        return lambda v: v is not None and not contains(v, first)
     if op == "BEGINS_WITH":
         return lambda v: v is not None and begins_with(v, first)
     if op == "IN":

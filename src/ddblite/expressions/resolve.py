@@ -79,7 +79,9 @@ LONG_TYPE = {
     "L": "LIST",
     "M": "MAP",
 }
-_PATH_FUNCTIONS = frozenset(("attribute_exists", "attribute_not_exists", "attribute_type"))
+# attribute_type is not among them: DynamoDB accepts a value as its first operand
+# (attribute_type(:v, :t) tests the value's own type).
+_PATH_FUNCTIONS = frozenset(("attribute_exists", "attribute_not_exists"))
 
 
 def format_path(path: ResolvedPath) -> str:

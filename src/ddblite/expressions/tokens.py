@@ -1,6 +1,7 @@
 """The one tokenizer of the expression language (all five expression kinds share it).
 
-DynamoDB's lexer knows names (``[A-Za-z_][A-Za-z0-9_]*``), ``#name`` and ``:value``
+DynamoDB's lexer knows names (``[A-Za-z][A-Za-z0-9_]*``: a leading ``_`` is a token of its own,
+so ``SET _abc = :v`` is refused with ``token: "_", near: "SET _abc"``), ``#name`` and ``:value``
 placeholders, unsigned integers (only meaningful as list indexes), the operators
 ``= <> < <= > >= + -``, the punctuation ``( ) [ ] , .`` and nine keywords, matched without
 regard to case: AND OR NOT BETWEEN IN (conditions) and SET REMOVE ADD DELETE (updates). Every
@@ -55,7 +56,7 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             continue
         start = i
-        if char.isascii() and (char.isalpha() or char == "_"):
+        if char.isascii() and char.isalpha():
             i += 1
             while i < n and _is_word_char(text[i]):
                 i += 1

@@ -131,6 +131,12 @@ class _Walker:
         if self.update:
             if name not in UPDATE_FUNCTIONS:
                 raise ExpressionError(NOT_IN_UPDATE.format(name))
+            # DynamoDB refuses list_append directly inside list_append (Alternator's recording),
+            # while list_append(if_not_exists(a, :v), :w) is fine.
+            if name == "list_append" and any(
+                isinstance(arg, ast.Call) and arg.name == name for arg in call.args
+            ):
+                raise ExpressionError(MISUSED.format(name))
         else:
             if name in UPDATE_FUNCTIONS:
                 raise ExpressionError(NOT_IN_CONDITION.format(name))
