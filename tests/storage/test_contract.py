@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from ddblite.storage.base import IndexRow, ItemRow, PageRead, SkRange, StorageBackend
+from ddblite.model.sort_key import SortKeyCondition, SortOp
+from ddblite.storage.base import IndexRow, ItemRow, PageRead, StorageBackend
 from tests.storage.conftest import Opener
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
@@ -18,7 +19,11 @@ HASH_SPACE = 1 << 63
 # The engine's Scan hands storage at most 2**63 - 1 as the exclusive top (engine/reads.py);
 # an open top at 2**63 is pinned separately below.
 TOP = HASH_SPACE - 1
-EVERYTHING = SkRange()
+EVERYTHING = None  # no sort-key condition: the whole partition
+
+
+def between(low: bytes, high: bytes) -> SortKeyCondition:
+    return SortKeyCondition(SortOp.BETWEEN, low, high)
 
 
 def make_table(backend: StorageBackend, name: str = "t", account: str = ACCOUNT) -> int:
@@ -50,13 +55,13 @@ def query(
     backend: StorageBackend,
     table_id: int,
     pk: bytes,
-    sk_range: SkRange = EVERYTHING,
+    sort: SortKeyCondition | None = EVERYTHING,
     forward: bool = True,
     after: bytes | None = None,
     pk_hash: int = 7,
 ) -> list[bytes]:
     with backend.read() as r:
-        return [row.sk for row in r.query_items(table_id, pk_hash, pk, sk_range, forward, after)]
+        return [row.sk for row in r.query_items(table_id, pk_hash, pk, sort, forward, after)]
 
 
 # --- catalog -----------------------------------------------------------------------------
@@ -258,36 +263,37 @@ def test_query_returns_the_partition_in_byte_order(backend: StorageBackend, rang
     assert query(backend, ranged, b"p") == ordered
     assert query(backend, ranged, b"p", forward=False) == ordered[::-1]
     with backend.read() as r:
-        rows = list(r.query_items(ranged, 7, b"p", SkRange(low=b"ab", high=b"ab"), True, None))
+        rows = list(r.query_items(ranged, 7, b"p", SortKeyCondition(SortOp.EQ, b"ab"), True, None))
     assert rows == [ItemRow(7, b"p", b"ab", b"body-ab", 7)]
 
 
 @pytest.mark.parametrize(
-    ("sk_range", "expected"),
+    ("sort", "expected"),
     [
-        (SkRange(low=b"a"), [b"a", b"a\x00", b"ab", b"b", b"\x7f", b"\x80", b"\xff", b"\xff\xff"]),
         (
-            SkRange(low=b"a", low_inclusive=False),
+            SortKeyCondition(SortOp.GE, b"a"),
+            [b"a", b"a\x00", b"ab", b"b", b"\x7f", b"\x80", b"\xff", b"\xff\xff"],
+        ),
+        (
+            SortKeyCondition(SortOp.GT, b"a"),
             [b"a\x00", b"ab", b"b", b"\x7f", b"\x80", b"\xff", b"\xff\xff"],
         ),
-        (SkRange(high=b"ab"), [b"", b"a", b"a\x00", b"ab"]),
-        (SkRange(high=b"ab", high_inclusive=False), [b"", b"a", b"a\x00"]),
-        (SkRange(low=b"a", high=b"b"), [b"a", b"a\x00", b"ab", b"b"]),
-        (
-            SkRange(low=b"a", high=b"b", low_inclusive=False, high_inclusive=False),
-            [b"a\x00", b"ab"],
-        ),
-        # begins_with("a") arrives as the range [a, b)
-        (SkRange(low=b"a", high=b"b", high_inclusive=False), [b"a", b"a\x00", b"ab"]),
-        (SkRange(low=b"\x80", high=b"\xff"), [b"\x80", b"\xff"]),
-        (SkRange(low=b"c", high=b"d"), []),
+        (SortKeyCondition(SortOp.LE, b"ab"), [b"", b"a", b"a\x00", b"ab"]),
+        (SortKeyCondition(SortOp.LT, b"ab"), [b"", b"a", b"a\x00"]),
+        (SortKeyCondition(SortOp.EQ, b"a\x00"), [b"a\x00"]),
+        (between(b"a", b"b"), [b"a", b"a\x00", b"ab", b"b"]),
+        (SortKeyCondition(SortOp.BEGINS_WITH, b"a"), [b"a", b"a\x00", b"ab"]),
+        # a prefix of 0xFF bytes only has no key above it: the range is open at the top
+        (SortKeyCondition(SortOp.BEGINS_WITH, b"\xff"), [b"\xff", b"\xff\xff"]),
+        (between(b"\x80", b"\xff"), [b"\x80", b"\xff"]),
+        (between(b"c", b"d"), []),
     ],
 )
 def test_query_sort_key_ranges(
-    backend: StorageBackend, ranged: int, sk_range: SkRange, expected: list[bytes]
+    backend: StorageBackend, ranged: int, sort: SortKeyCondition, expected: list[bytes]
 ) -> None:
-    assert query(backend, ranged, b"p", sk_range) == expected
-    assert query(backend, ranged, b"p", sk_range, forward=False) == expected[::-1]
+    assert query(backend, ranged, b"p", sort) == expected
+    assert query(backend, ranged, b"p", sort, forward=False) == expected[::-1]
 
 
 def test_query_exclusive_start_in_both_directions(backend: StorageBackend, ranged: int) -> None:
@@ -304,7 +310,7 @@ def test_query_exclusive_start_in_both_directions(backend: StorageBackend, range
         b"\xff",
         b"\xff\xff",
     ]
-    within = SkRange(low=b"a", high=b"b")
+    within = between(b"a", b"b")
     assert query(backend, ranged, b"p", within, after=b"a\x00") == [b"ab", b"b"]
     assert query(backend, ranged, b"p", within, forward=False, after=b"ab") == [b"a\x00", b"a"]
 
@@ -312,24 +318,26 @@ def test_query_exclusive_start_in_both_directions(backend: StorageBackend, range
 @pytest.mark.parametrize("forward", [True, False])
 @pytest.mark.parametrize("after", [None, b"a\x00", b"aa"])
 @pytest.mark.parametrize(
-    "sk_range", [EVERYTHING, SkRange(low=b"a", high=b"b"), SkRange(high=b"ab")]
+    "sort", [EVERYTHING, between(b"a", b"b"), SortKeyCondition(SortOp.LE, b"ab")]
 )
 def test_query_item_bodies_are_the_rows_bodies_and_sizes(
-    backend: StorageBackend, ranged: int, sk_range: SkRange, forward: bool, after: bytes | None
+    backend: StorageBackend,
+    ranged: int,
+    sort: SortKeyCondition | None,
+    forward: bool,
+    after: bytes | None,
 ) -> None:
     with backend.read() as r:
-        rows = list(r.query_items(ranged, 7, b"p", sk_range, forward, after))
-        bodies = list(r.query_item_bodies(ranged, 7, b"p", sk_range, forward, after))
-        skipped = list(r.query_item_bodies(ranged, 7, b"p", sk_range, forward, after, 2))
+        rows = list(r.query_items(ranged, 7, b"p", sort, forward, after))
+        bodies = list(r.query_item_bodies(ranged, 7, b"p", sort, forward, after))
+        skipped = list(r.query_item_bodies(ranged, 7, b"p", sort, forward, after, 2))
     assert bodies == [(row.body, row.size) for row in rows]
     assert skipped == bodies[2:]
 
 
 def test_query_item_bodies_exact(backend: StorageBackend, ranged: int) -> None:
     with backend.read() as r:
-        got = list(
-            r.query_item_bodies(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False, b"ab")
-        )
+        got = list(r.query_item_bodies(ranged, 7, b"p", between(b"a", b"ab"), False, b"ab"))
     assert got == [(b"body-a\x00", 7), (b"body-a", 6)]
 
 
@@ -353,8 +361,8 @@ def test_query_item_page_is_the_bodies_in_one_piece(
 
 def test_query_item_page_exact_and_empty(backend: StorageBackend, ranged: int) -> None:
     with backend.read() as r:
-        got = r.query_item_page(ranged, 7, b"p", SkRange(low=b"a", high=b"ab"), False, None, 10)
-        none = r.query_item_page(ranged, 7, b"p", SkRange(low=b"c", high=b"d"), True, None, 10)
+        got = r.query_item_page(ranged, 7, b"p", between(b"a", b"ab"), False, None, 10)
+        none = r.query_item_page(ranged, 7, b"p", between(b"c", b"d"), True, None, 10)
     assert got == PageRead(3, 7 + 7 + 6, b"body-ab\xffbody-a\x00\xffbody-a")
     assert none == PageRead(0, 0, b"")
 
@@ -373,14 +381,14 @@ def test_long_partitions_come_back_whole_and_in_order(backend: StorageBackend) -
         for sk in sks:
             w.put_item(table_id, 7, b"q", sk, b"v" + sk.hex().encode(), 1, None)
     with backend.read() as r:
-        forward = r.query_item_page(table_id, 7, b"q", SkRange(), True, None, 2000)
-        backward = r.query_item_page(table_id, 7, b"q", SkRange(), False, sks[2000], 1500)
+        forward = r.query_item_page(table_id, 7, b"q", EVERYTHING, True, None, 2000)
+        backward = r.query_item_page(table_id, 7, b"q", EVERYTHING, False, sks[2000], 1500)
     assert forward == PageRead(
         2000, 2000, b"\xff".join(b"v" + sk.hex().encode() for sk in sks[:2000])
     )
     assert backward.joined == b"\xff".join(b"v" + sk.hex().encode() for sk in sks[1999:499:-1])
     with backend.read() as r:  # stopping early is allowed
-        first = r.query_items(table_id, 7, b"p", SkRange(), True, None)
+        first = r.query_items(table_id, 7, b"p", EVERYTHING, True, None)
         assert [next(first).sk for _ in range(3)] == sks[:3]
 
 
@@ -493,11 +501,11 @@ def test_query_index_orders_by_index_sort_key_then_item_key(
 ) -> None:
     index_id, rows = indexed
     with backend.read() as r:
-        got = list(r.query_index(index_id, 42, b"g", SkRange(), True, None))
-        back = list(r.query_index(index_id, 42, b"g", SkRange(), False, None))
-        ranged = list(r.query_index(index_id, 42, b"g", SkRange(low=b"a", high=b"b"), True, None))
-        after = list(r.query_index(index_id, 42, b"g", SkRange(), True, (b"a", b"p1", b"")))
-        after_back = list(r.query_index(index_id, 42, b"g", SkRange(), False, (b"a", b"p2", b"")))
+        got = list(r.query_index(index_id, 42, b"g", EVERYTHING, True, None))
+        back = list(r.query_index(index_id, 42, b"g", EVERYTHING, False, None))
+        ranged = list(r.query_index(index_id, 42, b"g", between(b"a", b"b"), True, None))
+        after = list(r.query_index(index_id, 42, b"g", EVERYTHING, True, (b"a", b"p1", b"")))
+        after_back = list(r.query_index(index_id, 42, b"g", EVERYTHING, False, (b"a", b"p2", b"")))
     assert got == rows
     assert [(x.ix_sk, x.pk) for x in got] == [
         (b"", b"p3"),
@@ -522,17 +530,17 @@ def test_query_index_bodies_are_the_rows_bodies_and_sizes(
 ) -> None:
     index_id, rows = indexed
     with backend.read() as r:
-        got = list(r.query_index_bodies(index_id, 42, b"g", SkRange(), forward, after))
-        full = list(r.query_index(index_id, 42, b"g", SkRange(), forward, after))
-        skipped = list(r.query_index_bodies(index_id, 42, b"g", SkRange(), forward, after, 1))
+        got = list(r.query_index_bodies(index_id, 42, b"g", EVERYTHING, forward, after))
+        full = list(r.query_index(index_id, 42, b"g", EVERYTHING, forward, after))
+        skipped = list(r.query_index_bodies(index_id, 42, b"g", EVERYTHING, forward, after, 1))
     assert got == [(row.body, row.size) for row in full]
     assert skipped == got[1:]
     if after is None:
         ordered = rows if forward else rows[::-1]
         assert got == [(row.body, row.size) for row in ordered]
     with backend.read() as r:
-        page = r.query_index_page(index_id, 42, b"g", SkRange(), forward, after, 1000)
-        first = r.query_index_page(index_id, 42, b"g", SkRange(), forward, after, 2)
+        page = r.query_index_page(index_id, 42, b"g", EVERYTHING, forward, after, 1000)
+        first = r.query_index_page(index_id, 42, b"g", EVERYTHING, forward, after, 2)
     assert page == PageRead(
         len(got), sum(size for _, size in got), b"\xff".join(body for body, _ in got)
     )
@@ -553,7 +561,7 @@ def test_index_rows_replace_delete_and_stats(
         w.delete_index_row(index_id, 42, b"g", rows[1].ix_sk, rows[1].pk, b"")
         w.delete_index_row(index_id, 42, b"g", b"zz", b"absent", b"")
     with backend.read() as r:
-        got = list(r.query_index(index_id, 42, b"g", SkRange(), True, None))
+        got = list(r.query_index(index_id, 42, b"g", EVERYTHING, True, None))
     assert got == [IndexRow(42, b"g", target.ix_sk, target.pk, b"", b"new", 99), *rows[2:]]
 
 

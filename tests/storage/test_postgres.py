@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from ddblite.errors import InternalServerError, TransactionConflictException
-from ddblite.storage.base import SkRange, StaleCatalogError
+from ddblite.storage.base import StaleCatalogError
 from ddblite.storage.migrations import postgres_schema, sqlite_schema
 from ddblite.storage.postgres.backend import PgSettings, PostgresBackend, is_local, parse_url
 from ddblite.storage.postgres.ops import PgOps
@@ -364,7 +364,7 @@ def test_iterators_do_not_outlive_their_block(backend: PostgresBackend) -> None:
         for i in range(150):  # more than the first chunk
             w.put_item(table_id, 1, b"p", b"%03d" % i, b"v", 1, None)
     with backend.read() as r:
-        rows = r.query_items(table_id, 1, b"p", SkRange(), True, None)
+        rows = r.query_items(table_id, 1, b"p", None, True, None)
         assert next(rows).sk == b"000"
     with pytest.raises(RuntimeError, match="storage block already ended"):
         list(rows)
@@ -528,6 +528,6 @@ def test_serializable_mode_takes_no_advisory_locks(url: str) -> None:
         assert count == (0,)
         assert level == ("serializable",)
         with store.read() as r:
-            assert list(r.query_items(table_id, 1, b"a", SkRange(), True, None)) == []
+            assert list(r.query_items(table_id, 1, b"a", None, True, None)) == []
     finally:
         store.close()

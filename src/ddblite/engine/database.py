@@ -15,8 +15,10 @@ from typing import TypeVar, cast
 
 import orjson
 
-from ddblite.engine import indexes
+from ddblite.engine import indexes, reads
 from ddblite.engine.backup_images import keep_before_images
+from ddblite.engine.read_plan import QueryPlan, ScanPlan
+from ddblite.engine.reads import Page
 from ddblite.engine.scheduler import Scheduler
 from ddblite.engine.stream_log import record_change
 from ddblite.errors import (
@@ -257,6 +259,14 @@ class Database:
         stream = table.stream  # one change record per change (engine.streams)
         if stream is not None and old != new:
             record_change(w, table, stream, old, new, self.clock())
+
+    # --- Query and Scan pages ----------------------------------------------------------------
+
+    def query(self, plan: QueryPlan) -> Page:
+        return reads.query(self.backend, plan)
+
+    def scan(self, plan: ScanPlan) -> Page:
+        return reads.scan(self.backend, plan)
 
     # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
 

@@ -36,7 +36,7 @@ from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
 from ddblite.model.values import Item, Value, binary_size, item_size
-from ddblite.storage.base import IndexRow, Reader, SkRange, Writer
+from ddblite.storage.base import IndexRow, Reader, Writer
 
 NOT_VALID = "One or more parameter values are not valid. "
 COLLECTION_TOO_LARGE = "Collection size exceeded."
@@ -245,7 +245,7 @@ def _lsi_rows_size(r: Reader, table: TableSchema, ek: EncodedKey) -> int:
     total = 0
     for index in table.indexes:
         if not index.is_global:
-            for row in r.query_index(index.index_id, ek.pk_hash, ek.pk, SkRange(), True, None):
+            for row in r.query_index(index.index_id, ek.pk_hash, ek.pk, None, True, None):
                 total += row.size
     return total
 

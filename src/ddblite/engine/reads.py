@@ -1,4 +1,5 @@
-"""Query and Scan pages over storage range reads.
+"""Query and Scan pages over storage range reads: ``query`` and ``scan`` run one page of a
+``read_plan.QueryPlan`` / ``ScanPlan`` (through ``Database.query`` / ``Database.scan``).
 
 A page stops after ``limit`` items *evaluated* or once the bytes read reach 1 MB, whichever
 comes first, both counted before the filter, as DynamoDB does; when it stops for either
@@ -18,23 +19,21 @@ from typing import TypeVar
 
 import orjson
 
+from ddblite.engine.read_plan import Filter, Project, QueryPlan, ReadPlan, ScanPlan, is_plain
 from ddblite.limits import MAX_PAGE_BYTES
 from ddblite.model.keycodec import HASH_SPACE, encode, pk_hash
 from ddblite.model.schema import IndexSchema, KeySchema, TableSchema, encode_key, key_of
-from ddblite.model.values import Item, Value, item_size
+from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
     BODY_SEPARATOR,
     IndexRow,
     ItemRow,
     PageRead,
     Reader,
-    SkRange,
     StorageBackend,
 )
 
 RowT = TypeVar("RowT")
-Filter = Callable[[Item], bool]
-Project = Callable[[Item], Item]
 
 
 @dataclass(slots=True)
@@ -49,42 +48,6 @@ class Page:
     # Bytes of the full items fetched from the table for an LSI read (Select=ALL_ATTRIBUTES or
     # attributes the index does not project); billed to the table, apart from the index.
     table_bytes: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SortCondition:
-    """The sort-key part of a key condition: op in = < <= > >= BETWEEN begins_with."""
-
-    op: str
-    values: tuple[Value, ...]
-
-
-def sk_range(condition: SortCondition | None) -> SkRange:
-    if condition is None:
-        return SkRange()
-    op = condition.op
-    first = encode(condition.values[0])
-    if op == "=":
-        return SkRange(first, True, first, True)
-    if op == "<":
-        return SkRange(high=first, high_inclusive=False)
-    if op == "<=":
-        return SkRange(high=first)
-    if op == ">":
-        return SkRange(low=first, low_inclusive=False)
-    if op == ">=":
-        return SkRange(low=first)
-    if op == "BETWEEN":
-        return SkRange(first, True, encode(condition.values[1]), True)
-    # begins_with: every key in [prefix, successor(prefix)).
-    return SkRange(low=first, high=_successor(first), high_inclusive=False)
-
-
-def _successor(prefix: bytes) -> bytes | None:
-    trimmed = prefix.rstrip(b"\xff")
-    if not trimmed:
-        return None
-    return trimmed[:-1] + bytes((trimmed[-1] + 1,))
 
 
 # The exclusive upper bound handed to storage must fit a signed 64-bit column (SQLite INTEGER,
@@ -295,137 +258,93 @@ def start_after_index(
     return pk_hash(ix_pk), ix_pk, ix_sk, ek.pk, ek.sk
 
 
-def query_table(
-    backend: StorageBackend,
-    table: TableSchema,
-    hash_value: Value,
-    condition: SortCondition | None,
-    forward: bool,
-    start: Item | None,
-    limit: int | None,
-    keep: Filter | None,
-    project: Project | None,
-    raw: bool = False,
-) -> Page:
-    """``raw``: the caller sends the page straight to the wire, so a plain page may carry
-    stored bodies undecoded (``collect_raw``)."""
-    pk = encode(hash_value)
-    after = None
-    if start is not None and table.keys.range_name is not None:
-        after = encode(start[table.keys.range_name])
+def query(backend: StorageBackend, plan: QueryPlan) -> Page:
     with backend.read() as r:
-        if start is not None and table.keys.range_name is None:
-            # A hash-only partition holds one item: nothing follows it.
-            return collect(iter(()), limit, keep, project, table_last_key(table.keys))
-        args = (table.table_id, pk_hash(pk), pk, sk_range(condition), forward, after)
-        if raw and _plain(keep, project):
-            return plain_page(
-                partial(r.query_item_page, *args),
-                partial(r.query_item_bodies, *args),
-                limit,
-                table_last_key(table.keys),
-            )
-        rows = r.query_items(*args)
-        return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
+        if plan.secondary_index is None:
+            return _query_table(r, plan)
+        return _query_index(r, plan, plan.secondary_index)
 
 
-def query_index(
-    backend: StorageBackend,
-    table: TableSchema,
-    index: IndexSchema,
-    hash_value: Value,
-    condition: SortCondition | None,
-    forward: bool,
-    start: Item | None,
-    limit: int | None,
-    keep: Filter | None,
-    project: Project | None,
-    fetch: bool = False,
-    raw: bool = False,
-) -> Page:
-    ix_pk = encode(hash_value)
+def _query_table(r: Reader, plan: QueryPlan) -> Page:
+    table = plan.table
+    keys = table.keys
+    start = plan.start
     after = None
     if start is not None:
-        begin = start_after_index(table, index, start)
+        if keys.range_name is None:
+            return Page()  # a hash-only partition holds one item: nothing follows it
+        after = encode(start[keys.range_name])
+    pk = encode(plan.partition)
+    args = (table.table_id, pk_hash(pk), pk, plan.sort, plan.forward, after)
+    last_key = table_last_key(keys)
+    if is_plain(plan):
+        return plain_page(
+            partial(r.query_item_page, *args),
+            partial(r.query_item_bodies, *args),
+            plan.limit,
+            last_key,
+        )
+    rows = table_rows(r.query_items(*args))
+    return collect(rows, plan.limit, plan.keep, plan.project, last_key)
+
+
+def _query_index(r: Reader, plan: QueryPlan, index: IndexSchema) -> Page:
+    after = None
+    if plan.start is not None:
+        begin = start_after_index(plan.table, index, plan.start)
         assert begin is not None
         after = begin[2:]
+    ix_pk = encode(plan.partition)
+    args = (index.index_id, pk_hash(ix_pk), ix_pk, plan.sort, plan.forward, after)
+    if is_plain(plan):
+        return plain_page(
+            partial(r.query_index_page, *args),
+            partial(r.query_index_bodies, *args),
+            plan.limit,
+            index_last_key(plan.table, index),
+        )
+    return _collect_index(r, plan, index, r.query_index(*args))
+
+
+def scan(backend: StorageBackend, plan: ScanPlan) -> Page:
     with backend.read() as r:
-        args = (index.index_id, pk_hash(ix_pk), ix_pk, sk_range(condition), forward, after)
-        if raw and not fetch and _plain(keep, project):
-            return plain_page(
-                partial(r.query_index_page, *args),
-                partial(r.query_index_bodies, *args),
-                limit,
-                index_last_key(table, index),
-            )
-        rows = r.query_index(*args)
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
+        if plan.secondary_index is None:
+            return _scan_table(r, plan)
+        return _scan_index(r, plan, plan.secondary_index)
 
 
-def scan_table(
-    backend: StorageBackend,
-    table: TableSchema,
-    segment: int,
-    total: int,
-    start: Item | None,
-    limit: int | None,
-    keep: Filter | None,
-    project: Project | None,
-    raw: bool = False,
-) -> Page:
-    low, high = segment_bounds(segment, total)
-    after = start_after_table(table.keys, start)
+def _scan_table(r: Reader, plan: ScanPlan) -> Page:
+    keys = plan.table.keys
+    low, high = segment_bounds(plan.segment, plan.total_segments)
+    after = start_after_table(keys, plan.start)
     if after is not None:
         # Start the range at the start key's partition: SQLite seeks on the lower pk_hash
         # bound, not on the row value, so a bound at the segment's start would make every
         # page re-walk the segment from its beginning (quadratic over a whole Scan).
         low = max(low, after[0])
-    with backend.read() as r:
-        rows = r.scan_items(table.table_id, low, high, after)
-        if raw and _plain(keep, project):
-            return collect_raw(map(_body_and_size, rows), limit, table_last_key(table.keys))
-        return collect(table_rows(rows), limit, keep, project, table_last_key(table.keys))
+    rows = r.scan_items(plan.table.table_id, low, high, after)
+    if is_plain(plan):
+        return collect_raw(map(_body_and_size, rows), plan.limit, table_last_key(keys))
+    return collect(table_rows(rows), plan.limit, plan.keep, plan.project, table_last_key(keys))
 
 
-def scan_index(
-    backend: StorageBackend,
-    table: TableSchema,
-    index: IndexSchema,
-    segment: int,
-    total: int,
-    start: Item | None,
-    limit: int | None,
-    keep: Filter | None,
-    project: Project | None,
-    fetch: bool = False,
-    raw: bool = False,
-) -> Page:
-    low, high = segment_bounds(segment, total)
-    after = start_after_index(table, index, start)
+def _scan_index(r: Reader, plan: ScanPlan, index: IndexSchema) -> Page:
+    low, high = segment_bounds(plan.segment, plan.total_segments)
+    after = start_after_index(plan.table, index, plan.start)
     if after is not None:
-        low = max(low, after[0])  # as in scan_table
-    with backend.read() as r:
-        rows = r.scan_index(index.index_id, low, high, after)
-        if raw and not fetch and _plain(keep, project):
-            return collect_raw(map(_body_and_size, rows), limit, index_last_key(table, index))
-        return _collect_index(r, table, index, rows, limit, keep, project, fetch)
-
-
-def _plain(keep: Filter | None, project: Project | None) -> bool:
-    """A page the stored bodies can answer as they are (``collect_raw``)."""
-    return keep is None and project is None
+        low = max(low, after[0])  # as in _scan_table
+    rows = r.scan_index(index.index_id, low, high, after)
+    if is_plain(plan):
+        bodies = map(_body_and_size, rows)
+        return collect_raw(bodies, plan.limit, index_last_key(plan.table, index))
+    return _collect_index(r, plan, index, rows)
 
 
 def _collect_index(
-    reader: Reader,
-    table: TableSchema,
-    index: IndexSchema,
-    rows: Iterator[IndexRow],
-    limit: int | None,
-    keep: Filter | None,
-    project: Project | None,
-    fetch: bool,
+    reader: Reader, plan: ReadPlan, index: IndexSchema, rows: Iterator[IndexRow]
 ) -> Page:
     page = Page()
-    source = fetched_rows(reader, table, rows, page) if fetch else index_rows(rows)
-    return collect(source, limit, keep, project, index_last_key(table, index), page)
+    table = plan.table
+    source = fetched_rows(reader, table, rows, page) if plan.fetch else index_rows(rows)
+    last_key = index_last_key(table, index)
+    return collect(source, plan.limit, plan.keep, plan.project, last_key, page)

@@ -12,7 +12,9 @@ Two steps, because DynamoDB checks them at two different times:
    the key's type ("Query condition missed key schema element: pk", "Query key condition not
    supported", ...).
 
-The resulting ``KeyCondition`` is what storage needs for a range scan.
+The resulting ``KeyCondition`` keeps the tests as written (values, for the checks that compare
+values); ``KeyCondition.sort_key`` is its sort-key test over encoded keys, the form the read plan
+carries to storage for a range read.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ddblite.errors import ValidationException
 from ddblite.expressions import ast
 from ddblite.expressions.attrs import Item, Value, begins_with, order, same_value, type_of
 from ddblite.expressions.resolve import Resolver
+from ddblite.model.keycodec import encode
+from ddblite.model.sort_key import SortKeyCondition, SortOp
 
 INVALID_OPERATOR = "Invalid operator used in KeyConditionExpression: {}"
 FIRST_OPERAND = (
@@ -50,7 +54,9 @@ EMPTY_KEY = (
 
 # A comparison written value-first is turned around: ":v < a" is "a > :v".
 _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-SORT_OPERATORS = frozenset(("=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"))
+# The operators a sort-key test may use, by their spelling: looked up once per Query, and a
+# dict is several times cheaper than calling the enum.
+SORT_OPERATORS = {op.value: op for op in SortOp}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,16 @@ class KeyCondition:
         if self.sort is None:
             return frozenset((self.hash_name,))
         return frozenset((self.hash_name, self.sort.name))
+
+    def sort_key(self) -> SortKeyCondition | None:
+        """The sort-key test over encoded keys, as storage reads the range. Only for a condition
+        bound with the key types: ``bind`` has then checked that the values are of the key's
+        type (S, N or B) and the operator one of ``SortOp``."""
+        test = self.sort
+        if test is None:
+            return None
+        upper = encode(test.values[1]) if test.op == SortOp.BETWEEN else None
+        return SortKeyCondition(SORT_OPERATORS[test.op], encode(test.values[0]), upper)
 
 
 def same_value_or_none(value: Value | None, wanted: Value) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite import expressions
-from ddblite.engine import reads
 from ddblite.engine.database import Caller, Database
+from ddblite.engine.read_plan import QueryPlan
 from ddblite.errors import ValidationException
 from ddblite.model.keycodec import encode
 from ddblite.model.schema import KeySchema
@@ -56,30 +56,20 @@ def handle(
     rules.check_key_paths(table, projection)
     _check_filter_keys(keys, condition)
     rules.check_key_paths(table, condition)
-    sort = reads.SortCondition(key.sort.op, key.sort.values) if key.sort is not None else None
-    keep = condition.test if condition is not None else None
-    project = rules.shaper(source, select, projection)
-    forward = request.get("ScanIndexForward", True)
-    limit = request.get("Limit")
-    if index is None:
-        page = reads.query_table(
-            db.backend, table, key.hash_value, sort, forward, start, limit, keep, project, raw
-        )
-    else:
-        page = reads.query_index(
-            db.backend,
-            table,
-            index,
-            key.hash_value,
-            sort,
-            forward,
-            start,
-            limit,
-            keep,
-            project,
-            source.fetch,
-            raw,
-        )
+    plan = QueryPlan(
+        table=table,
+        secondary_index=index,
+        fetch=source.fetch,
+        start=start,
+        limit=request.get("Limit"),
+        keep=condition.test if condition is not None else None,
+        project=rules.shaper(source, select, projection),
+        raw=raw,
+        partition=key.hash_value,
+        sort=key.sort_key(),
+        forward=request.get("ScanIndexForward", True),
+    )
+    page = db.query(plan)
     return rules.response(request, source, page, select)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ddblite import expressions
-from ddblite.engine import reads
 from ddblite.engine.database import Caller, Database
+from ddblite.engine.read_plan import ScanPlan
 from ddblite.operations._shared import read_rules as rules
 from ddblite.operations._shared import request_expressions as rx
 
@@ -37,23 +37,17 @@ def handle(
     rules.check_start_key(source, start, "Scan")
     rules.check_start_segment(source, start, segment, total)
     rules.check_key_paths(table, projection, condition)
-    keep = condition.test if condition is not None else None
-    project = rules.shaper(source, select, projection)
-    limit = request.get("Limit")
-    if index is None:
-        page = reads.scan_table(db.backend, table, segment, total, start, limit, keep, project, raw)
-    else:
-        page = reads.scan_index(
-            db.backend,
-            table,
-            index,
-            segment,
-            total,
-            start,
-            limit,
-            keep,
-            project,
-            source.fetch,
-            raw,
-        )
+    plan = ScanPlan(
+        table=table,
+        secondary_index=index,
+        fetch=source.fetch,
+        start=start,
+        limit=request.get("Limit"),
+        keep=condition.test if condition is not None else None,
+        project=rules.shaper(source, select, projection),
+        raw=raw,
+        segment=segment,
+        total_segments=total,
+    )
+    page = db.scan(plan)
     return rules.response(request, source, page, select)

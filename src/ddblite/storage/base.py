@@ -5,8 +5,9 @@ catalog rows (a table's description as opaque JSON bytes), item rows keyed by
 ``(table_id, pk_hash, pk, sk)`` and index rows keyed by ``(index_id, ix_hash, ix_pk, ix_sk, pk,
 sk)``, where every key is already in the order-preserving encoding of ``model.keycodec``; byte
 order is DynamoDB's order. Range reads come back in key order, which is how Query and Scan avoid
-sorting. Everything the engine does for one request happens inside one ``write()`` or ``read()``
-block, which is the unit of atomicity.
+sorting. A Query's sort-key condition arrives as a ``model.sort_key.SortKeyCondition``: an
+operator and encoded key bytes (``None``: the whole partition). Everything the engine does for
+one request happens inside one ``write()`` or ``read()`` block, which is the unit of atomicity.
 
 A hash-only table stores ``sk = b""``. ``pk_hash`` is in ``[0, 2**63)``.
 """
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
+
+from ddblite.model.sort_key import SortKeyCondition
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +77,6 @@ class StreamRow:
     record: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class SkRange:
-    """Sort-key bounds of a Query; ``None`` means unbounded (begins_with arrives as a range)."""
-
-    low: bytes | None = None
-    low_inclusive: bool = True
-    high: bytes | None = None
-    high_inclusive: bool = True
-
-
 class Reader(Protocol):
     """Read operations, valid inside ``read()`` or ``write()``."""
 
@@ -100,7 +93,7 @@ class Reader(Protocol):
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]: ...
@@ -110,7 +103,7 @@ class Reader(Protocol):
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         skip: int = 0,
@@ -125,7 +118,7 @@ class Reader(Protocol):
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         max_rows: int,
@@ -151,7 +144,7 @@ class Reader(Protocol):
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
@@ -164,7 +157,7 @@ class Reader(Protocol):
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         skip: int = 0,
@@ -177,7 +170,7 @@ class Reader(Protocol):
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         max_rows: int,

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ddblite import expressions
-from ddblite.engine.reads import Page, Project, segment_bounds
+from ddblite.engine.read_plan import Project
+from ddblite.engine.reads import Page, segment_bounds
 from ddblite.errors import INVALID, KEY_MISMATCH, ValidationException
 from ddblite.model import capacity
 from ddblite.model.keycodec import encode, pk_hash

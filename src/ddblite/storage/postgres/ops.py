@@ -21,11 +21,11 @@ from typing import Any
 
 import psycopg
 
+from ddblite.model.sort_key import SortKeyCondition
 from ddblite.storage.base import (
     IndexRow,
     ItemRow,
     PageRead,
-    SkRange,
     StaleCatalogError,
     StreamRow,
     TableRow,
@@ -275,11 +275,11 @@ class PgOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
-        for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk):
+        for row in self._item_chunks(table_id, pk_hash, pk, sort, forward, after_sk):
             yield ItemRow(*row)
 
     def _item_chunks(
@@ -287,13 +287,13 @@ class PgOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         skip: int = 0,
         first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
-        low, high, args = sk_bounds(sk_range)
+        low, high, args = sk_bounds(sort)
         shape = (ITEM_COLS, "items", ("table_id", "pk_hash", "pk"), ("sk",), low, high, forward)
         after = (after_sk,) if after_sk is not None else None
         return self._chunks(shape, [table_id, pk_hash, pk, *args], after, 4, skip, first)
@@ -303,13 +303,13 @@ class PgOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
         # The keyset chunks need each row's key, so the key columns are still selected.
-        for row in self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk, skip):
+        for row in self._item_chunks(table_id, pk_hash, pk, sort, forward, after_sk, skip):
             yield row[3], row[4]
 
     def query_item_page(
@@ -317,12 +317,12 @@ class PgOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         max_rows: int,
     ) -> PageRead:
-        rows = self._item_chunks(table_id, pk_hash, pk, sk_range, forward, after_sk, first=max_rows)
+        rows = self._item_chunks(table_id, pk_hash, pk, sort, forward, after_sk, first=max_rows)
         return page_of(rows, 3, max_rows)
 
     def scan_items(
@@ -376,11 +376,11 @@ class PgOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
-        for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after):
+        for row in self._index_chunks(index_id, ix_hash, ix_pk, sort, forward, after):
             yield IndexRow(*row)
 
     def _index_chunks(
@@ -388,13 +388,13 @@ class PgOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         skip: int = 0,
         first: int = FIRST_CHUNK,
     ) -> Iterator[Row]:
-        low, high, args = sk_bounds(sk_range)
+        low, high, args = sk_bounds(sort)
         shape = (
             INDEX_COLS,
             "index_rows",
@@ -411,12 +411,12 @@ class PgOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        for row in self._index_chunks(index_id, ix_hash, ix_pk, sk_range, forward, after, skip):
+        for row in self._index_chunks(index_id, ix_hash, ix_pk, sort, forward, after, skip):
             yield row[5], row[6]
 
     def query_index_page(
@@ -424,14 +424,12 @@ class PgOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         max_rows: int,
     ) -> PageRead:
-        rows = self._index_chunks(
-            index_id, ix_hash, ix_pk, sk_range, forward, after, first=max_rows
-        )
+        rows = self._index_chunks(index_id, ix_hash, ix_pk, sort, forward, after, first=max_rows)
         return page_of(rows, 5, max_rows)
 
     def scan_index(

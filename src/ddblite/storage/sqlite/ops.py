@@ -9,11 +9,11 @@ import sqlite3
 from collections.abc import Iterator
 from functools import lru_cache
 
+from ddblite.model.sort_key import SortKeyCondition
 from ddblite.storage.base import (
     IndexRow,
     ItemRow,
     PageRead,
-    SkRange,
     StreamRow,
     TableRow,
 )
@@ -52,12 +52,12 @@ def _item_range(
     table_id: int,
     pk_hash: int,
     pk: bytes,
-    sk_range: SkRange,
+    sort: SortKeyCondition | None,
     forward: bool,
     after_sk: bytes | None,
 ) -> tuple[str, list[object]]:
     """SQL and parameters of one partition's item rows in sort order."""
-    low, high, args = sk_bounds(sk_range)
+    low, high, args = sk_bounds(sort)
     sql = _range_sql(
         columns,
         "items",
@@ -80,12 +80,12 @@ def _index_range(
     index_id: int,
     ix_hash: int,
     ix_pk: bytes,
-    sk_range: SkRange,
+    sort: SortKeyCondition | None,
     forward: bool,
     after: tuple[bytes, bytes, bytes] | None,
 ) -> tuple[str, list[object]]:
     """SQL and parameters of one index partition's rows in (ix_sk, pk, sk) order."""
-    low, high, args = sk_bounds(sk_range)
+    low, high, args = sk_bounds(sort)
     sql = _range_sql(
         columns,
         "index_rows",
@@ -238,14 +238,14 @@ class SqliteOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
     ) -> Iterator[ItemRow]:
         # A map over the cursor rather than a generator: one Python frame less per row
         # (callers iterate at once, inside the same read block).
         sql, params = _item_range(
-            "pk_hash, pk, sk, body, size", table_id, pk_hash, pk, sk_range, forward, after_sk
+            "pk_hash, pk, sk, body, size", table_id, pk_hash, pk, sort, forward, after_sk
         )
         return map(ItemRow._make, self._c.execute(sql, params))
 
@@ -254,12 +254,12 @@ class SqliteOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
+        sql, params = _item_range("body, size", table_id, pk_hash, pk, sort, forward, after_sk)
         return self._c.execute(*_skipping(sql, params, skip))
 
     def query_item_page(
@@ -267,12 +267,12 @@ class SqliteOps:
         table_id: int,
         pk_hash: int,
         pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after_sk: bytes | None,
         max_rows: int,
     ) -> PageRead:
-        sql, params = _item_range("body, size", table_id, pk_hash, pk, sk_range, forward, after_sk)
+        sql, params = _item_range("body, size", table_id, pk_hash, pk, sort, forward, after_sk)
         return self._page(sql, params, max_rows)
 
     def _page(self, sql: str, params: list[object], max_rows: int) -> PageRead:
@@ -341,7 +341,7 @@ class SqliteOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
     ) -> Iterator[IndexRow]:
@@ -350,7 +350,7 @@ class SqliteOps:
             index_id,
             ix_hash,
             ix_pk,
-            sk_range,
+            sort,
             forward,
             after,
         )
@@ -361,12 +361,12 @@ class SqliteOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         skip: int = 0,
     ) -> Iterator[tuple[bytes, int]]:
-        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
+        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sort, forward, after)
         return self._c.execute(*_skipping(sql, params, skip))
 
     def query_index_page(
@@ -374,12 +374,12 @@ class SqliteOps:
         index_id: int,
         ix_hash: int,
         ix_pk: bytes,
-        sk_range: SkRange,
+        sort: SortKeyCondition | None,
         forward: bool,
         after: tuple[bytes, bytes, bytes] | None,
         max_rows: int,
     ) -> PageRead:
-        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sk_range, forward, after)
+        sql, params = _index_range("body, size", index_id, ix_hash, ix_pk, sort, forward, after)
         return self._page(sql, params, max_rows)
 
     def scan_index(
