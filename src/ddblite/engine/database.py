@@ -7,9 +7,11 @@ Every single-item write is one read-check-write inside one storage ``write()`` b
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -260,13 +262,37 @@ class Database:
         if stream is not None and old != new:
             record_change(w, table, stream, old, new, self.clock())
 
-    # --- Query and Scan pages ----------------------------------------------------------------
+    # --- Query and Scan pages, and what other operations read ------------------------------
 
     def query(self, plan: QueryPlan) -> Page:
         return reads.query(self.backend, plan)
 
     def scan(self, plan: ScanPlan) -> Page:
         return reads.scan(self.backend, plan)
+
+    def table_names(self, caller: Caller) -> list[str]:
+        """Every table name of the caller's account and region, in name order."""
+        with self.backend.read() as r:
+            return r.list_tables(caller.account, caller.region, None, 2**31)
+
+    def collection_sizes(self, table: TableSchema, keys: Iterable[Item]) -> list[int]:
+        """The bytes of the LSI item collection of each key's partition, read together."""
+        with self.backend.read() as r:
+            return [indexes.collection_size(r, table, key) for key in keys]
+
+    # --- BatchWriteItem ----------------------------------------------------------------------
+
+    def batch_block(self) -> AbstractContextManager[object]:
+        """A block the single-item writes of one BatchWriteItem run inside. On a backend one
+        process owns (SQLite) they share one storage block: each ``write_item`` joins it
+        instead of opening its own savepoint, which halves the statements per item (every
+        input error was found before the first write, so what could still fail inside, an
+        LSI collection over its limit, failing the whole batch is the only difference).
+        Shared backends (PostgreSQL) keep one transaction per item: joining them would hold
+        every key's lock to the end, in request order, and invite deadlocks."""
+        if self._shared is not None:
+            return contextlib.nullcontext()
+        return self.backend.write()
 
     # --- several items at once (TransactWriteItems, TransactGetItems) ------------------------
 

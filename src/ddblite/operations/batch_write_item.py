@@ -9,8 +9,6 @@ UnprocessedItems is always ``{}``.
 
 from __future__ import annotations
 
-import contextlib
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +50,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     usage = {name: _Usage() for name in tables}
     mode = ReturnConsumedCapacity.of(request)
     wants_capacity = mode is not ReturnConsumedCapacity.NONE
-    with _one_block(db):
+    with db.batch_block():
         for write in writes:
             _apply(db, write, usage[write.table.name], wants_capacity)
     out: dict[str, Any] = {"UnprocessedItems": {}}
@@ -118,18 +116,6 @@ def _check_put_key(table: TableSchema, item: Item) -> None:
     indexes.check_index_keys(table, item)
 
 
-def _one_block(db: Database) -> AbstractContextManager[object]:
-    """On a backend one process owns (SQLite) the batch's item writes share one storage block:
-    each ``write_item`` joins it instead of opening its own savepoint, which halves the
-    statements per item. Every input error was found before the first write, so what could
-    still fail inside (an LSI collection over its limit) failing the whole batch is the only
-    difference. Shared backends (PostgreSQL) keep one transaction per item: joining them would
-    hold every key's lock to the end, in request order, and invite deadlocks."""
-    if getattr(db.backend, "shared", False):
-        return contextlib.nullcontext()
-    return db.backend.write()
-
-
 def _apply(db: Database, write: _Write, usage: _Usage, wants_capacity: bool) -> None:
     new = write.item if write.put else None
     result = db.write_item(write.table, write.item, lambda old: new)
@@ -161,13 +147,14 @@ def _collection_metrics(
     """ItemCollectionMetrics: one entry per partition written, for tables with an LSI (only
     they have item collections)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    with db.backend.read() as r:
-        for name, used in usage.items():
-            table = tables.get(name)
-            if table is None or not used.partitions:
-                continue
-            out[name] = [
-                indexes.collection_metrics(table, key, indexes.collection_size(r, table, key))
-                for key in used.partitions.values()
-            ]
+    for name, used in usage.items():
+        table = tables.get(name)
+        if table is None or not used.partitions:
+            continue
+        keys = list(used.partitions.values())
+        sizes = db.collection_sizes(table, keys)
+        out[name] = [
+            indexes.collection_metrics(table, key, size)
+            for key, size in zip(keys, sizes, strict=True)
+        ]
     return out

@@ -13,11 +13,7 @@ from ddblite.limits import MAX_LIST_STREAMS
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
     limit = request.get("Limit", MAX_LIST_STREAMS)
     start = request.get("ExclusiveStartStreamArn")
-    if "TableName" in request:
-        names = [request["TableName"]]
-    else:
-        with db.backend.read() as r:
-            names = r.list_tables(caller.account, caller.region, None, 2**31)
+    names = [request["TableName"]] if "TableName" in request else db.table_names(caller)
     found: list[dict[str, Any]] = []
     now = db.clock()
     for name in names:

@@ -54,8 +54,7 @@ def collection_metrics(
     wanted = ReturnItemCollectionMetrics.of(request) is ReturnItemCollectionMetrics.SIZE
     if not wanted or not indexes.has_lsi(table):
         return {}
-    with db.backend.read() as r:
-        size = indexes.collection_size(r, table, key)
+    (size,) = db.collection_sizes(table, [key])
     return {"ItemCollectionMetrics": indexes.collection_metrics(table, key, size)}
 
 
