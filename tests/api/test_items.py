@@ -225,3 +225,38 @@ def test_projection_on_get(ddb: Any, create_table: TableFactory) -> None:
     assert got["Item"] == {"x": {"S": "1"}}
     legacy = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}}, AttributesToGet=["y"])
     assert legacy["Item"] == {"y": {"S": "2"}}
+
+
+# A zero with an out-of-range exponent is refused as the same number with a 1 would be.
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        (
+            "0e126",
+            "Number overflow. Attempting to store a number with magnitude larger than "
+            "supported range",
+        ),
+        (
+            "0e-131",
+            "Number underflow. Attempting to store a number with magnitude smaller than "
+            "supported range",
+        ),
+    ],
+)
+def test_zero_with_an_exponent_out_of_range(
+    ddb: Any, create_table: TableFactory, number: str, message: str
+) -> None:
+    name = create_table()
+    assert error_of(ddb.put_item, TableName=name, Item={"pk": {"S": "a"}, "n": {"N": number}}) == (
+        "ValidationException",
+        message,
+    )
+
+
+# A value naming no type (here an unknown member) is a ValidationException.
+def test_a_value_with_no_known_type(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table()
+    assert error_of(ddb.get_item, TableName=name, Key={"pk": {}}) == (
+        "ValidationException",
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+    )

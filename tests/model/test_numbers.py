@@ -140,3 +140,24 @@ def test_integer_shortcut_and_full_path_refuse_alike(text: str, message: str) ->
         with pytest.raises(ValidationException) as raised:
             read(text)
         assert raised.value.message == message
+
+
+# A written zero keeps its exponent, as Java's BigDecimal does: 0e126 overflows, 0e-131 underflows.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0e126", numbers.OVERFLOW),
+        ("-0E+999999", numbers.OVERFLOW),
+        ("0e-131", numbers.UNDERFLOW),
+        ("0.0e-130", numbers.UNDERFLOW),
+    ],
+)
+def test_zero_with_an_exponent_out_of_range(text: str, message: str) -> None:
+    with pytest.raises(ValidationException) as info:
+        numbers.parse(text)
+    assert info.value.message == message
+
+
+def test_zero_with_an_exponent_in_range_is_zero() -> None:
+    assert numbers.normalize("0e125") == "0"
+    assert numbers.normalize("0e-130") == "0"

@@ -37,7 +37,12 @@ def parse(text: str) -> Decimal:
     if _GRAMMAR.match(text) is None or not _exponent_fits(text):
         raise ValidationException(f"{NOT_A_NUMBER}: {text}")
     value = Decimal(text)
-    check_range(value)
+    if value:
+        check_range(value)
+    else:
+        # A written zero keeps its exponent: DynamoDB refuses 0e126 and 0e-131 as it refuses
+        # 1e126 and 1e-131.
+        _check_magnitude(value.adjusted())
     return value
 
 
@@ -56,13 +61,16 @@ def check_range(value: Decimal) -> None:
     """Raise DynamoDB's error if a (finite) Decimal cannot be stored as a Number."""
     if not value:
         return
-    exponent = value.adjusted()
+    _check_magnitude(value.adjusted())
+    if len(value.normalize(EXACT).as_tuple().digits) > MAX_NUMBER_DIGITS:
+        raise ValidationException(TOO_PRECISE)
+
+
+def _check_magnitude(exponent: int) -> None:
     if exponent > MAX_NUMBER_EXPONENT:
         raise ValidationException(OVERFLOW)
     if exponent < MIN_NUMBER_EXPONENT:
         raise ValidationException(UNDERFLOW)
-    if len(value.normalize(EXACT).as_tuple().digits) > MAX_NUMBER_DIGITS:
-        raise ValidationException(TOO_PRECISE)
 
 
 def canonical(value: Decimal) -> str:
