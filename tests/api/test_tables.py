@@ -89,6 +89,11 @@ def test_key_schema_rules(ddb: Any, table_name: str) -> None:
         INVALID + "Number of attributes in KeySchema does not exactly match number of "
         "attributes defined in AttributeDefinitions",
     )
+    # Recorded against DynamoDB (scylladb issue 13870).
+    assert create(
+        KeySchema=KEYS,
+        AttributeDefinitions=[*DEFS, {"AttributeName": "pk", "AttributeType": "N"}],
+    ) == ("ValidationException", "Attribute Name is duplicated: pk")
 
 
 def test_billing_rules(ddb: Any, table_name: str) -> None:

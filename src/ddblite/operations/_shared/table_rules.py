@@ -174,6 +174,17 @@ def check_gsi(gsi: dict[str, Any]) -> None:
     check_projection(gsi["Projection"])
 
 
+def check_unique_definitions(definitions: list[dict[str, Any]]) -> None:
+    # Recorded against DynamoDB (scylladb issue 13870): no "One or more parameter values
+    # were invalid" prefix here.
+    seen: set[str] = set()
+    for definition in definitions:
+        name = definition["AttributeName"]
+        if name in seen:
+            raise ValidationException(f"Attribute Name is duplicated: {name}")
+        seen.add(name)
+
+
 def check_attribute_count(request: dict[str, Any]) -> None:
     keys = {e["AttributeName"] for e in request["KeySchema"]}
     for group in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
@@ -210,6 +221,7 @@ def check_create_table(request: dict[str, Any]) -> str:
     billing = check_billing(request)
     keys = request["KeySchema"]
     definitions = request["AttributeDefinitions"]
+    check_unique_definitions(definitions)
     check_table_keys_defined(keys, definitions)
     check_key_schema(keys)
     lsis = request.get("LocalSecondaryIndexes")
