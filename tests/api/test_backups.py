@@ -40,6 +40,14 @@ def _backup(ddb: Any, name: str, backup_name: str) -> str:
     return arn
 
 
+def _active(ddb: Any, name: str) -> None:
+    """Wait for a restored table's background copy (CREATING until it is done)."""
+    deadline = time.monotonic() + 30
+    while ddb.describe_table(TableName=name)["Table"]["TableStatus"] == "CREATING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def _restored_name(name: str) -> str:
     return name + "_r"
 
@@ -98,8 +106,9 @@ def test_errors(ddb: Any, create_table: TableFactory) -> None:
     )
 
 
-# A restored table has the backup's items and indexes, answers CREATING, and carries a
-# RestoreSummary; the backup outlives its source table.
+# A restored table has the backup's items and indexes, answers CREATING (RestoreInProgress)
+# and is ACTIVE once its items are in; it carries a RestoreSummary; the backup outlives its
+# source table.
 def test_restore(ddb: Any, create_table: TableFactory) -> None:
     gsi = {
         "IndexName": "by_g",
@@ -121,9 +130,12 @@ def test_restore(ddb: Any, create_table: TableFactory) -> None:
         ]
         assert table["TableStatus"] == "CREATING"
         assert table["RestoreSummary"]["SourceBackupArn"] == arn
-        assert table["RestoreSummary"]["RestoreInProgress"] is False
+        assert table["RestoreSummary"]["RestoreInProgress"] is True
         assert [ix["IndexName"] for ix in table["GlobalSecondaryIndexes"]] == ["by_g"]
-        ddb.get_waiter("table_exists").wait(TableName=target)
+        _active(ddb, target)
+        described = ddb.describe_table(TableName=target)["Table"]
+        assert described["TableStatus"] == "ACTIVE"
+        assert described["RestoreSummary"]["RestoreInProgress"] is False
         assert ddb.scan(TableName=target)["Count"] == 7
         page = ddb.query(
             TableName=target,
@@ -158,7 +170,7 @@ def test_restore_a_large_table_keeps_every_item(ddb: Any, create_table: TableFac
     target = _restored_name(name)
     try:
         ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
-        ddb.get_waiter("table_exists").wait(TableName=target)
+        _active(ddb, target)
         restored = [
             item
             for page in ddb.get_paginator("scan").paginate(TableName=target)
@@ -196,6 +208,7 @@ def test_restore_overrides(ddb: Any, create_table: TableFactory) -> None:
         assert "GlobalSecondaryIndexes" not in table
         assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 3
         assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+        _active(ddb, target)
         assert ddb.scan(TableName=target)["Count"] == 2
     finally:
         ddb.delete_table(TableName=target)

@@ -128,3 +128,71 @@ def test_backup_copy_resumes_after_restart(tmp_path: Path, clock: ManualClock) -
     restore(second, arn, "restored")
     assert contents(second, "restored") == ORIGINAL
     second.close()
+
+
+def backup_of_src(db: Database) -> str:
+    make_table(db)
+    for pk in ORIGINAL:
+        put(db, pk, 0)
+    arn: str = ok(db, "CreateBackup", TableName="src", BackupName="bk1")["BackupDetails"][
+        "BackupArn"
+    ]
+    return arn
+
+
+# RestoreTableFromBackup answers the table CREATING with RestoreInProgress; until the chunked
+# copy is done DescribeTable says so too, item requests get ResourceNotFoundException and
+# DeleteTable ResourceInUseException; then it is ACTIVE with every item.
+def test_restore_runs_in_chunks(db: Database) -> None:
+    arn = backup_of_src(db)
+    db.background.inline = False
+    answer = ok(db, "RestoreTableFromBackup", TargetTableName="restored", BackupArn=arn)
+    table = answer["TableDescription"]
+    assert (table["TableStatus"], table["RestoreSummary"]["RestoreInProgress"]) == (
+        "CREATING",
+        True,
+    )
+    assert db.background.step()  # the first chunk
+    described = ok(db, "DescribeTable", TableName="restored")["Table"]
+    assert (described["TableStatus"], described["ItemCount"]) == ("CREATING", CHUNK)
+    assert described["RestoreSummary"]["RestoreInProgress"] is True
+    key = {"pk": {"S": "k000"}}
+    assert error(db, "GetItem", TableName="restored", Key=key) == (
+        400,
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+    assert error(db, "PutItem", TableName="restored", Item=key) == (
+        400,
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+    assert error(db, "DeleteTable", TableName="restored") == (
+        400,
+        "ResourceInUseException",
+        "Attempt to change a resource which is still in use: Table is being created: restored",
+    )
+    db.background.run_all()
+    described = ok(db, "DescribeTable", TableName="restored")["Table"]
+    assert (described["TableStatus"], described["ItemCount"]) == ("ACTIVE", ITEMS)
+    assert described["RestoreSummary"]["RestoreInProgress"] is False
+    assert contents(db, "restored") == ORIGINAL
+
+
+# A restart in the middle of a restore: the table is still CREATING and the next DescribeTable
+# finishes it, with exactly the backup's items.
+def test_restore_resumes_after_restart(tmp_path: Path, clock: ManualClock) -> None:
+    path = str(tmp_path / "data.db")
+    first = Database(SqliteBackend(path), clock=clock.now)
+    arn = backup_of_src(first)
+    first.background.inline = False
+    ok(first, "RestoreTableFromBackup", TargetTableName="restored", BackupArn=arn)
+    first.background.step()  # part done, then the server stops
+    first.close()
+
+    second = Database(SqliteBackend(path), clock=clock.now)  # inline: work runs when found
+    ok(second, "DescribeTable", TableName="restored")
+    described = ok(second, "DescribeTable", TableName="restored")["Table"]
+    assert (described["TableStatus"], described["ItemCount"]) == ("ACTIVE", ITEMS)
+    assert contents(second, "restored") == ORIGINAL
+    second.close()

@@ -32,6 +32,7 @@ from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.engine.scheduler import Chunks
 from ddblite.errors import TransactionConflictException
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
+from ddblite.model.table_record import TableStatus
 from ddblite.storage.base import StaleCatalogError
 
 __all__ = ["CHUNK", "ensure_running", "start_backfill", "start_drop"]
@@ -48,7 +49,7 @@ def start_backfill(db: Database, table: TableSchema, index_name: str) -> None:
 
 def ensure_running(db: Database, table: TableSchema) -> None:
     """Restart work a restart interrupted: backfills of CREATING indexes, pending drops,
-    TTL still ENABLING, backups still being copied."""
+    TTL still ENABLING, backups still being copied, a restore still CREATING."""
     for index in table.indexes:
         if index.status == "CREATING" and not db.background.pending(
             ("backfill", table.table_id, index.index_id)
@@ -58,11 +59,12 @@ def ensure_running(db: Database, table: TableSchema) -> None:
         start_drop(db, table, index_id)
     if table.record.ttl_enabling:
         ttl.start_enabling(db, table)
-    if table.record.backups_copying:
-        from ddblite.engine import backups  # (see _backfill)
+    from ddblite.engine import backups  # (see _backfill)
 
-        for backup in table.record.backups_copying:
-            backups.copy(db, table, backup)
+    for backup in table.record.backups_copying:
+        backups.copy(db, table, backup)
+    if table.record.status is TableStatus.CREATING and table.record.restored_from is not None:
+        backups.start_restore(db, table)
 
 
 def _backfill(db: Database, table: TableSchema, index_name: str, index_id: int) -> Chunks:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -57,8 +56,8 @@ from ddblite.errors import (
 )
 from ddblite.model import table_codec
 from ddblite.model.schema import EncodedKey, TableSchema
-from ddblite.model.table_record import BackupCopy, RestoreSummary, TableRecord
-from ddblite.storage.base import ItemRow, TableRow
+from ddblite.model.table_record import BackupCopy, RestoreSummary, TableRecord, TableStatus
+from ddblite.storage.base import TableRow
 
 _ALL = WHOLE_HASH_SPACE
 
@@ -268,20 +267,6 @@ def _finish(db: Database, account: str, region: str, arn: str, size: int) -> Non
     catalog.finish_backup(db, row.table_id, orjson.dumps(body))
 
 
-def _chunks(db: Database, table_id: int) -> Iterator[list[ItemRow]]:
-    """The table's item rows, CHUNK at a time, each chunk read in its own block."""
-    after: tuple[int, bytes, bytes] | None = None
-    while True:
-        with db.backend.read() as r:
-            rows = take(r.scan_items(table_id, *_ALL, after), CHUNK)
-        if rows:
-            yield rows
-        if len(rows) < CHUNK:
-            return
-        last = rows[-1]
-        after = (last.pk_hash, last.pk, last.sk)
-
-
 def get(db: Database, caller: Caller, arn: str) -> Backup:
     with db.backend.read() as r:
         row = r.get_table(catalog_account(caller.account), caller.region, arn)
@@ -344,17 +329,48 @@ def check_restorable(db: Database, caller: Caller, arn: str, target: str) -> Bac
 
 def restore(db: Database, caller: Caller, backup: Backup, new: NewTable) -> dict[str, Any]:
     """Create the table ``new`` describes (built from the backup and the overrides) with its
-    RestoreSummary, copy the backup's items into it with their index entries. Answers the
-    TableDescription, CREATING like CreateTable's."""
+    RestoreSummary, CREATING until a background job has copied the backup's items into it
+    with their index entries (``start_restore``). Answers the TableDescription, CREATING with
+    RestoreInProgress."""
     restored = RestoreSummary(backup.arn, backup.source["TableArn"], db.clock())
     table = catalog.create_table(db, caller, replace(new, restored_from=restored))
-    for rows in _chunks(db, backup.row_id):
-        run_chunk(db, functools.partial(_restore_chunk, db, table, rows))
+    start_restore(db, table)
     return catalog.describe_created(db, table)
 
 
-def _restore_chunk(db: Database, table: TableSchema, rows: list[ItemRow]) -> None:
+def start_restore(db: Database, table: TableSchema) -> None:
+    """Copy the backup the table is restored from into it, a chunk per scheduler step, then
+    make it ACTIVE; again after a restart (``backfill.ensure_running``: the table's record
+    says CREATING, and a chunk copied twice changes nothing)."""
+    db.background.submit(("restore", table.table_id), _restore(db, table))
+
+
+def _restore(db: Database, table: TableSchema) -> Chunks:
+    restored = table.record.restored_from
+    assert restored is not None
+    with db.backend.read() as r:
+        row = r.get_table(catalog_account(table.account), table.region, restored.source_backup_arn)
+    after: Position | None = None
+    while row is not None:  # (a backup deleted meanwhile leaves what was copied)
+        current = current_table(db, table)
+        if current is None or current.record.status is not TableStatus.CREATING:
+            return
+        chunk = functools.partial(_restore_chunk, db, current, row.table_id, after)
+        positions = run_chunk(db, chunk)
+        if len(positions) < CHUNK:
+            break
+        after = positions[-1]
+        yield
+    run_chunk(db, functools.partial(catalog.activate_table, db, table))
+
+
+def _restore_chunk(
+    db: Database, table: TableSchema, backup_id: int, after: Position | None
+) -> list[Position]:
+    """The backup's next CHUNK items into the table, with their index entries. Nothing else
+    writes a CREATING table (its item operations answer ResourceNotFoundException)."""
     with db.backend.write() as w:
+        rows = take(w.scan_items(backup_id, *_ALL, after), CHUNK)
         for r in rows:
             w.put_item(table.table_id, r.pk_hash, r.pk, r.sk, r.body, r.size, None)
             if not table.indexes:
@@ -365,6 +381,7 @@ def _restore_chunk(db: Database, table: TableSchema, rows: list[ItemRow]) -> Non
                 entry = indexes.index_row(table, index, item, ek)
                 if entry is not None:
                     w.put_index_row(index.index_id, entry)
+    return [(r.pk_hash, r.pk, r.sk) for r in rows]
 
 
 # --- continuous backups (point-in-time recovery) --------------------------------------------

@@ -34,6 +34,7 @@ from ddblite.errors import (
 from ddblite.limits import Limits
 from ddblite.model.expiry import expires_at
 from ddblite.model.schema import EncodedKey, TableSchema, encode_key, table_name_of
+from ddblite.model.table_record import TableStatus
 from ddblite.model.values import Item, item_size
 from ddblite.storage.base import (
     FencedWriter,
@@ -157,9 +158,10 @@ class Database:
         return table
 
     def table(self, caller: Caller, name: str, message: str | None = None) -> TableSchema:
-        """The table, or ResourceNotFoundException (item operations use the short message)."""
+        """The table, or ResourceNotFoundException (item operations use the short message);
+        a table still CREATING (being restored, engine.backups) is not found by them yet."""
         table = self.find_table(caller, name)
-        if table is None:
+        if table is None or table.record.status is TableStatus.CREATING:
             raise ResourceNotFoundException(message or NOT_FOUND)
         return table
 

@@ -133,7 +133,7 @@ def description(record: TableRecord) -> Json:
             "SourceBackupArn": restored.source_backup_arn,
             "SourceTableArn": restored.source_table_arn,
             "RestoreDateTime": restored.restored_at,
-            "RestoreInProgress": False,
+            "RestoreInProgress": record.status is TableStatus.CREATING,
         }
     return out
 

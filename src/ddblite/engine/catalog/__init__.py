@@ -7,6 +7,7 @@ Operations and the other engine modules ask for a change with a typed request
 
 from ddblite.engine.catalog.changes import (
     activate_index,
+    activate_table,
     finish_enabling_ttl,
     forget_dropped_index,
     set_point_in_time_recovery,
@@ -41,6 +42,7 @@ __all__ = [
     "StreamChange",
     "TableUpdate",
     "activate_index",
+    "activate_table",
     "attribute_definitions",
     "create_table",
     "delete_table",

@@ -29,6 +29,7 @@ from ddblite.model.table_record import (
     Streams,
     StreamViewType,
     TableRecord,
+    TableStatus,
     Tag,
     Throughput,
 )
@@ -251,6 +252,16 @@ def activate_index(db: Database, table: TableSchema, name: str, index_id: int) -
         )
 
     change(db, table, edit, missing_ok=True)
+
+
+def activate_table(db: Database, table: TableSchema) -> None:
+    """A restored table has all its items: ACTIVE."""
+    change(
+        db,
+        table,
+        lambda record, w, table_id: replace(record, status=TableStatus.ACTIVE),
+        missing_ok=True,
+    )
 
 
 def forget_dropped_index(db: Database, table: TableSchema, index_id: int) -> None:

@@ -26,6 +26,7 @@ from ddblite.model.table_record import (
     IndexStatus,
     SecondaryIndex,
     TableRecord,
+    TableStatus,
     Throughput,
 )
 
@@ -53,6 +54,8 @@ def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
         table_class=new.table_class,
         deletion_protection=new.deletion_protection,
         restored_from=new.restored_from,
+        # A restored table is CREATING until its items are in (engine.backups).
+        status=TableStatus.ACTIVE if new.restored_from is None else TableStatus.CREATING,
     )
     with db.backend.write() as w:
         if w.get_table(caller.account, caller.region, new.name) is not None:
@@ -76,7 +79,7 @@ def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
             record = replace(record, streams=enable_stream(record, new.stream_view, now, last))
         w.update_table(table_id, table_codec.encode(record), "ACTIVE")
     db.forget(caller, new.name)
-    return db.table(caller, new.name)
+    return require(db, caller, new.name)
 
 
 def _capacity(throughput: Throughput | None) -> Throughput:
@@ -141,6 +144,10 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
     table = require(db, caller, name)
     if table.record.deletion_protection:
         raise_deletion_protected(name)
+    if table.record.status is TableStatus.CREATING:
+        raise ResourceInUseException(
+            f"Attempt to change a resource which is still in use: Table is being created: {name}"
+        )
     if table.record.backups_copying:
         # The backup must be complete before the items go; DynamoDB's nearest documented
         # answer: "The operation conflicts with the resource's availability".
