@@ -3,13 +3,10 @@ requests, as the operations ask."""
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-import ddblite
 from ddblite.clock import ManualClock
 from ddblite.engine import catalog
 from ddblite.engine.catalog import Capacity, NewIndex, NewTable, StreamChange, TableUpdate
@@ -256,23 +253,3 @@ def test_changes_to_a_table_that_is_gone(db: Database) -> None:
     create(db)
     catalog.activate_index(db, table, "by_team", table.record.global_indexes[0].index_id)
     assert current(db).table_id != table.table_id
-
-
-def test_only_the_catalog_writes_table_records() -> None:
-    """Outside storage (which implements them) only engine/catalog calls a writer's
-    create_table or update_table; everything else asks the catalog."""
-    root = Path(ddblite.__file__).parent
-    callers = set()
-    for path in root.rglob("*.py"):
-        where = path.relative_to(root).as_posix()
-        if where.startswith(("storage/", "engine/catalog/")):
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("create_table", "update_table")
-                and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "catalog")
-            ):
-                callers.add(where)
-    assert callers == set()
