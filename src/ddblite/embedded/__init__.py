@@ -1,0 +1,3 @@
+"""In-process mode: the engine in this process, its HTTP server thread, its environment and the
+pytest plugin.
+"""

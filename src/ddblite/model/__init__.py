@@ -1,0 +1,3 @@
+"""Pure values: attribute values, numbers, key encoding, capacity arithmetic, table records and the
+request enums. No I/O.
+"""

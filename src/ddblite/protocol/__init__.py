@@ -1,0 +1,3 @@
+"""The HTTP edge: the ASGI app, request shapes, signatures, isolation, and the one place errors are
+rendered.
+"""

@@ -1,0 +1,1 @@
+"""``ddblite serve``: uvicorn around the ASGI app, with the HTTP protocol ddblite owns."""

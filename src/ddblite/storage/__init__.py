@@ -1,0 +1,3 @@
+"""Bytes in, bytes out: the storage contract and its SQLite and PostgreSQL backends. No DynamoDB
+semantics.
+"""

@@ -1,0 +1,1 @@
+"""The embedded default backend: SQLite from the standard library."""
