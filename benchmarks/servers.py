@@ -24,9 +24,9 @@ from loadgen import Client
 
 HERE = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("DDBLITE_BENCH_DIR", "/tmp/ddblite-bench"))
-DDBLOCAL_SCRIPT = Path(
-    os.environ.get("DDBLOCAL_START", "/work/shared/conformance/start-ddblocal.sh")
-)
+# A script that starts DynamoDB Local on 127.0.0.1 as `SCRIPT PORT DIR` (see README.md here);
+# the ddblocal target needs it.
+DDBLOCAL_SCRIPT = os.environ.get("DDBLOCAL_START", "")
 READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 15.0
 
@@ -251,7 +251,11 @@ def _ddblite_file(port: int, workdir: Path) -> list[str]:
 def _ddblocal(port: int, workdir: Path) -> list[str]:
     # The script installs the npm package into workdir on first use and backgrounds java
     # (same session, so stop() and the memory sums find it).
-    return ["bash", str(DDBLOCAL_SCRIPT), str(port), str(workdir)]
+    if not DDBLOCAL_SCRIPT:
+        raise SystemExit(
+            "the ddblocal target needs DDBLOCAL_START: a script run as SCRIPT PORT DIR"
+        )
+    return ["bash", DDBLOCAL_SCRIPT, str(port), str(workdir)]
 
 
 def _moto(port: int, workdir: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""Every numeric limit of DynamoDB in one place (see ../shared/FIDELITY.md).
+"""Every numeric limit of DynamoDB in one place (the Developer Guide's quotas page).
 
 Most limits are fixed: the pure layers (model, expressions) check them with no Database at
 hand, and some of DynamoDB's messages spell the number out. The few a test needs to lower (a
