@@ -21,6 +21,7 @@ CCF = {"Code": "ConditionalCheckFailed", "Message": "The conditional request fai
 NONE = {"Code": "None"}
 DUPLICATE = "Transaction request cannot include multiple operations on one item"
 KEY_MISMATCH = "The provided key element does not match the schema"
+INVALID = "One or more parameter values were invalid: "
 EMPTY_KEY = (
     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
     "contain an empty string value. Key: pk"
@@ -243,56 +244,76 @@ def test_all_old_puts_the_item_in_the_reason(ddb: Any, create_table: TableFactor
     assert reasons == [{**CCF, "Item": {"pk": {"S": "x"}, "d": {"S": "orig"}}}, CCF]
 
 
-def test_item_problems_are_validation_reasons(ddb: Any, create_table: TableFactory) -> None:
+INVALID_ACTIONS = [
+    (
+        {"Put": {"Item": {"pk": {"N": "1"}}}},
+        INVALID + "Type mismatch for key pk expected: S actual: N",
+    ),
+    (
+        {"Put": {"Item": {"pk": {"S": "set"}, "s": {"SS": []}}}},
+        INVALID + "An string set  may not be empty",
+    ),
+    ({"Delete": {"Key": {"pk": {"N": "5"}}}}, KEY_MISMATCH),
+    ({"ConditionCheck": {"Key": {}, "ConditionExpression": "a = b"}}, KEY_MISMATCH),
+    (
+        {
+            "Update": {
+                "Key": {"pk": {"S": "u"}},
+                "UpdateExpression": "SET pk = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            }
+        },
+        INVALID + "Cannot update attribute pk. This attribute is part of the key",
+    ),
+    (
+        {
+            "Update": {
+                "Key": {"pk": {"S": "w"}},
+                "UpdateExpression": "SET n = n + :v",
+                "ExpressionAttributeValues": {":v": {"N": "1"}},
+            }
+        },
+        "The provided expression refers to an attribute that does not exist in the item",
+    ),
+]
+
+
+def _on(table: str, action: dict[str, Any]) -> dict[str, Any]:
+    ((kind, spec),) = action.items()
+    return {kind: {"TableName": table, **spec}}
+
+
+@pytest.mark.parametrize(("action", "message"), INVALID_ACTIONS)
+def test_item_problems_are_validation_reasons(
+    ddb: Any, create_table: TableFactory, action: dict[str, Any], message: str
+) -> None:
     table = create_table()
     ddb.put_item(TableName=table, Item={"pk": {"S": "u"}})
     _, reasons = cancellation(
         ddb.transact_write_items,
+        TransactItems=[put(table, {"pk": {"S": "fine"}}), _on(table, action)],
+    )
+    assert reasons == [NONE, {"Code": "ValidationError", "Message": message}]
+    assert get(ddb, table, key("fine")) is None
+
+
+# Several invalid actions: only the first is reported, every action after it gets None.
+def test_only_the_first_invalid_action_is_reported(ddb: Any, create_table: TableFactory) -> None:
+    table = create_table()
+    ddb.put_item(TableName=table, Item={"pk": {"S": "u"}})
+    message, reasons = cancellation(
+        ddb.transact_write_items,
         TransactItems=[
-            put(table, {"pk": {"N": "1"}}),
-            put(table, {"pk": {"S": "set"}, "s": {"SS": []}}),
-            {"Delete": {"TableName": table, "Key": {"pk": {"N": "5"}}}},
-            {"ConditionCheck": {"TableName": table, "Key": {}, "ConditionExpression": "a = b"}},
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": key("u"),
-                    "UpdateExpression": "SET pk = :v",
-                    "ExpressionAttributeValues": {":v": {"S": "v"}},
-                }
-            },
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": key("w"),
-                    "UpdateExpression": "SET n = n + :v",
-                    "ExpressionAttributeValues": {":v": {"N": "1"}},
-                }
-            },
             put(table, {"pk": {"S": "fine"}}),
+            *(_on(table, action) for action, _ in INVALID_ACTIONS),
         ],
     )
-    invalid = "One or more parameter values were invalid: "
+    assert message == CANCELLED.format("None, ValidationError" + ", None" * 5)
     assert reasons == [
-        {
-            "Code": "ValidationError",
-            "Message": invalid + "Type mismatch for key pk expected: S actual: N",
-        },
-        {"Code": "ValidationError", "Message": invalid + "An string set  may not be empty"},
-        {"Code": "ValidationError", "Message": KEY_MISMATCH},
-        {"Code": "ValidationError", "Message": KEY_MISMATCH},
-        {
-            "Code": "ValidationError",
-            "Message": invalid + "Cannot update attribute pk. This attribute is part of the key",
-        },
-        {
-            "Code": "ValidationError",
-            "Message": "The provided expression refers to an attribute "
-            "that does not exist in the item",
-        },
         NONE,
+        {"Code": "ValidationError", "Message": INVALID_ACTIONS[0][1]},
+        *[NONE] * 5,
     ]
-    assert get(ddb, table, key("fine")) is None
 
 
 def test_update_that_outgrows_400_kb_is_a_reason(ddb: Any, create_table: TableFactory) -> None:

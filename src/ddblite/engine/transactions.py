@@ -184,8 +184,9 @@ def _run(
 def _decide(
     actions: Sequence[Action], olds: list[Item | None]
 ) -> tuple[list[Item | None], list[DynamoDBError | None]]:
-    """Every action's new item, or the reason it refused (all of them are evaluated, so the
-    reasons cover every action); an error DynamoDB answers top-level is raised at once."""
+    """Every action's new item, or the reason it refused; an error DynamoDB answers top-level
+    is raised at once. Failed conditions are all reported, but the first invalid action
+    ends the evaluation: DynamoDB gives it ValidationError and every action after it None."""
     news: list[Item | None] = []
     errors: list[DynamoDBError | None] = []
     for action, old in zip(actions, olds, strict=True):
@@ -197,6 +198,9 @@ def _decide(
                 raise
             news.append(None)
             errors.append(error)
+            if isinstance(error, ValidationException):
+                rest = len(actions) - len(errors)
+                return news + [None] * rest, errors + [None] * rest
     return news, errors
 
 
