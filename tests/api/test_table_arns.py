@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import TableFactory
+from tests.api.conftest import TableFactory, error_of
 
 
 def _arn(ddb: Any, name: str) -> str:
@@ -59,3 +59,15 @@ def test_batches_and_transactions_take_the_arn(ddb: Any, create_table: TableFact
     assert [r["Item"] for r in got["Responses"]] == [{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]
     batch = ddb.batch_get_item(RequestItems={arn: {"Keys": [{"pk": {"S": "a"}}]}})
     assert batch["Responses"] == {arn: [{"pk": {"S": "a"}}]}
+
+
+def test_delete_table_by_arn(ddb: Any, table_name: str) -> None:
+    ddb.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    deleted = ddb.delete_table(TableName=_arn(ddb, table_name))["TableDescription"]
+    assert (deleted["TableName"], deleted["TableStatus"]) == (table_name, "DELETING")
+    assert error_of(ddb.describe_table, TableName=table_name)[0] == "ResourceNotFoundException"

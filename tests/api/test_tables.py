@@ -39,6 +39,9 @@ def test_create_describe_delete(ddb: Any, table_name: str) -> None:
     assert (table["ItemCount"], table["TableSizeBytes"]) == (1, 2 + 3 + 1 + 2)
     deleted = ddb.delete_table(TableName=table_name)["TableDescription"]
     assert deleted["TableStatus"] == "DELETING"
+    # DynamoDB's answer leaves the creation time and the key definitions out.
+    assert not {"CreationDateTime", "KeySchema", "AttributeDefinitions"} & set(deleted)
+    assert (deleted["TableName"], deleted["ItemCount"]) == (table_name, 1)
     assert error_of(ddb.describe_table, TableName=table_name) == (
         "ResourceNotFoundException",
         f"Requested resource not found: Table: {table_name} not found",

@@ -154,10 +154,16 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
         raise ResourceInUseException(f"Table is being backed up: {name}")
     response = describe(db, table)
     response["TableStatus"] = "DELETING"
+    for member in _NOT_IN_DELETE_ANSWER:
+        response.pop(member, None)
     with db.backend.write() as w:
         w.delete_table(table.table_id)
-    db.forget(caller, name)
+    db.forget(caller, table.name)  # ``name`` may be the table's ARN
     return response
+
+
+# DynamoDB's DeleteTable answer describes the table without these.
+_NOT_IN_DELETE_ANSWER = ("CreationDateTime", "KeySchema", "AttributeDefinitions")
 
 
 def raise_deletion_protected(name: str) -> None:
