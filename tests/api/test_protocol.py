@@ -8,6 +8,8 @@ import urllib.request
 import zlib
 from typing import Any
 
+import pytest
+
 from tests.servers import RunningServer
 
 AUTH = (
@@ -124,3 +126,17 @@ def test_tables_are_per_account_and_region(server: RunningServer) -> None:
 
 def _lower(items: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in items}
+
+
+# Each API answers only its own operations under its own target prefix.
+@pytest.mark.parametrize(
+    "target", ["DynamoDBStreams_20120810.PutItem", "DynamoDB_20120810.ListStreams"]
+)
+def test_an_operation_under_the_other_apis_prefix_is_unknown(
+    server: RunningServer, target: str
+) -> None:
+    status, _, body = post(server, b"{}", target=target)
+    assert (status, json.loads(body)) == (
+        400,
+        {"__type": "com.amazon.coral.service#UnknownOperationException"},
+    )

@@ -420,3 +420,29 @@ def test_iterator_errors(ddb: Any, streams: Any, create_table: TableFactory) -> 
         "ValidationException",
         "Invalid ShardIterator",
     )
+
+
+# The documented upper bounds of Limit: 100 streams, 1000 records (checked before the iterator).
+def test_limit_upper_bounds(streams: Any) -> None:
+    assert error_of(streams.list_streams, Limit=101) == (
+        "ValidationException",
+        "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 100",
+    )
+    assert error_of(streams.get_records, ShardIterator="x" * 40, Limit=1001) == (
+        "ValidationException",
+        "1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 1000",
+    )
+
+
+# Paging resumed from the stream of a table deleted since goes on with the next table name.
+def test_list_streams_resumes_after_a_deleted_tables_stream(
+    ddb: Any, streams: Any, create_table: TableFactory
+) -> None:
+    names = sorted(create_table(StreamSpecification=spec("KEYS_ONLY")) for _ in range(2))
+    gone = stream_arn(ddb, names[0])
+    ddb.delete_table(TableName=names[0])
+    after = streams.list_streams(ExclusiveStartStreamArn=gone)["Streams"]
+    assert names[1] in {s["TableName"] for s in after}
+    assert all(s["TableName"] > names[0] for s in after)

@@ -21,7 +21,7 @@ from ddblite.errors import (
 )
 from ddblite.operations import REGISTRY
 from ddblite.protocol.auth import Identify, caller_of
-from ddblite.protocol.shapes.check import check_request
+from ddblite.protocol.shapes.check import check_request, known_stream_operations
 from ddblite.protocol.wire import render_error
 
 log = logging.getLogger("ddblite")
@@ -36,11 +36,13 @@ def resolve(target: str | None) -> tuple[str, Handler]:
     """The operation name and handler for an X-Amz-Target header value."""
     if target:
         prefix, _, operation = target.partition(".")
-        handler = (
-            REGISTRY.get(operation) if prefix + "." in (DYNAMODB_TARGET, STREAMS_TARGET) else None
-        )
-        if handler is not None:
-            return operation, handler
+        # Each API answers only its own operations: DynamoDBStreams_20120810.PutItem and
+        # DynamoDB_20120810.GetRecords are unknown to the service.
+        streams = operation in known_stream_operations()
+        if prefix + "." == (STREAMS_TARGET if streams else DYNAMODB_TARGET):
+            handler = REGISTRY.get(operation)
+            if handler is not None:
+                return operation, handler
     raise UnknownOperationException()
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ddblite.engine import indexes
 from ddblite.engine.database import Database
-from ddblite.errors import ValidationException
+from ddblite.errors import ValidationException, validation_errors
 from ddblite.model import capacity
 from ddblite.model.request_enums import (
     ReturnConsumedCapacity,
@@ -80,3 +80,18 @@ def old_image(mode: ReturnValues, old: Item | None) -> dict[str, Any]:
     if mode is ReturnValues.ALL_OLD and old is not None:
         return {"Attributes": old}
     return {}
+
+
+def check_limit_at_most(request: dict[str, Any], maximum: int) -> int:
+    """The request's Limit (``maximum`` when absent). The Streams API documents an upper bound
+    its service model leaves out (ListStreams 100, GetRecords 1000): past it the request is
+    refused in the model's envelope wording (modelled: no recording of the text was found)."""
+    limit: int = request.get("Limit", maximum)
+    if limit > maximum:
+        raise validation_errors(
+            [
+                f"Value '{limit}' at 'limit' failed to satisfy constraint: "
+                f"Member must have value less than or equal to {maximum}"
+            ]
+        )
+    return limit
