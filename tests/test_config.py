@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddblite.cli import build_parser
+from ddblite.cli import build_parser, settings_from
 from ddblite.config import HttpLimits, Settings
 
 
@@ -32,5 +32,11 @@ def test_every_limit_has_a_flag() -> None:
     flags = "--max-header-bytes 1 --max-headers 2 --header-timeout 3 --body-timeout 4"
     flags += " --keep-alive-timeout 5 --max-connections 6"
     args = build_parser().parse_args(["serve", *flags.split()])
-    assert (args.max_header_bytes, args.max_headers, args.header_timeout) == (1, 2, 3.0)
-    assert (args.body_timeout, args.keep_alive_timeout, args.max_connections) == (4.0, 5.0, 6)
+    assert settings_from(args).http == HttpLimits(
+        max_header_bytes=1,
+        max_headers=2,
+        header_timeout=3.0,
+        body_timeout=4.0,
+        keep_alive_timeout=5.0,
+        max_connections=6,
+    )

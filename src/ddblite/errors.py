@@ -29,6 +29,7 @@ Errors are raised anywhere and rendered only by ``protocol.wire.render_error``.
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar
 
 DYNAMODB_PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -247,8 +248,81 @@ class BackupInUseException(DynamoDBError):
     """A backup still being created (or otherwise busy) cannot be restored or deleted."""
 
 
-# --- not DynamoDB's: the host's ----------------------------------------------------------------
+# --- not DynamoDB's: the host's (why `ddblite serve` cannot start) -----------------------------
 
 
-class DatabaseInUse(RuntimeError):
+class ExitCode(enum.IntEnum):
+    """``ddblite serve``'s exit status for each way it can fail to start (docs/server.md)."""
+
+    OK = 0  # served, then stopped by SIGINT or SIGTERM
+    USAGE = 2  # argparse's own: an unknown flag or a value of the wrong type
+    BAD_SETTING = 3  # a flag or DDBLITE_* value out of range (--port 99999, DDBLITE_PORT=abc)
+    DB_IS_DIRECTORY = 4
+    DB_DIRECTORY_MISSING = 5
+    DB_READ_ONLY = 6
+    DB_NOT_SQLITE = 7  # --db names a file that is not a SQLite database
+    DB_NOT_DDBLITE = 8  # --db names a SQLite database some other program made
+    DB_IN_USE = 9  # another ddblite process serves that file
+    DB_TOO_NEW = 10  # written by a newer ddblite
+    PORT_UNAVAILABLE = 11  # the port is taken, or the address cannot be bound
+    POSTGRES_UNREACHABLE = 12
+    MISSING_DRIVER = 13  # a postgresql:// URL without ddblite[postgres]
+    CREDENTIALS = 14  # --auth / --credentials that do not go together, or a bad file
+    DESCRIPTOR_LIMIT = 15  # ulimit -n too low to serve at all
+
+
+class StartupError(Exception):
+    """A reason the server cannot start: printed as one line, the process exits with
+    ``exit_code``."""
+
+    exit_code: ClassVar[ExitCode]
+
+
+class BadSetting(StartupError, ValueError):
+    exit_code = ExitCode.BAD_SETTING
+
+
+class DatabaseIsDirectory(StartupError):
+    exit_code = ExitCode.DB_IS_DIRECTORY
+
+
+class DatabaseDirectoryMissing(StartupError):
+    exit_code = ExitCode.DB_DIRECTORY_MISSING
+
+
+class DatabaseReadOnly(StartupError):
+    exit_code = ExitCode.DB_READ_ONLY
+
+
+class NotSQLite(StartupError):
+    exit_code = ExitCode.DB_NOT_SQLITE
+
+
+class NotDdbliteDatabase(StartupError):
+    exit_code = ExitCode.DB_NOT_DDBLITE
+
+
+class DatabaseTooNew(StartupError):
+    exit_code = ExitCode.DB_TOO_NEW
+
+
+class PortUnavailable(StartupError):
+    exit_code = ExitCode.PORT_UNAVAILABLE
+
+
+class PostgresUnreachable(StartupError):
+    exit_code = ExitCode.POSTGRES_UNREACHABLE
+
+
+class MissingDriver(StartupError, ModuleNotFoundError):
+    exit_code = ExitCode.MISSING_DRIVER
+
+
+class DatabaseInUse(StartupError):
     """Another process has the SQLite file open (storage.sqlite.lock); raised when opening."""
+
+    exit_code = ExitCode.DB_IN_USE
+
+
+class DescriptorLimit(StartupError):
+    exit_code = ExitCode.DESCRIPTOR_LIMIT

@@ -265,5 +265,5 @@ def test_unusable_auth_settings_stop_the_server_with_one_line(
     command = [sys.executable, "-m", "ddblite", "serve", "--in-memory"]
     command += ["--port", str(free_port()), *flags]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
+    assert done.returncode == 14  # errors.ExitCode.CREDENTIALS
     assert done.stderr.strip().splitlines() == [message]

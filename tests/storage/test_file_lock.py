@@ -38,7 +38,7 @@ def test_a_second_server_on_the_same_file_refuses_to_start(tmp_path: Path) -> No
     first = start_server(str(db), tmp_path)
     try:
         second = serve(db)
-        assert second.returncode == 1
+        assert second.returncode == 9  # errors.ExitCode.DB_IN_USE
         assert second.stderr == f"ddblite: {refusal(db, first.process.pid)}\n"
     finally:
         first.stop()

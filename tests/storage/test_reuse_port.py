@@ -191,7 +191,7 @@ def test_reuse_port_without_postgresql_is_refused(db: list[str], tmp_path: Path)
     done = subprocess.run(
         args, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=_env()
     )
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == (
-        "--reuse-port needs a shared database (--db postgresql://...)"
+    assert (done.stderr, done.returncode) == (
+        "ddblite: --reuse-port needs a shared database (--db postgresql://...)\n",
+        3,  # errors.ExitCode.BAD_SETTING
     )

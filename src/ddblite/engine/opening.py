@@ -6,6 +6,7 @@ from __future__ import annotations
 from ddblite.config import Settings
 from ddblite.engine.background import schedule_standard_jobs
 from ddblite.engine.database import Database
+from ddblite.errors import MissingDriver
 from ddblite.storage.base import StorageBackend
 
 # What ``pip install 'ddblite[postgres]'`` adds; the base install leaves them out.
@@ -19,7 +20,7 @@ def open_backend(settings: Settings) -> StorageBackend:
         except ModuleNotFoundError as missing:
             if missing.name not in POSTGRES_DRIVERS:
                 raise
-            raise ModuleNotFoundError(
+            raise MissingDriver(
                 f"a postgresql:// database needs the PostgreSQL driver ({missing.name} is not "
                 "installed): pip install 'ddblite[postgres]'",
                 name=missing.name,

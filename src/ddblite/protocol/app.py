@@ -80,6 +80,7 @@ class DynamoDBApp:
         self.isolation = isolation if isolation is not None else Isolation.build("127.0.0.1", 0)
         self.verifier = verifier
         self.committer = GroupCommitter(db)
+        self.closed = False  # the lifespan's shutdown closed the database
         self._executor = (
             ThreadPoolExecutor(max_workers=32, thread_name_prefix="ddblite")
             if db.blocking
@@ -120,6 +121,7 @@ class DynamoDBApp:
                     with contextlib.suppress(asyncio.CancelledError):
                         await background
                 self.db.close()
+                self.closed = True
                 if self._executor is not None:
                     self._executor.shutdown(wait=True)
                 await send({"type": "lifespan.shutdown.complete"})

@@ -13,11 +13,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ddblite.errors import ExitCode, StartupError
 from ddblite.protocol.auth import DEFAULT_ACCOUNT
 
 
-class CredentialsError(ValueError):
+class CredentialsError(StartupError, ValueError):
     """A credentials file that cannot be used; the message names the file and the problem."""
+
+    exit_code = ExitCode.CREDENTIALS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ URL query parameters read by ddblite (removed before connecting): ``ddblite_isol
 (``read_committed`` | ``serializable``), ``ddblite_lock_timeout_ms`` (default 5000),
 ``ddblite_pool_size`` (default 40), ``ddblite_retries`` (default 20), ``ddblite_prepare``
 (``0`` turns off server-side prepared statements, for PgBouncer in transaction mode),
-``ddblite_pipeline`` (``1``/``0``; default: on unless the database is on this machine).
+``ddblite_pipeline`` (``1``/``0``; default: on unless the database is on this machine),
+``ddblite_connect_wait_s`` (default 30: how long startup waits for the server to come up).
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.numeric import Int8BinaryDumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ddblite.errors import InternalServerError, TransactionConflictException
+from ddblite.errors import (
+    DatabaseTooNew,
+    InternalServerError,
+    PostgresUnreachable,
+    TransactionConflictException,
+)
 from ddblite.storage.base import SharedBackend
 from ddblite.storage.migrations import SCHEMA_VERSION, postgres_schema
 from ddblite.storage.postgres.ops import PgOps
@@ -77,6 +83,8 @@ class PgSettings:
     # A server that stops mid-transaction (paused, partitioned) must not hold item locks
     # forever: PostgreSQL ends such a session, and the transaction rolls back.
     idle_in_transaction_ms: int = 60000
+    # How long startup waits for a database that is not up yet (a compose file starting both).
+    connect_wait_s: float = 30.0
 
 
 def parse_url(url: str) -> tuple[str, PgSettings]:
@@ -104,6 +112,7 @@ def parse_url(url: str) -> tuple[str, PgSettings]:
         retries=int(ours.get("retries", defaults.retries)),
         prepare=_flag(ours.get("prepare", "1")),
         pipeline=_flag(ours["pipeline"]) if "pipeline" in ours else None,
+        connect_wait_s=float(ours.get("connect_wait_s", defaults.connect_wait_s)),
     )
     return urlunsplit(parts._replace(query=urlencode(kept))), settings
 
@@ -120,6 +129,41 @@ def is_local(conninfo: str) -> bool:
         host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
         for host in str(hosts).split(",")
     )
+
+
+_ATTEMPT_TIMEOUT_S = 2
+
+
+def wait_for_server(conninfo: str, wait_s: float) -> None:
+    """Return once PostgreSQL accepts a connection; until then log one line per attempt, and
+    raise PostgresUnreachable after ``wait_s`` seconds."""
+    where = server_address(conninfo)
+    deadline = time.monotonic() + wait_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            psycopg.connect(conninfo, connect_timeout=_ATTEMPT_TIMEOUT_S).close()
+            return
+        except psycopg.OperationalError as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+            if time.monotonic() + 1 >= deadline:
+                raise PostgresUnreachable(
+                    f"PostgreSQL at {where} did not accept a connection within {wait_s:g} s "
+                    f"({attempt} attempts): {reason}"
+                ) from None
+            # Authentication and missing-database errors will not go away by waiting.
+            if "password" in reason or "does not exist" in reason:
+                raise PostgresUnreachable(f"PostgreSQL at {where}: {reason}") from None
+            log.warning("waiting for PostgreSQL at %s (attempt %d)", where, attempt)
+        time.sleep(1)
+
+
+def server_address(conninfo: str) -> str:
+    """host:port of a connection string, for messages (never its password)."""
+    params = conninfo_to_dict(conninfo)
+    host = str(params.get("host") or "localhost")
+    return f"{host}:{params.get('port') or 5432}"
 
 
 class _Retry(Exception):
@@ -161,6 +205,7 @@ class PostgresBackend:
             settings.pipeline if settings.pipeline is not None else not is_local(conninfo)
         )
         self._local = threading.local()
+        wait_for_server(conninfo, settings.connect_wait_s)
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             conninfo,
             min_size=min(2, settings.pool_size),
@@ -198,9 +243,9 @@ class PostgresBackend:
                 row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
                 current = (row[0] if row else None) or 0
                 if current > SCHEMA_VERSION:
-                    raise RuntimeError(
-                        f"database schema version {current} is newer than this ddblite"
-                        f" ({SCHEMA_VERSION})"
+                    raise DatabaseTooNew(
+                        f"the database was written by a newer ddblite (schema version "
+                        f"{current}; this one knows up to {SCHEMA_VERSION})"
                     )
                 for version, statements in postgres_schema():
                     if version <= current:

@@ -13,12 +13,15 @@ same commit, so nothing is ever reported that a crash could take back.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ddblite.errors import DatabaseReadOnly, DatabaseTooNew
 from ddblite.storage.migrations import SCHEMA_VERSION, sqlite_schema
+from ddblite.storage.sqlite.file_checks import APPLICATION_ID, check_path
 from ddblite.storage.sqlite.lock import FileLock
 from ddblite.storage.sqlite.ops import SqliteOps
 
@@ -31,6 +34,10 @@ class SqliteBackend:
     def __init__(self, path: str = _MEMORY, *, synchronous: str = "FULL") -> None:
         self.path = path
         in_memory = path == _MEMORY or path.startswith("file::memory:")
+        if not in_memory:
+            # Before the lock, which creates <db>.lock: nothing is written beside a directory,
+            # in a missing one, or next to another program's file.
+            check_path(path)
         # Raises DatabaseInUse while another process has the file open.
         self._file_lock = None if in_memory else FileLock(path)
         self._lock = threading.RLock()
@@ -49,12 +56,23 @@ class SqliteBackend:
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, cached_statements=256
         )
-        if not in_memory:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={synchronous}")
-        conn.execute("PRAGMA foreign_keys=OFF")
-        conn.execute("PRAGMA cache_size=-65536")
-        self._migrate(conn)
+        try:
+            if not in_memory:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute("PRAGMA cache_size=-65536")
+            self._migrate(conn)
+        except sqlite3.OperationalError as error:
+            conn.close()
+            if "readonly" not in str(error):
+                raise
+            # A read-only mount or an immutable file: access() cannot tell beforehand.
+            where = os.path.abspath(self.path)
+            raise DatabaseReadOnly(f"{where} is read-only ({error})") from None
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -62,9 +80,12 @@ class SqliteBackend:
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         current = row[0] or 0
         if current > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"database schema version {current} is newer than this ddblite ({SCHEMA_VERSION})"
+            raise DatabaseTooNew(
+                f"{os.path.abspath(self.path)} was written by a newer ddblite (schema version "
+                f"{current}; this one knows up to {SCHEMA_VERSION})"
             )
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
         for version, statements in sqlite_schema():
             if version <= current:
                 continue
