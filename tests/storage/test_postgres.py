@@ -11,9 +11,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from ddblite.errors import InternalServerError, TransactionConflictException
+from ddblite.errors import DatabaseTooNew, InternalServerError, TransactionConflictException
 from ddblite.storage.base import StaleCatalogError
-from ddblite.storage.migrations import postgres_schema, sqlite_schema
+from ddblite.storage.migrations import SCHEMA_VERSION, postgres_schema, sqlite_schema
 from ddblite.storage.postgres.backend import PgSettings, PostgresBackend, is_local, parse_url
 from ddblite.storage.postgres.ops import PgOps
 from ddblite.storage.postgres.sql import GET, range_sql
@@ -392,12 +392,12 @@ def test_servers_starting_together_migrate_once(pg_server: PgServer) -> None:
 def test_a_newer_schema_is_refused(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_version VALUES (99)")
-    with pytest.raises(
-        RuntimeError,
-        match=r"database schema version 99 is newer than this "
-        r"ddblite \(\d+\)",
-    ):
+    with pytest.raises(DatabaseTooNew) as raised:
         PostgresBackend(url, pool_size=1)
+    assert str(raised.value) == (
+        "the database was written by a newer ddblite (schema version 99; this one knows up "
+        f"to {SCHEMA_VERSION})"
+    )
 
 
 # --- table fences ----------------------------------------------------------------------------
