@@ -46,3 +46,15 @@ def test_expected_not_contains_on_a_missing_attribute_fails(
         Item={"pk": {"S": "a"}},
         Expected={"zz": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "x"}]}},
     )
+
+
+def test_conditional_operator_without_expected_is_refused(
+    ddb: Any, create_table: TableFactory
+) -> None:
+    name = create_table()
+    assert error_of(
+        ddb.put_item, TableName=name, Item={"pk": {"S": "a"}}, ConditionalOperator="AND"
+    ) == (
+        "ValidationException",
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+    )

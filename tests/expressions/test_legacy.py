@@ -490,3 +490,20 @@ def test_eq_and_ne_take_any_type() -> None:
         None,
     )
     assert evaluate(eq, item)
+
+
+# ConditionalOperator with nothing to join is refused.
+@pytest.mark.parametrize(
+    ("operation", "request_"),
+    [
+        ("PutItem", {"ConditionalOperator": "AND"}),
+        ("UpdateItem", {"ConditionalOperator": "OR"}),
+        ("DeleteItem", {"ConditionalOperator": "AND"}),
+        ("Scan", {"ConditionalOperator": "AND"}),
+        ("Query", {"KeyConditions": {}, "ConditionalOperator": "OR"}),
+    ],
+)
+def test_conditional_operator_without_conditions(operation: str, request_: dict[str, Any]) -> None:
+    assert message(lambda: check_parameters(request_, operation)) == (
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    )

@@ -52,6 +52,20 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# The conditions ConditionalOperator joins, per operation; without them it is refused (wording
+# as MiniStack gives it; no recording of the service's text was found).
+_CONDITIONS_OF = {
+    "PutItem": "Expected",
+    "DeleteItem": "Expected",
+    "UpdateItem": "Expected",
+    "Query": "QueryFilter",
+    "Scan": "ScanFilter",
+}
+LONE_OPERATOR = (
+    "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+)
+
+
 def check_parameters(request: dict[str, Any], operation: str) -> None:
     """DynamoDB's checks on which expression and legacy parameters may be combined."""
     expressions, legacy = PARAMETERS[operation]
@@ -84,6 +98,13 @@ def check_parameters(request: dict[str, Any], operation: str) -> None:
             "ExpressionAttributeValues can only be specified when using expressions: "
             f"{' and '.join(with_values)} {verb} null"
         )
+    conditions = _CONDITIONS_OF.get(operation)
+    if (
+        conditions is not None
+        and request.get("ConditionalOperator") is not None
+        and request.get(conditions) is None
+    ):
+        raise ValidationException(LONE_OPERATOR)
     if operation == "Query" and all(
         request.get(name) is None for name in ("KeyConditions", "KeyConditionExpression")
     ):
