@@ -91,9 +91,11 @@ def project(table: TableSchema, index: IndexSchema, item: Item) -> Item:
 def index_row(
     table: TableSchema, index: IndexSchema, item: Item, ek: EncodedKey
 ) -> IndexRow | None:
-    """The index row for a stored item (used by the backfill)."""
+    """The index row for a stored item (the backfill, a restore), None when the item has no
+    place in the index. An item written before a GSI existed may hold a key the index cannot
+    take (over 2048/1024 bytes): DynamoDB's backfill skips it (an index key violation)."""
     key = entry_key(index, item)
-    if key is None:
+    if key is None or _index_problem(index, item, None) is not None:
         return None
     projected = project(table, index, item)
     return IndexRow(
