@@ -52,6 +52,17 @@ from ddblite.storage.postgres.sql import (
 )
 from ddblite.storage.sql_ranges import sk_bounds
 
+NUL = "\x00"
+
+
+def _token_text(token: str) -> str:
+    """A ClientRequestToken as PostgreSQL text, which cannot hold NUL (DynamoDB takes any
+    token): backslashes doubled, then NUL spelled backslash-zero, so distinct tokens stay
+    distinct."""
+    if NUL not in token and "\\" not in token:
+        return token
+    return token.replace("\\", "\\\\").replace(NUL, "\\0")
+
 
 class PgOps:
     """Reader (``writing=False``, an autocommit connection) or Writer (inside one transaction,
@@ -123,6 +134,8 @@ class PgOps:
     def get_table(self, account: str, region: str, name: str) -> TableRow | None:
         """Inside a write block this locks the catalog row first (create and update are
         read-check-writes too); item writes use the cached schema and ``fence_table``."""
+        if NUL in name or NUL in account or NUL in region:
+            return None  # PostgreSQL text cannot hold NUL: no stored name has one
         if self.locking:
             self._lock(name_lock_id(account, region, name))
         row = self._fetchone(
@@ -139,7 +152,8 @@ class PgOps:
         rows = self._fetchall(
             'SELECT name FROM tables WHERE account = %s AND region = %s AND name COLLATE "C" > %s'
             ' ORDER BY name COLLATE "C" LIMIT %s',
-            [account, region, start_after or "", limit],
+            # No stored name holds a NUL, so the names after "ab<NUL>c" are those after "ab".
+            [account, region, (start_after or "").partition(NUL)[0], limit],
         )
         return [r[0] for r in rows]
 
@@ -470,7 +484,7 @@ class PgOps:
             if self.locking:
                 self._lock(token_lock_id(token))
             sql += " FOR UPDATE"
-        row = self._fetchone(sql, (token,))
+        row = self._fetchone(sql, (_token_text(token),))
         return (row[0], float(row[1]), row[2]) if row else None
 
     def put_token(
@@ -483,7 +497,7 @@ class PgOps:
             " VALUES (%s, %s, %s, %s) ON CONFLICT (token) DO UPDATE"
             " SET request_hash = EXCLUDED.request_hash, completed_at = EXCLUDED.completed_at,"
             " response = EXCLUDED.response",
-            (token, request_hash, completed_at, response),
+            (_token_text(token), request_hash, completed_at, response),
         )
 
     def purge_tokens(self, before: float) -> None:
