@@ -3,6 +3,7 @@ or closed within its limit, memory stays bounded, and a normal client keeps bein
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def assert_serves(server: RunningServer) -> None:
         sock.sendall(post(LIST_TABLES, b"{}"))
         answer = sock.recv(65536)
         assert status_of(answer) == 200
-        assert answer.endswith(b'{"TableNames":[]}')
+        assert b'{"TableNames":[' in answer
         assert time.monotonic() - started < 1
 
 
@@ -223,7 +224,7 @@ def test_a_15_mb_body_is_read_whole(server: RunningServer) -> None:
         sock.sendall(post(LIST_TABLES, body))
         answer = sock.recv(65536)
     assert status_of(answer) == 200
-    assert answer.endswith(b'{"TableNames":[]}')
+    assert b'{"TableNames":[' in answer
 
 
 def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None:
@@ -232,11 +233,9 @@ def test_pipelined_requests_are_answered_in_order(server: RunningServer) -> None
         received = b""
         while received.count(b"HTTP/1.1 200 OK") < 3 or not received.endswith(b" "):
             received += sock.recv(65536)
-    assert [part.rsplit(b"\r\n\r\n", 1)[1] for part in received.split(b"HTTP/1.1 ")[1:]] == [
-        b"healthy: dynamodb.us-east-1.amazonaws.com ",
-        b'{"TableNames":[]}',
-        b"healthy: dynamodb.us-east-1.amazonaws.com ",
-    ]
+    bodies = [part.rsplit(b"\r\n\r\n", 1)[1] for part in received.split(b"HTTP/1.1 ")[1:]]
+    assert bodies[0] == bodies[2] == b"healthy: dynamodb.us-east-1.amazonaws.com "
+    assert bodies[1].startswith(b'{"TableNames":[')
 
 
 def test_the_connection_limit_is_lowered_to_the_descriptor_limit(tmp_path: Path) -> None:
@@ -264,3 +263,48 @@ def test_the_connection_limit_is_lowered_to_the_descriptor_limit(tmp_path: Path)
         "ddblite: the file-descriptor limit (300) allows 236 connections, not 1000; "
         "serving at most 236 (raise ulimit -n for more)\n"
     )
+
+
+def big_table(server: RunningServer) -> bytes:
+    """A table of three 350 KB items, and the Scan request that answers about 1 MB."""
+    with connect(server) as sock:
+        create = (
+            b'{"TableName":"big","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],'
+            b'"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],'
+            b'"BillingMode":"PAY_PER_REQUEST"}'
+        )
+        sock.sendall(post(b"DynamoDB_20120810.CreateTable", create))
+        assert status_of(sock.recv(65536)) in (200, 400)  # 400: made by an earlier test
+        for key in b"abc":
+            item = b'{"TableName":"big","Item":{"pk":{"S":"%c"},"pad":{"S":"%s"}}}' % (
+                key,
+                b"x" * 350_000,
+            )
+            sock.sendall(post(b"DynamoDB_20120810.PutItem", item))
+            assert status_of(sock.recv(65536)) == 200
+    return post(b"DynamoDB_20120810.Scan", b'{"TableName":"big"}')
+
+
+def test_a_client_gone_mid_response_leaves_the_server_serving(server: RunningServer) -> None:
+    scan = big_table(server)
+    for _ in range(5):
+        with connect(server) as sock:
+            sock.sendall(scan)
+            sock.recv(1000)  # the answer has started; then the client hangs up
+    assert_serves(server)
+
+
+def test_a_client_that_stops_reading_is_dropped_after_the_body_timeout(
+    server: RunningServer,
+) -> None:
+    scan = big_table(server)
+    with connect(server) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(scan * 20)  # 20 MB of answers asked for, none read
+        time.sleep(BODY_TIMEOUT + 1.5)
+        assert_serves(server)
+        received = 0
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(1 << 20):
+                received += len(chunk)
+    assert received < 10 << 20  # dropped long before the 20 answers were out

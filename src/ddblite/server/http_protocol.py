@@ -17,9 +17,10 @@ adds the missing limits: the request line and headers are counted as they arrive
 with 431 past ``max_header_bytes`` / ``max_headers`` (so at most one read of the socket, 256 KiB,
 is ever held beyond the limit); a header block must arrive within ``header_timeout`` of the
 connect or of its first byte and a body within ``body_timeout`` of its headers (else 408 and
-close); a connection past ``max_connections`` is answered 503 and closed at once, so the clients
-already connected keep being served (uvicorn's own ``limit_concurrency`` would instead answer
-503 to every request on every connection).
+close); a client that stops reading its answers is dropped after ``body_timeout`` too, with
+what it held; a connection past ``max_connections`` is answered 503 and closed at once, so the
+clients already connected keep being served (uvicorn's own ``limit_concurrency`` would instead
+answer 503 to every request on every connection).
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ class BoundedHttpProtocol(CoalescingHttpProtocol):
         self._header_lines = 0
         self._message_ended = False  # a request ended inside the chunk being parsed
         self._deadline: asyncio.TimerHandle | None = None
+        self._write_stall: asyncio.TimerHandle | None = None
         self._refused = False
 
     # --- the connection -------------------------------------------------------------------
@@ -177,6 +179,8 @@ class BoundedHttpProtocol(CoalescingHttpProtocol):
         if self._refused:
             return
         self._disarm()
+        if self._write_stall is not None:
+            self._write_stall.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -236,6 +240,21 @@ class BoundedHttpProtocol(CoalescingHttpProtocol):
         self._message_ended = True
         self._disarm()
         super().on_message_complete()
+
+    # --- a client that stops reading --------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        # The answers wait in memory for a client that does not read them: it gets the body
+        # timeout to start reading again, then the connection (and what it holds) is dropped.
+        super().pause_writing()
+        if self._write_stall is None:
+            self._write_stall = self.loop.call_later(self.limits.body_timeout, self.transport.abort)
+
+    def resume_writing(self) -> None:
+        if self._write_stall is not None:
+            self._write_stall.cancel()
+            self._write_stall = None
+        super().resume_writing()
 
     # --- deadlines ------------------------------------------------------------------------
 
