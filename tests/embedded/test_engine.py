@@ -217,3 +217,18 @@ def test_import_ddblite_loads_neither_botocore_nor_the_engine() -> None:
     assert ddblite.Engine is Engine
     with pytest.raises(AttributeError, match=r"^module 'ddblite' has no attribute 'nope'$"):
         ddblite.nope  # noqa: B018
+
+
+def test_serve_has_the_servers_http_limits() -> None:
+    import socket
+
+    with Engine() as engine, engine.serve() as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(
+                b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                b"Upgrade: websocket\r\n\r\n"
+            )
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")  # no websocket 500
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 17_000)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 431 ")

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from ddblite.config import HttpLimits
 from ddblite.embedded.engine import _bound_session, _client_defaults
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class EmbeddedServer:
 
         from ddblite.protocol.app import DynamoDBApp
         from ddblite.protocol.isolation import Isolation
+        from ddblite.server.http_protocol import bounded_protocol
 
         self.engine = engine
         self._socket = socket.create_server((host, port))
@@ -35,8 +37,12 @@ class EmbeddedServer:
             engine.maintain()
             await app(scope, receive, send)
 
+        limits = HttpLimits()
         config = uvicorn.Config(
             maintained,
+            http=bounded_protocol(limits),  # the limits ``ddblite serve`` has by default
+            ws="none",
+            timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]
             lifespan="off",  # the app's shutdown would close the engine's database
             log_level="warning",
             access_log=False,
