@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import errno
 import os
-import resource
 import signal
 import socket
 import sys
@@ -176,6 +175,10 @@ def _within_descriptor_limit(limits: HttpLimits) -> HttpLimits:
     """The limits, with max_connections lowered to what the process's file-descriptor limit
     allows (raising the soft limit toward the hard one first). A server that accepts more
     sockets than it has descriptors for stops accepting anyone at all (EMFILE)."""
+    if sys.platform == "win32":
+        return limits  # no descriptor limit to read there
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = limits.max_connections + _RESERVED_DESCRIPTORS
     if soft != resource.RLIM_INFINITY and soft < wanted:
