@@ -217,6 +217,26 @@ def test_backfill_skips_oversized_index_keys(ddb: Any, create_table: TableFactor
     assert ddb.scan(TableName=name)["Count"] == 2
 
 
+# A new GSI may not retype an attribute an existing key already types (recorded against
+# DynamoDB by Alternator's test_gsi_key_type_conflict_on_update).
+def test_new_gsi_cannot_redefine_a_key_type(ddb: Any, create_table: TableFactory) -> None:
+    name = create_table(
+        extra_definitions=defs(gsiPk="S"), GlobalSecondaryIndexes=[index("firstGsi", "gsiPk")]
+    )
+    assert error_of(
+        ddb.update_table,
+        TableName=name,
+        AttributeDefinitions=defs(gsiPk="N"),
+        GlobalSecondaryIndexUpdates=[{"Create": index("secondGsi", "gsiPk")}],
+    ) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please "
+        "check that your attribute has the same type as previously defined. Existing schema: "
+        "Schema:[SchemaElement: key{gsiPk:S:HASH}] New schema: "
+        "Schema:[SchemaElement: key{gsiPk:N:HASH}]",
+    )
+
+
 # Deleting a GSI: the response shows it DELETING; afterwards it is gone and the base table
 # works as before.
 def test_delete_gsi_online(ddb: Any, create_table: TableFactory) -> None:

@@ -276,6 +276,7 @@ class _IndexChanges:
         keys = [e["AttributeName"] for e in action["KeySchema"]]
         if any(k not in defined for k in keys):
             raise undefined_index_keys(keys, defined)
+        self._check_no_redefinition(action["KeySchema"], definitions)
         if (
             self.mode is BillingMode.PAY_PER_REQUEST
             and action.get("ProvisionedThroughput") is not None
@@ -291,6 +292,36 @@ class _IndexChanges:
         check_projected_count(
             [action], sum(len(ix.projection.non_key_attributes) for ix in existing)
         )
+
+    def _check_no_redefinition(
+        self, key_schema: list[dict[str, Any]], definitions: list[dict[str, Any]]
+    ) -> None:
+        """A new index may not give a key attribute the table already types another type
+        (recorded against DynamoDB in Alternator's test_gsi_key_type_conflict_on_update)."""
+        known = {d.name: str(d.type) for d in self.record.attributes}
+        wanted = {d["AttributeName"]: d["AttributeType"] for d in definitions}
+        for element in key_schema:
+            name = element["AttributeName"]
+            if name not in known or known[name] == wanted[name]:
+                continue
+            existing = next(
+                schema
+                for schema in (
+                    self.record.key_schema,
+                    *(ix.key_schema for ix in self.record.local_indexes),
+                    *(ix.key_schema for ix in self.record.global_indexes),
+                )
+                if any(e.name == name for e in schema)
+            )
+            old = [(e.name, known[e.name], str(e.key_type)) for e in existing]
+            new = [
+                (e["AttributeName"], wanted[e["AttributeName"]], e["KeyType"]) for e in key_schema
+            ]
+            raise fail(
+                "Attributes cannot be redefined. Please check that your attribute has the same "
+                f"type as previously defined. Existing schema: {_schema_text(old)} "
+                f"New schema: {_schema_text(new)}"
+            )
 
     def _building(self) -> bool:
         return any(g.status is IndexStatus.CREATING for g in self.record.global_indexes)
@@ -353,3 +384,11 @@ class _IndexChanges:
         if self.created is not None:
             response["TableStatus"] = "UPDATING"
             backfill.start_backfill(db, fresh, self.created.name)
+
+
+def _schema_text(elements: list[tuple[str, str, str]]) -> str:
+    """A key schema as DynamoDB's redefinition error prints it."""
+    shown = ", ".join(
+        f"SchemaElement: key{{{name}:{kind}:{key_type}}}" for name, kind, key_type in elements
+    )
+    return f"Schema:[{shown}]"
