@@ -446,3 +446,17 @@ def test_list_streams_resumes_after_a_deleted_tables_stream(
     after = streams.list_streams(ExclusiveStartStreamArn=gone)["Streams"]
     assert names[1] in {s["TableName"] for s in after}
     assert all(s["TableName"] > names[0] for s in after)
+
+
+# DescribeStream's ShardFilter CHILD_SHARDS lists the children of the shard named (a stream's
+# first shard has none here); ExclusiveStartShardId past the last shard leaves none.
+def test_describe_stream_shard_filter(ddb: Any, streams: Any, create_table: TableFactory) -> None:
+    name = create_table(StreamSpecification=spec("KEYS_ONLY"))
+    arn = stream_arn(ddb, name)
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    children = streams.describe_stream(
+        StreamArn=arn, ShardFilter={"Type": "CHILD_SHARDS", "ShardId": shard["ShardId"]}
+    )["StreamDescription"]["Shards"]
+    assert children == []
+    after = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=shard["ShardId"])
+    assert after["StreamDescription"]["Shards"] == []

@@ -13,4 +13,11 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     description = streams.describe(db, table, stream)
     if request.get("ExclusiveStartShardId") == description["Shards"][0]["ShardId"]:
         description["Shards"] = []  # the page after the only shard
+    shard_filter = request.get("ShardFilter")
+    if shard_filter is not None and shard_filter.get("Type") == "CHILD_SHARDS":
+        # Only the shards whose parent is the one named: the single shard has no parent.
+        parent = shard_filter.get("ShardId")
+        description["Shards"] = [
+            shard for shard in description["Shards"] if shard.get("ParentShardId") == parent
+        ]
     return {"StreamDescription": description}
