@@ -140,3 +140,30 @@ def test_an_operation_under_the_other_apis_prefix_is_unknown(
         400,
         {"__type": "com.amazon.coral.service#UnknownOperationException"},
     )
+
+
+# TagResource and UntagResource answer 200 with an empty body.
+def test_tag_operations_answer_an_empty_body(server: RunningServer, table_name: str) -> None:
+    created = {
+        "TableName": table_name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    status, _, body = post(
+        server, json.dumps(created).encode(), target="DynamoDB_20120810.CreateTable"
+    )
+    assert status == 200
+    arn = json.loads(body)["TableDescription"]["TableArn"]
+    tag = {"ResourceArn": arn, "Tags": [{"Key": "k", "Value": "v"}]}
+    untag = {"ResourceArn": arn, "TagKeys": ["k"]}
+    for target, request in (("TagResource", tag), ("UntagResource", untag)):
+        status, headers, body = post(
+            server, json.dumps(request).encode(), target=f"DynamoDB_20120810.{target}"
+        )
+        assert (status, headers["content-length"], body) == (200, "0", b"")
+    post(
+        server,
+        json.dumps({"TableName": table_name}).encode(),
+        target="DynamoDB_20120810.DeleteTable",
+    )

@@ -29,6 +29,9 @@ log = logging.getLogger("ddblite")
 DYNAMODB_TARGET = "DynamoDB_20120810."
 STREAMS_TARGET = "DynamoDBStreams_20120810."
 
+# Operations DynamoDB answers with an empty body (not "{}").
+_EMPTY_ANSWERS = frozenset(("TagResource", "UntagResource"))
+
 Handler = Callable[[Database, Caller, dict[str, Any]], dict[str, Any]]
 
 
@@ -63,6 +66,8 @@ def handle(
             raise SerializationException()
         request = check_request(operation, payload)
         response = handler(db, Caller(account, region), request)
+        if operation in _EMPTY_ANSWERS:
+            return 200, b""
         return 200, orjson.dumps(response)
     except DynamoDBError as error:
         return render_error(error)
