@@ -26,9 +26,16 @@ import functools
 import orjson
 
 from ddblite.engine import indexes, ttl
-from ddblite.engine.chunks import CHUNK, Position, current_table, next_rows, run_chunk
+from ddblite.engine.chunks import (
+    CHUNK,
+    Position,
+    current_table,
+    drop_index_rows,
+    next_rows,
+    run_chunk,
+)
 from ddblite.engine.database import Caller, Database
-from ddblite.engine.reads import WHOLE_HASH_SPACE, take
+from ddblite.engine.reads import WHOLE_HASH_SPACE
 from ddblite.engine.scheduler import Chunks
 from ddblite.errors import TransactionConflictException
 from ddblite.model.schema import EncodedKey, IndexSchema, TableSchema
@@ -139,10 +146,4 @@ def _drop_chunk(db: Database, index_id: int) -> bool:
     """Delete up to CHUNK rows of a dropped index; the last chunk drops the index id too.
     True when done. Nothing else writes these rows any more, so no locking is needed."""
     with db.backend.write() as w:
-        rows = take(w.scan_index(index_id, *_ALL, None), CHUNK)
-        for row in rows:
-            w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
-        if len(rows) < CHUNK:
-            w.drop_index(index_id)
-            return True
-    return False
+        return drop_index_rows(w, index_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ddblite.engine import streams, ttl
+from ddblite.engine import deletion, streams, ttl
 from ddblite.engine.database import Database
 from ddblite.engine.scheduler import PeriodicJob
 
@@ -23,4 +23,8 @@ def schedule_standard_jobs(db: Database) -> None:
     )
     db.background.every(
         PeriodicJob("stream trim", streams.TRIM_INTERVAL, partial(streams.scheduled_trim, db))
+    )
+    # Deleted tables whose rows a restart left behind (engine.deletion): at once, then hourly.
+    db.background.every(
+        PeriodicJob("table deletions", deletion.RESUME_INTERVAL, partial(deletion.resume, db))
     )

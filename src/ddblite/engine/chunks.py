@@ -84,3 +84,15 @@ def _reread(w: Writer, table: TableSchema, row: ChunkRow) -> ChunkRow:
         return row
     size = 0 if body is None else item_size(orjson.loads(body))
     return row._replace(body=body, size=size)
+
+
+def drop_index_rows(w: Writer, index_id: int) -> bool:
+    """Delete up to CHUNK rows of an index nothing writes any more (deleted, or its table's);
+    when fewer were left, drop the index id too. True when the index is gone."""
+    rows = take(w.scan_index(index_id, *WHOLE_HASH_SPACE, None), CHUNK)
+    for row in rows:
+        w.delete_index_row(index_id, row.ix_hash, row.ix_pk, row.ix_sk, row.pk, row.sk)
+    if len(rows) < CHUNK:
+        w.drop_index(index_id)
+        return True
+    return False

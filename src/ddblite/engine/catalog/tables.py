@@ -2,7 +2,7 @@
 
 A table is ACTIVE as soon as CreateTable returns (its response still says CREATING, as
 DynamoDB's does, so clients that wait for ACTIVE keep working); DeleteTable removes it at once
-and answers DELETING.
+and answers DELETING, its rows deleted in the background (engine.deletion).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from ddblite.engine import backfill
+from ddblite.engine import backfill, deletion
 from ddblite.engine.catalog.changes import enable_stream
 from ddblite.engine.catalog.requests import NewIndex, NewTable
 from ddblite.engine.catalog.store import table_not_found
@@ -25,6 +25,7 @@ from ddblite.model.table_record import (
     BillingMode,
     IndexStatus,
     SecondaryIndex,
+    Streams,
     TableRecord,
     TableStatus,
     Throughput,
@@ -146,19 +147,26 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
         raise_deletion_protected(name)
     if table.record.status is TableStatus.CREATING:
         raise ResourceInUseException(
-            f"Attempt to change a resource which is still in use: Table is being created: {name}"
+            f"Attempt to change a resource which is still in use: Table is being created: {table.name}"
         )
     if table.record.backups_copying:
         # The backup must be complete before the items go; DynamoDB's nearest documented
         # answer: "The operation conflicts with the resource's availability".
-        raise ResourceInUseException(f"Table is being backed up: {name}")
+        raise ResourceInUseException(f"Table is being backed up: {table.name}")
     response = describe(db, table)
     response["TableStatus"] = "DELETING"
     for member in _NOT_IN_DELETE_ANSWER:
         response.pop(member, None)
+    # Gone for every request and its name free at once; the rows go in the background. The
+    # retired record expires nothing and streams nothing (the TTL sweeper may still meet it).
+    retired = replace(table.record, ttl_attribute=None, streams=Streams())
     with db.backend.write() as w:
-        w.delete_table(table.table_id)
+        w.update_table(table.table_id, table_codec.encode(retired), table.status)
+        w.retire_table(
+            table.table_id, deletion.ACCOUNT, deletion.REGION, deletion.retired_name(table.table_id)
+        )
     db.forget(caller, table.name)  # ``name`` may be the table's ARN
+    deletion.start(db, table.table_id)
     return response
 
 

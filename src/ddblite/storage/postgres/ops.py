@@ -201,6 +201,14 @@ class PgOps:
         c.execute("DELETE FROM items WHERE table_id = %s", (table_id,))
         c.execute("DELETE FROM tables WHERE table_id = %s", (table_id,))
 
+    def retire_table(self, table_id: int, account: str, region: str, name: str) -> None:
+        self._lock_table(table_id)
+        self._c.execute(
+            "UPDATE tables SET account = %s, region = %s, name = %s, version = version + 1"
+            " WHERE table_id = %s",
+            (account, region, name, table_id),
+        )
+
     def new_index_id(self, table_id: int, name: str) -> int:
         self._lock_table(table_id)
         row = self._fetchone(

@@ -191,6 +191,13 @@ class SqliteOps:
         c.execute("DELETE FROM items WHERE table_id = ?", (table_id,))
         c.execute("DELETE FROM tables WHERE table_id = ?", (table_id,))
 
+    def retire_table(self, table_id: int, account: str, region: str, name: str) -> None:
+        self._c.execute(
+            "UPDATE tables SET account = ?, region = ?, name = ?, version = version + 1"
+            " WHERE table_id = ?",
+            (account, region, name, table_id),
+        )
+
     def new_index_id(self, table_id: int, name: str) -> int:
         cur = self._c.execute(
             "INSERT INTO index_catalog (table_id, name) VALUES (?, ?)", (table_id, name)
