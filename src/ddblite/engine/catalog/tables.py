@@ -147,7 +147,8 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
         raise_deletion_protected(name)
     if table.record.status is TableStatus.CREATING:
         raise ResourceInUseException(
-            f"Attempt to change a resource which is still in use: Table is being created: {table.name}"
+            "Attempt to change a resource which is still in use: Table is being created: "
+            + table.name
         )
     if table.record.backups_copying:
         # The backup must be complete before the items go; DynamoDB's nearest documented
