@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import urllib.error
 import urllib.request
@@ -24,8 +25,9 @@ def post(
     target: str | None = "DynamoDB_20120810.ListTables",
     auth: str | None = AUTH,
     content_type: str = "application/x-amz-json-1.0",
+    extra: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    headers = {"Content-Type": content_type, "X-Amz-Date": "20260101T000000Z"}
+    headers = {"Content-Type": content_type, "X-Amz-Date": "20260101T000000Z", **(extra or {})}
     if target is not None:
         headers["X-Amz-Target"] = target
     if auth is not None:
@@ -167,3 +169,53 @@ def test_tag_operations_answer_an_empty_body(server: RunningServer, table_name: 
         json.dumps({"TableName": table_name}).encode(),
         target="DynamoDB_20120810.DeleteTable",
     )
+
+
+# Content-Encoding gzip or deflate: the body is decoded before it is read.
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_request_body_is_decoded(server: RunningServer, coding: str) -> None:
+    raw = json.dumps({"Limit": 1}).encode()
+    body = gzip.compress(raw) if coding == "gzip" else zlib.compress(raw)
+    status, _, answer = post(server, body, extra={"Content-Encoding": coding})
+    assert status == 200
+    assert "TableNames" in json.loads(answer)
+
+
+def test_a_broken_compressed_body_is_a_serialization_error(server: RunningServer) -> None:
+    status, _, answer = post(server, b"not gzip at all", extra={"Content-Encoding": "gzip"})
+    assert (status, json.loads(answer)["__type"]) == (
+        400,
+        "com.amazon.coral.service#SerializationException",
+    )
+
+
+# A bomb: 17 MB of zeros compress to about 17 KB; decoded, they are over the 16 MB limit.
+def test_the_size_limit_applies_to_the_decoded_body(server: RunningServer) -> None:
+    bomb = gzip.compress(b"0" * (17 * 1024 * 1024))
+    status, _, _ = post(server, bomb, extra={"Content-Encoding": "gzip"})
+    assert status == 413
+
+
+# Accept-Encoding gzip: a large answer comes compressed, its x-amz-crc32 over the bytes sent.
+def test_a_large_answer_is_gzipped_on_request(server: RunningServer, table_name: str) -> None:
+    created = {
+        "TableName": table_name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    target = "DynamoDB_20120810."
+    post(server, json.dumps(created).encode(), target=target + "CreateTable")
+    item = {"pk": {"S": "a"}, "v": {"S": "x" * 4000}}
+    put = {"TableName": table_name, "Item": item}
+    post(server, json.dumps(put).encode(), target=target + "PutItem")
+    get = json.dumps({"TableName": table_name, "Key": {"pk": {"S": "a"}}}).encode()
+    status, headers, body = post(
+        server, get, target=target + "GetItem", extra={"Accept-Encoding": "gzip"}
+    )
+    assert (status, headers["content-encoding"]) == (200, "gzip")
+    assert headers["x-amz-crc32"] == str(zlib.crc32(body))
+    assert json.loads(gzip.decompress(body)) == {"Item": item}
+    status, headers, body = post(server, get, target=target + "GetItem")
+    assert "content-encoding" not in headers and json.loads(body) == {"Item": item}
+    post(server, json.dumps({"TableName": table_name}).encode(), target=target + "DeleteTable")

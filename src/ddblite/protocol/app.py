@@ -15,9 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ddblite.engine.database import Database
-from ddblite.errors import InternalServerError, RequestEntityTooLarge, UnknownOperationException
+from ddblite.errors import (
+    DynamoDBError,
+    InternalServerError,
+    RequestEntityTooLarge,
+    UnknownOperationException,
+)
 from ddblite.limits import MAX_REQUEST_BYTES
-from ddblite.protocol import dispatch
+from ddblite.protocol import dispatch, encoding
 from ddblite.protocol.auth import caller_of
 from ddblite.protocol.isolation import Header, Isolation, refused_host, refused_origin
 from ddblite.protocol.wire import CONTENT_TYPE, crc32, render_error
@@ -164,7 +169,17 @@ class DynamoDBApp:
             return
         target = headers.get(b"x-amz-target", b"").decode("latin-1")
         authorization = headers.get(b"authorization", b"").decode("latin-1")
+        # The signature covers the body as sent; the operation reads it decoded.
         identify = caller_of if self.verifier is None else self.verifier.for_scope(scope, body)
+        try:
+            body = encoding.decode_request(body, headers.get(b"content-encoding"))
+        except encoding.TooLarge:
+            status, payload = render_error(RequestEntityTooLarge())
+            await _respond(send, status, payload, CONTENT_TYPE, cors)
+            return
+        except DynamoDBError as error:
+            await _respond(send, *render_error(error), CONTENT_TYPE, cors)
+            return
         if self._executor is None:
             status, payload = dispatch.handle(self.db, target, authorization, body, identify)
         else:
@@ -174,7 +189,8 @@ class DynamoDBApp:
             )
         if self.db.pending_commit():  # no coroutine at all when nothing waits to commit
             await self.committer.durable()
-        await _respond(send, status, payload, CONTENT_TYPE, cors)
+        accept = headers.get(b"accept-encoding")
+        await _respond(send, status, payload, CONTENT_TYPE, cors, accept)
 
 
 async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:
@@ -228,14 +244,24 @@ def _request_id() -> bytes:
 
 
 async def _respond(
-    send: Any, status: int, body: bytes, content_type: bytes, cors: tuple[Header, ...] = ()
+    send: Any,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    cors: tuple[Header, ...] = (),
+    accept_encoding: bytes | None = None,
 ) -> None:
+    compressed = encoding.encode_response(body, accept_encoding)
+    if compressed is not None:
+        body = compressed
     headers = [
         (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
         (b"x-amzn-requestid", _request_id()),
-        (b"x-amz-crc32", crc32(body)),
+        (b"x-amz-crc32", crc32(body)),  # of the bytes sent, compressed or not
     ]
+    if compressed is not None:
+        headers.append((b"content-encoding", b"gzip"))
     if cors:
         headers.extend(cors)
     await send({"type": "http.response.start", "status": status, "headers": headers})
