@@ -412,6 +412,11 @@ class ItemBlock:
         assert ek is not None
         self._db.store(self.writer, self.tables[i], ek, old, new, new_size)
 
+    def collection_size(self, table: TableSchema, key: Item) -> int:
+        """The bytes of ``key``'s LSI item collection as this block sees it (its own writes
+        included): what ItemCollectionMetrics reports after a transaction's writes."""
+        return indexes.collection_size(self.writer, table, key)
+
 
 def schema_of(row: TableRow) -> TableSchema:
     return TableSchema.load(

@@ -219,7 +219,7 @@ def _metrics_of(
             if (table.table_id, ek.pk) in seen:
                 continue
             seen.add((table.table_id, ek.pk))
-            size = indexes.collection_size(block.writer, table, plan.key)
+            size = block.collection_size(table, plan.key)
             out.setdefault(table.name, []).append(indexes.collection_metrics(table, plan.key, size))
         return out or None
 
