@@ -63,3 +63,12 @@ class Limits:
 
     item_bytes: int = MAX_ITEM_BYTES
     lsi_collection_bytes: int = LSI_COLLECTION_BYTES
+
+
+# Vector indexes.
+MAX_VECTOR_INDEXES = 5
+MAX_VECTOR_DIMENSIONS = 4096
+MAX_INLINE_FILTERS = 18
+MAX_TOP_K = 100
+# Vector search and vector write request bytes are metered with a 1 KB minimum per request.
+MIN_VECTOR_REQUEST_BYTES = 1024

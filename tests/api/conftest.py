@@ -33,16 +33,23 @@ _names = itertools.count()
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp(f"server-{request.param}")
-    if request.param == "postgres":
+    running = start_backend(request.param, request, tmp_path_factory)
+    yield running
+    running.stop()
+
+
+def start_backend(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> RunningServer:
+    """A ``ddblite serve`` on one of BACKENDS."""
+    work = tmp_path_factory.mktemp(f"server-{backend}")
+    if backend == "postgres":
         db = request.getfixturevalue("pg_server").fresh_database("api")
-    elif request.param == "memory":
+    elif backend == "memory":
         db = ":memory:"
     else:
         db = str(work / "data.db")
-    running = start_server(db, work)
-    yield running
-    running.stop()
+    return start_server(db, work)
 
 
 def make_client(endpoint: str, service: str = "dynamodb", **kwargs: Any) -> Any:

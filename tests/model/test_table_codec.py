@@ -12,6 +12,7 @@ from ddblite.model.table_record import (
     AttributeDefinition,
     Billing,
     BillingMode,
+    DistanceFunction,
     IndexStatus,
     KeyElement,
     KeyType,
@@ -21,6 +22,8 @@ from ddblite.model.table_record import (
     Replica,
     RestoreSummary,
     ScalarAttributeType,
+    SearchSchemaElement,
+    SearchSchemaElementType,
     SecondaryIndex,
     Stream,
     Streams,
@@ -236,10 +239,33 @@ def test_records_are_stored_in_main_form() -> None:
 
 
 def test_round_trip() -> None:
-    room = replace(
-        ON_DEMAND_RECORD, replicas=(Replica("eu-west-1"),), vector_indexes=(VectorIndex("v"),)
+    room = replace(ON_DEMAND_RECORD, replicas=(Replica("eu-west-1"),))
+    vectors = replace(
+        ON_DEMAND_RECORD,
+        vector_indexes=(
+            VectorIndex(
+                "plain",
+                "embedding",
+                768,
+                DistanceFunction.DOT_PRODUCT,
+                (),
+                Projection(ProjectionType.KEYS_ONLY),
+            ),
+            VectorIndex(
+                "by_tenant",
+                "embedding",
+                768,
+                DistanceFunction.COSINE,
+                (
+                    SearchSchemaElement("tenant", SearchSchemaElementType.HASH),
+                    SearchSchemaElement("kind", SearchSchemaElementType.INLINE_FILTER),
+                ),
+                Projection(ProjectionType.INCLUDE, ("title",)),
+                IndexStatus.CREATING,
+            ),
+        ),
     )
-    for record in (PROVISIONED_RECORD, ON_DEMAND_RECORD, room):
+    for record in (PROVISIONED_RECORD, ON_DEMAND_RECORD, room, vectors):
         assert table_codec.decode(table_codec.encode(record)) == record
 
 

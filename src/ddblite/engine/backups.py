@@ -381,6 +381,7 @@ def _restore_chunk(
                 entry = indexes.index_row(table, index, item, ek)
                 if entry is not None:
                     w.put_index_row(index.index_id, entry)
+    db.vectors.forget(table.table_id)  # matrices a search built before these items arrived
     return [(r.pk_hash, r.pk, r.sk) for r in rows]
 
 

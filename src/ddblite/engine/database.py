@@ -23,6 +23,7 @@ from ddblite.engine.read_plan import QueryPlan, ScanPlan
 from ddblite.engine.reads import Page
 from ddblite.engine.scheduler import Scheduler
 from ddblite.engine.stream_log import record_change
+from ddblite.engine.vectors.cache import VectorCache
 from ddblite.errors import (
     ITEM_TOO_LARGE,
     KEY_MISMATCH,
@@ -100,6 +101,9 @@ class Database:
             cast(SharedBackend, backend) if getattr(backend, "shared", False) else None
         )
         self.catalog_ttl = 1.0
+        # Every vector index's matrices, derived from the items and kept in step by ``store``
+        # (engine.vectors.cache); not cached on a shared backend.
+        self.vectors = VectorCache(backend, enabled=self._shared is None)
         self._checked: dict[tuple[str, str, str], float] = {}
 
     def _sync_indexes(
@@ -126,6 +130,7 @@ class Database:
             self.backend.commit()
         except Exception:
             self._tables.clear()  # the batch was rolled back: a schema cached from it is gone
+            self.vectors.clear()
             raise
 
     def close(self) -> None:
@@ -216,7 +221,7 @@ class Database:
         self, table: TableSchema, key: Item, mutate: Mutation, fenced: bool
     ) -> WriteResult:
         ek = encode_key(table.keys, key)
-        with self.backend.write() as w:
+        with self.vectors.block(), self.backend.write() as w:
             if fenced:
                 cast(FencedWriter, w).fence_table(table.table_id, table.version)
             body = w.get_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
@@ -260,6 +265,8 @@ class Database:
             w.delete_item(table.table_id, ek.pk_hash, ek.pk, ek.sk)
         if table.indexes and (old is not None or new is not None):
             self.sync_indexes(w, table, ek, old, new)
+        if table.record.vector_indexes:
+            self.vectors.on_store(table, ek, old, new)
         stream = table.stream  # one change record per change (engine.streams)
         if stream is not None and old != new:
             record_change(w, table, stream, old, new, self.clock())
@@ -341,7 +348,7 @@ class Database:
             None if key is None else encode_key(table.keys, key)
             for table, key in zip(tables, keys, strict=True)
         ]
-        with self.backend.write() as w:
+        with self.vectors.block(), self.backend.write() as w:
             if fenced:
                 fw = cast(FencedWriter, w)
                 for table_id, version in {t.table_id: t.version for t in tables}.items():

@@ -23,6 +23,7 @@ from ddblite.model.table_record import (
     BackupCopy,
     Billing,
     BillingMode,
+    DistanceFunction,
     IndexStatus,
     KeyElement,
     KeyType,
@@ -32,6 +33,8 @@ from ddblite.model.table_record import (
     Replica,
     RestoreSummary,
     ScalarAttributeType,
+    SearchSchemaElement,
+    SearchSchemaElementType,
     SecondaryIndex,
     Stream,
     Streams,
@@ -81,8 +84,6 @@ def to_stored(record: TableRecord) -> Json:
         out["backups_copying"] = [[b.row_id, b.arn] for b in record.backups_copying]
     if record.replicas:
         out["replicas"] = [{"region": r.region} for r in record.replicas]
-    if record.vector_indexes:
-        out["vector_indexes"] = [{"name": v.name} for v in record.vector_indexes]
     return out
 
 
@@ -117,6 +118,10 @@ def description(record: TableRecord) -> Json:
     if record.global_indexes:
         out["GlobalSecondaryIndexes"] = [
             index_description(record, ix) for ix in record.global_indexes
+        ]
+    if record.vector_indexes:
+        out["VectorIndexes"] = [
+            vector_index_description(record, ix) for ix in record.vector_indexes
         ]
     streams = record.streams
     if streams.enabled is not None:
@@ -175,6 +180,43 @@ def index_description(record: TableRecord, index: SecondaryIndex) -> Json:
         if index.backfilling:
             out["Backfilling"] = True
     return out
+
+
+def vector_index_description(record: TableRecord, index: VectorIndex) -> Json:
+    """A VectorIndexDescription without ItemCount and IndexSizeBytes, members in the service
+    model's order (SearchSchema only when the index has one, as it was created)."""
+    out: Json = {"IndexName": index.name}
+    if index.search_schema:
+        out["SearchSchema"] = [
+            {"AttributeName": e.name, "SearchSchemaElementType": e.element_type.value}
+            for e in index.search_schema
+        ]
+    out["Projection"] = projection(index.projection)
+    out["VectorAttribute"] = {"AttributeName": index.vector_attribute}
+    out["Dimensions"] = index.dimensions
+    out["DistanceFunction"] = index.distance.value
+    out["IndexStatus"] = index.status.value
+    out["IndexArn"] = f"{record.arn}/index/{index.name}"
+    return out
+
+
+def parse_vector_index(spec: Json) -> VectorIndex:
+    """A VectorIndex from a request's VectorIndex (or CreateVectorIndexAction) or a stored
+    VectorIndexDescription."""
+    return VectorIndex(
+        spec["IndexName"],
+        spec["VectorAttribute"]["AttributeName"],
+        spec["Dimensions"],
+        DistanceFunction(spec["DistanceFunction"]),
+        tuple(
+            SearchSchemaElement(
+                e["AttributeName"], SearchSchemaElementType(e["SearchSchemaElementType"])
+            )
+            for e in spec.get("SearchSchema") or ()
+        ),
+        parse_projection(spec["Projection"]),
+        IndexStatus(spec.get("IndexStatus", "ACTIVE")),
+    )
 
 
 def _stream(stream: Stream) -> Json:
@@ -260,7 +302,7 @@ def from_stored(form: Json) -> TableRecord:
             BackupCopy(row_id, arn) for row_id, arn in form.get("backups_copying", ())
         ),
         replicas=tuple(Replica(r["region"]) for r in form.get("replicas", ())),
-        vector_indexes=tuple(VectorIndex(v["name"]) for v in form.get("vector_indexes", ())),
+        vector_indexes=tuple(parse_vector_index(v) for v in wire.get("VectorIndexes", ())),
     )
 
 

@@ -175,15 +175,58 @@ class BackupCopy:
     arn: str
 
 
-# Room for the coming features (global tables, vector indexes): each fills its own type.
+# Room for the coming features (global tables): each fills its own type.
 @dataclass(frozen=True, slots=True)
 class Replica:
     region: str
 
 
+# --- vector indexes -----------------------------------------------------------------------------
+
+
+class DistanceFunction(StrEnum):
+    COSINE = "COSINE"
+    EUCLIDEAN = "EUCLIDEAN"
+    DOT_PRODUCT = "DOT_PRODUCT"
+
+
+class SearchSchemaElementType(StrEnum):
+    HASH = "HASH"  # partitions the index: every search names one value
+    INLINE_FILTER = "INLINE_FILTER"  # optional equality filters at search time
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSchemaElement:
+    name: str
+    element_type: SearchSchemaElementType
+
+
 @dataclass(frozen=True, slots=True)
 class VectorIndex:
+    """One vector index: its entries are derived from the table's items (engine.vectors)."""
+
     name: str
+    vector_attribute: str
+    dimensions: int
+    distance: DistanceFunction
+    search_schema: tuple[SearchSchemaElement, ...]
+    projection: Projection
+    status: IndexStatus = IndexStatus.ACTIVE
+
+    @property
+    def hash_attribute(self) -> str | None:
+        return next(
+            (e.name for e in self.search_schema if e.element_type is SearchSchemaElementType.HASH),
+            None,
+        )
+
+    @property
+    def filter_attributes(self) -> tuple[str, ...]:
+        return tuple(
+            e.name
+            for e in self.search_schema
+            if e.element_type is SearchSchemaElementType.INLINE_FILTER
+        )
 
 
 # --- the record -------------------------------------------------------------------------------
@@ -225,6 +268,23 @@ class TableRecord:
 
     def local_index(self, name: str) -> SecondaryIndex | None:
         return next((ix for ix in self.local_indexes if ix.name == name), None)
+
+    def index_named(self, name: str) -> bool:
+        """Whether an index of any kind (LSI, GSI, vector) has this name: they share names."""
+        return (
+            any(ix.name == name for ix in (*self.local_indexes, *self.global_indexes))
+            or self.vector_index(name) is not None
+        )
+
+    @property
+    def building_index(self) -> bool:
+        """An index is being created: DynamoDB builds one at a time per table."""
+        return any(ix.status is IndexStatus.CREATING for ix in self.global_indexes) or any(
+            ix.status is IndexStatus.CREATING for ix in self.vector_indexes
+        )
+
+    def vector_index(self, name: str) -> VectorIndex | None:
+        return next((ix for ix in self.vector_indexes if ix.name == name), None)
 
     def attribute_type(self, name: str) -> ScalarAttributeType:
         return next(d.type for d in self.attributes if d.name == name)

@@ -3,7 +3,8 @@
 The restored table is described by a CreateTable request built from the backup's source
 table and the overrides (BillingModeOverride, ProvisionedThroughputOverride,
 GlobalSecondaryIndexOverride, LocalSecondaryIndexOverride; an empty index override drops
-that kind of index), checked by CreateTable's own rules. Streams, TTL and tags are not
+that kind of index), checked by CreateTable's own rules. Vector indexes are kept as they
+were (their entries come back with the items). Streams, TTL and tags are not
 restored (DynamoDB restores none of them).
 """
 
@@ -17,6 +18,14 @@ from ddblite.engine.database import Caller, Database
 from ddblite.operations._shared.table_rules import check_create_table
 
 _BASE_INDEX_FIELDS = ("IndexName", "KeySchema", "Projection")
+_VECTOR_INDEX_FIELDS = (
+    "IndexName",
+    "VectorAttribute",
+    "SearchSchema",
+    "Projection",
+    "Dimensions",
+    "DistanceFunction",
+)
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +66,17 @@ def _create_request(source: dict[str, Any], request: dict[str, Any]) -> dict[str
         out["LocalSecondaryIndexes"] = lsis
     if gsis:
         out["GlobalSecondaryIndexes"] = gsis
+    vector_indexes = [
+        {k: ix[k] for k in _VECTOR_INDEX_FIELDS if k in ix}
+        for ix in source.get("VectorIndexes", ())
+    ]
+    if vector_indexes:
+        out["VectorIndexes"] = vector_indexes
     used = {k["AttributeName"] for k in source["KeySchema"]}
     for ix in (*lsis, *gsis):
         used.update(k["AttributeName"] for k in ix["KeySchema"])
+    for ix in vector_indexes:
+        used.update(e["AttributeName"] for e in ix.get("SearchSchema", ()))
     out["AttributeDefinitions"] = [
         d for d in source["AttributeDefinitions"] if d["AttributeName"] in used
     ]

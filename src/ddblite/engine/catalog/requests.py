@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ddblite.model.table_codec import parse_key_schema, parse_projection, parse_throughput
+from ddblite.model.table_codec import (
+    parse_key_schema,
+    parse_projection,
+    parse_throughput,
+    parse_vector_index,
+)
 from ddblite.model.table_record import (
     AttributeDefinition,
     BillingMode,
@@ -17,6 +22,7 @@ from ddblite.model.table_record import (
     TableClass,
     Tag,
     Throughput,
+    VectorIndex,
 )
 
 
@@ -61,6 +67,7 @@ class NewTable:
     tags: tuple[Tag, ...] = ()
     stream_view: StreamViewType | None = None  # the stream starts with the table
     restored_from: RestoreSummary | None = None
+    vector_indexes: tuple[VectorIndex, ...] = ()
 
     @classmethod
     def from_request(cls, request: dict[str, Any], billing: str) -> NewTable:
@@ -79,6 +86,9 @@ class NewTable:
             bool(request.get("DeletionProtectionEnabled", False)),
             tuple(Tag(tag["Key"], tag["Value"]) for tag in request.get("Tags") or ()),
             StreamViewType(stream["StreamViewType"]) if stream.get("StreamEnabled") else None,
+            vector_indexes=tuple(
+                parse_vector_index(ix) for ix in request.get("VectorIndexes") or ()
+            ),
         )
 
 

@@ -17,6 +17,7 @@ from ddblite.engine.catalog.requests import NewIndex, NewTable
 from ddblite.engine.catalog.store import table_not_found
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.stream_log import SHARD
+from ddblite.engine.vectors.search import index_stats
 from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
 from ddblite.model.schema import TableSchema, table_arn
@@ -57,6 +58,7 @@ def create_table(db: Database, caller: Caller, new: NewTable) -> TableSchema:
         restored_from=new.restored_from,
         # A restored table is CREATING until its items are in (engine.backups).
         status=TableStatus.ACTIVE if new.restored_from is None else TableStatus.CREATING,
+        vector_indexes=new.vector_indexes,
     )
     with db.backend.write() as w:
         if w.get_table(caller.account, caller.region, new.name) is not None:
@@ -113,6 +115,8 @@ def describe(db: Database, table: TableSchema) -> dict[str, Any]:
                 ix_count, ix_size = r.index_stats(index.index_id)
                 ix["ItemCount"] = ix_count
                 ix["IndexSizeBytes"] = ix_size
+    for ix in wire.get("VectorIndexes", ()):
+        ix["ItemCount"], ix["IndexSizeBytes"] = index_stats(db, table, ix["IndexName"])
     return wire
 
 
@@ -120,8 +124,11 @@ def describe_created(db: Database, table: TableSchema) -> dict[str, Any]:
     """The description CreateTable (and a restore) answers: CREATING, its GSIs too."""
     response = describe(db, table)
     response["TableStatus"] = "CREATING"
-    for gsi in response.get("GlobalSecondaryIndexes", ()):
-        gsi["IndexStatus"] = "CREATING"
+    for index in (
+        *response.get("GlobalSecondaryIndexes", ()),
+        *response.get("VectorIndexes", ()),
+    ):
+        index["IndexStatus"] = "CREATING"
     return response
 
 
@@ -167,6 +174,7 @@ def delete_table(db: Database, caller: Caller, name: str) -> dict[str, Any]:
             table.table_id, deletion.ACCOUNT, deletion.REGION, deletion.retired_name(table.table_id)
         )
     db.forget(caller, table.name)  # ``name`` may be the table's ARN
+    db.vectors.forget(table.table_id)
     deletion.start(db, table.table_id)
     return response
 

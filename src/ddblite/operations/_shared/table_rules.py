@@ -190,6 +190,8 @@ def check_attribute_count(request: dict[str, Any]) -> None:
     for group in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
         for index in request.get(group) or ():
             keys.update(e["AttributeName"] for e in index["KeySchema"])
+    for vector_index in request.get("VectorIndexes") or ():
+        keys.update(e["AttributeName"] for e in vector_index.get("SearchSchema") or ())
     if len(request["AttributeDefinitions"]) != len(keys):
         raise fail(
             "Number of attributes in KeySchema does not exactly match number of attributes "
@@ -235,11 +237,16 @@ def check_create_table(request: dict[str, Any]) -> str:
     if gsis:
         check_gsis(gsis, definitions, billing)
     check_cross_index_names(request)
+    # vector_rules builds on this module's rules, hence the import here.
+    from ddblite.operations._shared.vector_rules import check_vector_indexes, vector_projected
+
+    check_vector_indexes(request, billing)
     check_projected_count(
         [
             *(request.get("LocalSecondaryIndexes") or ()),
             *(request.get("GlobalSecondaryIndexes") or ()),
-        ]
+        ],
+        vector_projected(request.get("VectorIndexes") or []),
     )
     check_attribute_count(request)
     return billing

@@ -1,0 +1,129 @@
+"""The in-memory matrices of every vector index, derived from the table's items.
+
+Why derived and not stored: a vector index holds nothing the items do not (the vector, the
+search-schema values, the key), so keeping a second copy in storage (an index_rows-like table
+on both backends) would double the bytes written per put and still need loading into memory
+to search. Instead each index's partitions are built from one scan of the table on first use
+and then kept in step by ``Database.store`` (the one place every item write passes through,
+inside the item's storage transaction): the matrix always reflects what storage holds.
+
+A write block that raises (a refused transaction, a failed group commit) drops the whole
+cache: it is rebuilt from storage on the next search, never left ahead of what committed. On
+a backend several servers share (PostgreSQL) another server's writes are invisible here, so
+nothing is cached and each search builds the partitions from storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import orjson
+
+from ddblite.engine.reads import WHOLE_HASH_SPACE
+from ddblite.engine.vectors.entries import entry_of
+from ddblite.engine.vectors.matrix import Partition
+from ddblite.model.schema import EncodedKey, TableSchema
+from ddblite.model.table_record import VectorIndex
+from ddblite.model.values import Item
+from ddblite.storage.base import StorageBackend
+
+
+@dataclass(slots=True)
+class IndexMatrices:
+    """One vector index: its partitions by encoded HASH value (b"" without a HASH)."""
+
+    index: VectorIndex
+    partitions: dict[bytes, Partition] = field(default_factory=dict)
+
+    def put(self, key: tuple[bytes, bytes], item: Item) -> None:
+        entry = entry_of(self.index, item)
+        if entry is None:
+            return
+        partition = self.partitions.get(entry.partition)
+        if partition is None:
+            partition = Partition(self.index.dimensions, self.index.distance)
+            self.partitions[entry.partition] = partition
+        partition.put(key, entry.vector, entry.filters)
+
+    def remove(self, key: tuple[bytes, bytes], item: Item) -> None:
+        entry = entry_of(self.index, item)
+        if entry is None:
+            return
+        partition = self.partitions.get(entry.partition)
+        if partition is not None:
+            partition.remove(key)
+            if partition.count == 0:
+                del self.partitions[entry.partition]
+
+    @property
+    def count(self) -> int:
+        return sum(p.count for p in self.partitions.values())
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.nbytes for p in self.partitions.values())
+
+
+class VectorCache:
+    def __init__(self, backend: StorageBackend, enabled: bool) -> None:
+        self._backend = backend
+        self._enabled = enabled
+        # table_id -> index name -> matrices
+        self._tables: dict[int, dict[str, IndexMatrices]] = {}
+        # Tables whose matrices the current write block changed (``block``).
+        self._touched: set[int] = set()
+
+    @contextmanager
+    def block(self) -> Iterator[None]:
+        """Around one storage write block: if it raises (rolled back), the matrices it
+        changed are dropped, to be rebuilt from storage."""
+        self._touched.clear()
+        try:
+            yield
+        except BaseException:
+            for table_id in self._touched:
+                self._tables.pop(table_id, None)
+            raise
+        finally:
+            self._touched.clear()
+
+    def index(self, table: TableSchema, index: VectorIndex) -> IndexMatrices:
+        """The matrices of ``index``, built from storage unless cached for this definition."""
+        built = self._tables.get(table.table_id, {})
+        matrices = built.get(index.name)
+        if matrices is not None and matrices.index == index:
+            return matrices
+        matrices = self._build(table, index)
+        if self._enabled:
+            self._tables.setdefault(table.table_id, {})[index.name] = matrices
+        return matrices
+
+    def _build(self, table: TableSchema, index: VectorIndex) -> IndexMatrices:
+        matrices = IndexMatrices(index)
+        with self._backend.read() as r:
+            for row in r.scan_items(table.table_id, *WHOLE_HASH_SPACE, None):
+                matrices.put((row.pk, row.sk), orjson.loads(row.body))
+        return matrices
+
+    def on_store(
+        self, table: TableSchema, ek: EncodedKey, old: Item | None, new: Item | None
+    ) -> None:
+        """Keep the built matrices of ``table`` in step with one item changing."""
+        built = self._tables.get(table.table_id)
+        if not built:
+            return
+        self._touched.add(table.table_id)
+        key = (ek.pk, ek.sk)
+        for matrices in built.values():
+            if old is not None:
+                matrices.remove(key, old)
+            if new is not None:
+                matrices.put(key, new)
+
+    def forget(self, table_id: int) -> None:
+        self._tables.pop(table_id, None)
+
+    def clear(self) -> None:
+        self._tables.clear()
