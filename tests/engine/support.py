@@ -12,6 +12,7 @@ import pytest
 from ddblite.clock import ManualClock
 from ddblite.engine.database import Database
 from ddblite.protocol import dispatch
+from ddblite.protocol.shapes.check import known_stream_operations
 from ddblite.storage.base import StorageBackend
 from tests.storage.conftest import opener
 
@@ -34,10 +35,13 @@ def database(backend: StorageBackend, clock: ManualClock) -> Database:
 
 
 def call(db: Database, operation: str, **request: Any) -> tuple[int, dict[str, Any]]:
-    status, body = dispatch.handle(
-        db, f"DynamoDB_20120810.{operation}", AUTH, orjson.dumps(request)
+    prefix = (
+        "DynamoDBStreams_20120810"
+        if operation in known_stream_operations()
+        else "DynamoDB_20120810"
     )
-    return status, orjson.loads(body)
+    status, body = dispatch.handle(db, f"{prefix}.{operation}", AUTH, orjson.dumps(request))
+    return status, orjson.loads(body) if body else {}  # TagResource answers an empty body
 
 
 def ok(db: Database, operation: str, **request: Any) -> dict[str, Any]:
