@@ -21,6 +21,7 @@ from ddblite.protocol import encoding
         (b"{}", None),
         (b"{}", b"identity"),
     ],
+    ids=["gzip", "gzip-spaced", "deflate", "none", "identity"],  # gzip output holds a timestamp
 )
 def test_decode(body: bytes, coding: bytes | None) -> None:
     assert encoding.decode_request(body, coding) == b"{}"
