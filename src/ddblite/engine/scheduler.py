@@ -46,6 +46,10 @@ log = logging.getLogger("ddblite")
 # The longest the server's loop sleeps between looks at the clock, so that a clock moved by
 # hand (or a job registered while it sleeps) is noticed within a second.
 MAX_IDLE_SECONDS = 1.0
+# Between two busy turns the loop answers requests for this long: a request takes several
+# loop iterations (read, parse, handle, respond), and with a bare sleep(0) each of them would
+# wait for a whole turn (a chunk and its commit), so other clients' latency grew with it.
+BUSY_PAUSE_SECONDS = 0.002
 
 Chunks = Iterator[None]
 
@@ -206,7 +210,7 @@ class Scheduler:
                         await turn
                         raise
                 if busy:
-                    await asyncio.sleep(0)
+                    await asyncio.sleep(BUSY_PAUSE_SECONDS)
                 else:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), self._idle_seconds())
