@@ -539,3 +539,125 @@ def test_index_survives_a_restart(tmp_path: Path) -> None:
         assert keys_of(search(client, name, [2.2, 0, 0], top_k=2)) == ["k2", "k3"]
         described = client.describe_table(TableName=name)["Table"]["VectorIndexes"][0]
         assert (described["IndexStatus"], described["ItemCount"]) == ("ACTIVE", 4)
+
+
+# --- UpdateTable VectorIndexUpdates -------------------------------------------------------------
+
+
+def until_active(client: Any, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+        if table["TableStatus"] == "ACTIVE":
+            return table
+        assert any(ix["IndexStatus"] == "CREATING" for ix in table["VectorIndexes"])
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_create_on_a_populated_table_and_delete(client: Any) -> None:
+    name = create(client)
+    items = [{"pk": {"S": f"k{i:03}"}, "cat": {"S": "c"}, "v": vec(i, 1, 0)} for i in range(300)]
+    items.append({"pk": {"S": "short"}, "cat": {"S": "c"}, "v": vec(1, 0)})  # left out
+    items.append({"pk": {"S": "no-cat"}, "v": vec(1, 0, 0)})  # left out: no HASH value
+    for start in range(0, len(items), 25):
+        client.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+        )
+    answer = client.update_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "cat", "AttributeType": "S"}],
+        VectorIndexUpdates=[
+            {"Create": vector_index(distance="EUCLIDEAN", schema=[hash_on("cat")])}
+        ],
+    )["TableDescription"]
+    assert answer["TableStatus"] == "UPDATING"
+    assert answer["VectorIndexes"][0]["IndexStatus"] == "CREATING"
+    assert {"AttributeName": "cat", "AttributeType": "S"} in answer["AttributeDefinitions"]
+    table = until_active(client, name)
+    assert table["VectorIndexes"][0]["IndexStatus"] == "ACTIVE"
+    assert table["VectorIndexes"][0]["ItemCount"] == 300
+    values = {":c": {"S": "c"}}
+    found = search(
+        client,
+        name,
+        [7, 1, 0],
+        top_k=3,
+        SearchConditionExpression="cat = :c",
+        ExpressionAttributeValues=values,
+    )
+    assert keys_of(found) == ["k007", "k006", "k008"]
+    deleted = client.update_table(
+        TableName=name, VectorIndexUpdates=[{"Delete": {"IndexName": "vec"}}]
+    )["TableDescription"]
+    assert deleted["VectorIndexes"][0]["IndexStatus"] == "DELETING"
+    table = client.describe_table(TableName=name)["Table"]
+    assert "VectorIndexes" not in table
+    assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    assert error_of(lambda: search(client, name, [1, 0, 0])) == (
+        "ValidationException",
+        "The table does not have the specified index: vec",
+    )
+
+
+def test_update_rules(client: Any) -> None:
+    name = create(client, vector_index())
+    update = client.update_table
+    two = [{"Create": vector_index("one")}, {"Create": vector_index("two")}]
+    assert error_of(update, TableName=name, VectorIndexUpdates=two) == (
+        "LimitExceededException",
+        "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+        "simultaneously per table",
+    )
+    assert error_of(
+        update,
+        TableName=name,
+        DeletionProtectionEnabled=True,
+        VectorIndexUpdates=[{"Create": vector_index("one")}],
+    ) == (
+        "ValidationException",
+        INVALID + "VectorIndexUpdates cannot be combined with other changes in one UpdateTable "
+        "request",
+    )
+    assert error_of(update, TableName=name, VectorIndexUpdates=[{"Create": vector_index()}]) == (
+        "ValidationException",
+        "Attempting to create an index which already exists",
+    )
+    assert error_of(
+        update, TableName=name, VectorIndexUpdates=[{"Create": vector_index("wider", 4)}]
+    ) == (
+        "ValidationException",
+        INVALID + "Vector indexes of attribute v must all have the same Dimensions: 3 and 4",
+    )
+    assert error_of(
+        update, TableName=name, VectorIndexUpdates=[{"Delete": {"IndexName": "nope"}}]
+    ) == (
+        "ResourceNotFoundException",
+        f"Requested resource not found: Index nope for table {name}",
+    )
+    assert error_of(
+        update,
+        TableName=name,
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    ) == (
+        "ValidationException",
+        INVALID + "Vector indexes are only supported on tables whose BillingMode is "
+        "PAY_PER_REQUEST",
+    )
+    plain = create(
+        client,
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    )
+    assert error_of(update, TableName=plain, VectorIndexUpdates=[{"Create": vector_index()}]) == (
+        "ValidationException",
+        INVALID + "Vector indexes are only supported on tables whose BillingMode is "
+        "PAY_PER_REQUEST",
+    )
+    # A second vector index on a table that has one: both searchable.
+    update(TableName=name, VectorIndexUpdates=[{"Create": vector_index("dots", 3, "DOT_PRODUCT")}])
+    until_active(client, name)
+    client.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": vec(1, 2, 3)})
+    assert keys_of(search(client, name, [1, 0, 0], IndexName="dots")) == ["a"]
+    assert keys_of(search(client, name, [1, 0, 0])) == ["a"]

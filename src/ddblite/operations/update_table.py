@@ -36,6 +36,7 @@ from ddblite.model.table_record import (
     TableClass,
     Throughput,
 )
+from ddblite.operations._shared import vector_updates
 from ddblite.operations._shared.table_rules import (
     GSI_COUNT,
     THROUGHPUT_ON_DEMAND,
@@ -45,6 +46,7 @@ from ddblite.operations._shared.table_rules import (
     fail,
     undefined_index_keys,
 )
+from ddblite.operations._shared.vector_rules import INDEX_EXISTS, ONLINE_LIMIT, PROVISIONED
 
 _NOTHING = (
     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -61,10 +63,7 @@ _CHANGES = (
     "OnDemandThroughput",
     "WarmThroughput",
 )
-_ONLINE_LIMIT = (
-    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
-    "per table"
-)
+
 _MAX_UNITS = 1_000_000_000_000
 _INDEX_THROUGHPUT_ON_DEMAND = (
     "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {} when "
@@ -75,6 +74,8 @@ _ACTIONS = ("Update", "Create", "Delete")
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    if "VectorIndexUpdates" in request:
+        return vector_updates.handle(db, caller, request)
     updates: list[dict[str, Any]] = request.get("GlobalSecondaryIndexUpdates") or []
     if not updates and not any(member in request for member in _CHANGES):
         raise ValidationException(_NOTHING)
@@ -91,6 +92,8 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
         and throughput is None
     ):
         raise fail("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+    if mode is BillingMode.PROVISIONED and table.record.vector_indexes:
+        raise fail(PROVISIONED)
     gsi_changes = _IndexChanges(table, request, mode)
     gsi_changes.check(updates)
     switch = "BillingMode" in request and mode != current
@@ -202,10 +205,10 @@ class _IndexChanges:
 
     def check(self, updates: list[dict[str, Any]]) -> None:
         if len(updates) > 5:
-            raise LimitExceededException(_ONLINE_LIMIT)
+            raise LimitExceededException(ONLINE_LIMIT)
         online = [u for u in updates if u.get("Create") is not None or u.get("Delete")]
         if len(online) > 1:
-            raise LimitExceededException(_ONLINE_LIMIT)
+            raise LimitExceededException(ONLINE_LIMIT)
         if online and self.request.get("ProvisionedThroughput") is not None:
             raise fail("You cannot create or delete index while updating table IOPS")
         if online and self.request.get("StreamSpecification") is not None:
@@ -265,9 +268,9 @@ class _IndexChanges:
     def _check_create(self, action: dict[str, Any]) -> None:
         name = action["IndexName"]
         if self._building():
-            raise LimitExceededException(_ONLINE_LIMIT)
-        if self._gsi(name) is not None or self._is_lsi(name):
-            raise ValidationException("Attempting to create an index which already exists")
+            raise LimitExceededException(ONLINE_LIMIT)
+        if self.record.index_named(name):
+            raise ValidationException(INDEX_EXISTS)
         check_gsi(action)
         definitions = self.request.get("AttributeDefinitions")
         if not definitions:
@@ -324,7 +327,7 @@ class _IndexChanges:
             )
 
     def _building(self) -> bool:
-        return any(g.status is IndexStatus.CREATING for g in self.record.global_indexes)
+        return self.record.building_index
 
     def _check_delete(self, name: str) -> None:
         gsi = self._gsi(name)
@@ -336,7 +339,7 @@ class _IndexChanges:
             raise self._not_found(name)
         # An index may be deleted while it backfills; any other online index change waits.
         if gsi.status is not IndexStatus.CREATING and self._building():
-            raise LimitExceededException(_ONLINE_LIMIT)
+            raise LimitExceededException(ONLINE_LIMIT)
 
     def _check_billing_switch(self, updates: list[dict[str, Any]]) -> None:
         """Switching to PROVISIONED needs throughput for every GSI that stays."""

@@ -34,6 +34,11 @@ from ddblite.engine.catalog.tables import (
     list_tables,
     require,
 )
+from ddblite.engine.catalog.vector_indexes import (
+    activate_vector_index,
+    add_vector_index,
+    drop_vector_index,
+)
 
 __all__ = [
     "Capacity",
@@ -43,11 +48,14 @@ __all__ = [
     "TableUpdate",
     "activate_index",
     "activate_table",
+    "activate_vector_index",
+    "add_vector_index",
     "attribute_definitions",
     "create_table",
     "delete_table",
     "describe",
     "describe_created",
+    "drop_vector_index",
     "finish_backup",
     "finish_enabling_ttl",
     "forget_dropped_index",

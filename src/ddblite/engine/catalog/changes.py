@@ -140,6 +140,8 @@ def _change_indexes(
     used = {e.name for e in record.key_schema}
     for ix in (*record.local_indexes, *gsis):
         used.update(e.name for e in ix.key_schema)
+    for vector_index in record.vector_indexes:
+        used.update(e.name for e in vector_index.search_schema)
     return replace(
         record,
         attributes=tuple(d for d in attributes if d.name in used),

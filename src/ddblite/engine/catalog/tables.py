@@ -17,6 +17,7 @@ from ddblite.engine.catalog.requests import NewIndex, NewTable
 from ddblite.engine.catalog.store import table_not_found
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.stream_log import SHARD
+from ddblite.engine.vectors import backfill as vector_backfill
 from ddblite.engine.vectors.search import index_stats
 from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
@@ -101,8 +102,12 @@ def describe(db: Database, table: TableSchema) -> dict[str, Any]:
     UPDATING (and the index CREATING with Backfilling); describing such a table also restarts
     a backfill that a server restart interrupted."""
     backfill.ensure_running(db, table)
+    vector_backfill.ensure_running(db, table)
     wire = table_codec.description(table.record)
-    if any(index.status is not IndexStatus.ACTIVE for index in table.indexes):
+    if (
+        any(index.status is not IndexStatus.ACTIVE for index in table.indexes)
+        or table.record.building_index
+    ):
         wire["TableStatus"] = "UPDATING"
     with db.backend.read() as r:
         count, size = r.table_stats(table.table_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -90,15 +90,21 @@ class VectorCache:
             self._touched.clear()
 
     def index(self, table: TableSchema, index: VectorIndex) -> IndexMatrices:
-        """The matrices of ``index``, built from storage unless cached for this definition."""
+        """The matrices of ``index``, built from storage unless cached for this definition
+        (its status aside: a backfill's matrices serve the index once it is ACTIVE)."""
         built = self._tables.get(table.table_id, {})
         matrices = built.get(index.name)
-        if matrices is not None and matrices.index == index:
+        if matrices is not None and replace(matrices.index, status=index.status) == index:
             return matrices
         matrices = self._build(table, index)
         if self._enabled:
             self._tables.setdefault(table.table_id, {})[index.name] = matrices
         return matrices
+
+    def install(self, table: TableSchema, matrices: IndexMatrices) -> None:
+        """Cache matrices a backfill is filling: writes keep them in step from now on."""
+        if self._enabled:
+            self._tables.setdefault(table.table_id, {})[matrices.index.name] = matrices
 
     def _build(self, table: TableSchema, index: VectorIndex) -> IndexMatrices:
         matrices = IndexMatrices(index)

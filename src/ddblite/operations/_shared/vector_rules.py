@@ -14,6 +14,11 @@ from ddblite.operations._shared.table_rules import DUPLICATE_INDEX, check_projec
 
 UNDEFINED_SEARCH_SCHEMA = "One element in SearchSchema is not defined in attribute definitions"
 VECTOR_COUNT = f"VectorIndex count exceeds the per-table limit of {MAX_VECTOR_INDEXES}"
+INDEX_EXISTS = "Attempting to create an index which already exists"
+ONLINE_LIMIT = (
+    "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously "
+    "per table"
+)
 PROVISIONED = "Vector indexes are only supported on tables whose BillingMode is PAY_PER_REQUEST"
 
 
