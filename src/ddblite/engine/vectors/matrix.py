@@ -32,6 +32,14 @@ def unit(vector: Vector) -> Vector:
     return vector if norm == 0.0 else (wide / norm).astype(np.float32)
 
 
+def _dots(rows: npt.NDArray[np.float32], query: Vector) -> Scores:
+    """``rows @ query`` on this thread: einsum's own SIMD loop, not BLAS, whose thread pool
+    spins against the server's threads on a small machine (measured on 2 busy cores at
+    2,000 x 768: 8 ms through BLAS, 0.2 ms here; the same at 100,000, memory-bound)."""
+    dots: Scores = np.einsum("ij,j->i", rows, query)
+    return dots
+
+
 class Partition:
     __slots__ = ("_position", "count", "distance", "filters", "keys", "rows", "square_norms")
 
@@ -90,12 +98,13 @@ class Partition:
         function), float32."""
         rows = self.rows[: self.count]
         if self.distance is DistanceFunction.COSINE:
-            return np.float32(1.0) - rows @ unit(query)
-        dots = rows @ query
+            return np.float32(1.0) - _dots(rows, unit(query))
+        dots = _dots(rows, query)
         if self.distance is DistanceFunction.DOT_PRODUCT:
             return dots
         squared = self.square_norms[: self.count] - 2 * dots + np.float32(np.dot(query, query))
-        return np.sqrt(np.maximum(squared, np.float32(0.0)))
+        distances: Scores = np.sqrt(np.maximum(squared, np.float32(0.0)))
+        return distances
 
     def exact_scores(self, at: npt.NDArray[np.intp], query: Vector) -> npt.NDArray[np.float64]:
         """The scores of rows ``at`` computed in float64 from their stored float32 values
