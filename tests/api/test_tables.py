@@ -46,6 +46,17 @@ def test_create_describe_delete(ddb: Any, table_name: str) -> None:
         "ResourceNotFoundException",
         f"Requested resource not found: Table: {table_name} not found",
     )
+    # The name is free at once (the old rows are deleted in the background): a new table of
+    # that name starts empty.
+    ddb.create_table(
+        TableName=table_name,
+        KeySchema=KEYS,
+        AttributeDefinitions=DEFS,
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert ddb.describe_table(TableName=table_name)["Table"]["ItemCount"] == 0
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "abc"}})
+    ddb.delete_table(TableName=table_name)
 
 
 def test_pay_per_request(ddb: Any, create_table: TableFactory) -> None:
