@@ -20,7 +20,8 @@ The hierarchy::
         ├── TransactionConflictException, IdempotentParameterMismatchException
         ├── ItemCollectionSizeLimitExceededException, DuplicateItemException
         ├── ExpiredIteratorException, TrimmedDataAccessException       (Streams)
-        ├── TableNotFoundException, TableAlreadyExistsException        (backups)
+        ├── TableNotFoundException, TableAlreadyExistsException,       (backups)
+        │   TableInUseException
         ├── BackupNotFoundException, BackupInUseException
         └── InternalServerError               status 500
 
@@ -238,6 +239,10 @@ class TableNotFoundException(DynamoDBError):
 
 class TableAlreadyExistsException(DynamoDBError):
     """RestoreTableFromBackup onto a table name that is taken."""
+
+
+class TableInUseException(DynamoDBError):
+    """CreateBackup of a table that is still being created (restored)."""
 
 
 class BackupNotFoundException(DynamoDBError):

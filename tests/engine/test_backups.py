@@ -172,6 +172,11 @@ def test_restore_runs_in_chunks(db: Database) -> None:
         "ResourceInUseException",
         "Attempt to change a resource which is still in use: Table is being created: restored",
     )
+    assert error(db, "CreateBackup", TableName="restored", BackupName="bk2") == (
+        400,
+        "TableInUseException",
+        "Table is being created: restored",
+    )
     db.background.run_all()
     described = ok(db, "DescribeTable", TableName="restored")["Table"]
     assert (described["TableStatus"], described["ItemCount"]) == ("ACTIVE", ITEMS)

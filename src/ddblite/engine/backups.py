@@ -52,6 +52,7 @@ from ddblite.errors import (
     BackupInUseException,
     BackupNotFoundException,
     TableAlreadyExistsException,
+    TableInUseException,
     TableNotFoundException,
 )
 from ddblite.model import table_codec
@@ -177,6 +178,10 @@ def create(db: Database, caller: Caller, table_name: str, backup_name: str) -> B
     table = db.find_table(caller, table_name)
     if table is None:
         raise TableNotFoundException(f"Table not found: {table_name}")
+    if table.record.status is TableStatus.CREATING:
+        # Its items are not all in yet (a restore); the API Reference's TableInUseException:
+        # "A target table with the specified name is either being created or deleted."
+        raise TableInUseException(f"Table is being created: {table.name}")
     source = catalog.describe(db, table)
     now = db.clock()
     arn = f"{source['TableArn']}/backup/{_arn_id(now)}"
