@@ -31,7 +31,7 @@ RUN --mount=type=secret,id=pipcert \
     set -eu; \
     if [ -s /run/secrets/pipcert ]; then export PIP_CERT=/run/secrets/pipcert; fi; \
     python3 -m venv /opt/ddblite; \
-    /opt/ddblite/bin/pip install --disable-pip-version-check /src; \
+    /opt/ddblite/bin/pip install --disable-pip-version-check "/src[vectors]"; \
     /opt/ddblite/bin/pip uninstall -y -q pip setuptools
 
 FROM runtime

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from ddblite.engine.reads import WHOLE_HASH_SPACE
-from ddblite.engine.vectors.entries import check_item as check_vector_item
+from ddblite.engine.vectors.checks import check_item as check_vector_item
 from ddblite.errors import (
     INVALID,
     ITEM_TOO_LARGE,
@@ -121,7 +121,7 @@ def check_index_keys(table: TableSchema, item: Item, before: Item | None = None)
     (an UpdateItem never re-rejects a value it did not touch) and empty values get the
     update-expression wording. When several indexes are violated, DynamoDB names the
     alphabetically first index; so do we. Vector indexes are checked first
-    (engine.vectors.entries)."""
+    (engine.vectors.checks)."""
     if table.record.vector_indexes:
         check_vector_item(table, item, before)
     if not table.indexes:

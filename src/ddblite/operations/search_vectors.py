@@ -13,13 +13,12 @@ attribute the index does not project gets nothing for it, without an error (as t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddblite import expressions
 from ddblite.engine import catalog
 from ddblite.engine.database import Caller, Database
-from ddblite.engine.vectors import entries
-from ddblite.engine.vectors.search import SearchResult, search
+from ddblite.engine.vectors.availability import require_numpy
 from ddblite.errors import ValidationException
 from ddblite.expressions import ast
 from ddblite.expressions.resolve import Resolver
@@ -29,6 +28,10 @@ from ddblite.model.request_enums import ReturnConsumedCapacity
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_record import IndexStatus, ProjectionType, VectorIndex
 from ddblite.model.values import Item, Value, item_size
+
+if TYPE_CHECKING:
+    from ddblite.engine.vectors.entries import RowFilter
+    from ddblite.engine.vectors.search import SearchResult
 
 NO_INDEX = "The table does not have the specified index: {}"
 BACKFILLING = "Cannot search backfilling vector index: {}"
@@ -51,6 +54,11 @@ NOT_IN_SCHEMA = (
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+    require_numpy()
+    # Here and not at the top: numpy (the ``vectors`` extra) loads with the first search.
+    from ddblite.engine.vectors import entries
+    from ddblite.engine.vectors.search import SearchResult, search
+
     top_k = request["TopK"]
     if top_k > MAX_TOP_K:
         raise ValidationException(TOP_K_RANGE.format(top_k))
@@ -147,7 +155,7 @@ def _typed_key(table: TableSchema, name: str, value: Value) -> bytes | None:
     return encode(value)
 
 
-def _row_filter(filters: dict[str, bytes | None]) -> entries.RowFilter:
+def _row_filter(filters: dict[str, bytes | None]) -> RowFilter:
     def passes(row: Item) -> bool:
         for name, wanted in filters.items():
             value = row.get(name)

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ddblite.engine.chunks import CHUNK
-from ddblite.engine.vectors.cache import IndexMatrices, VectorCache
+from ddblite.engine.vectors.cache import VectorCache
+from ddblite.engine.vectors.index_matrices import IndexMatrices
 from tests.engine.test_backfill import client
 from tests.engine.test_indexes import Client, s
 

@@ -18,7 +18,6 @@ from ddblite.engine.catalog.store import table_not_found
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.stream_log import SHARD
 from ddblite.engine.vectors import backfill as vector_backfill
-from ddblite.engine.vectors.search import index_stats
 from ddblite.errors import TABLE_EXISTS, ResourceInUseException, ValidationException
 from ddblite.model import table_codec
 from ddblite.model.schema import TableSchema, table_arn
@@ -121,7 +120,7 @@ def describe(db: Database, table: TableSchema) -> dict[str, Any]:
                 ix["ItemCount"] = ix_count
                 ix["IndexSizeBytes"] = ix_size
     for ix in wire.get("VectorIndexes", ()):
-        ix["ItemCount"], ix["IndexSizeBytes"] = index_stats(db, table, ix["IndexName"])
+        ix["ItemCount"], ix["IndexSizeBytes"] = db.vectors.stats(table, ix["IndexName"])
     return wire
 
 

@@ -12,6 +12,7 @@ restart the next DescribeTable restarts the job from the beginning (``ensure_run
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -19,9 +20,11 @@ from ddblite.engine.chunks import CHUNK, Position, current_table, run_chunk
 from ddblite.engine.database import Database
 from ddblite.engine.reads import WHOLE_HASH_SPACE, take
 from ddblite.engine.scheduler import Chunks
-from ddblite.engine.vectors.cache import IndexMatrices
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_record import IndexStatus
+
+if TYPE_CHECKING:
+    from ddblite.engine.vectors.index_matrices import IndexMatrices
 
 
 def start(db: Database, table: TableSchema, name: str) -> None:
@@ -42,7 +45,10 @@ def _key(table: TableSchema, name: str) -> tuple[str, int, str]:
 
 
 def _backfill(db: Database, table: TableSchema, name: str) -> Chunks:
-    from ddblite.engine import catalog  # imported here: engine.catalog imports this module
+    # Imported here: engine.catalog imports this module, and numpy (index_matrices) loads only
+    # once a vector index is backfilled.
+    from ddblite.engine import catalog
+    from ddblite.engine.vectors.index_matrices import IndexMatrices
 
     matrices: IndexMatrices | None = None
     after: Position | None = None

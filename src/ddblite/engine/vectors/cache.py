@@ -17,53 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import orjson
 
 from ddblite.engine.reads import WHOLE_HASH_SPACE
-from ddblite.engine.vectors.entries import entry_of
-from ddblite.engine.vectors.matrix import Partition
+from ddblite.engine.vectors.availability import require_numpy
 from ddblite.model.schema import EncodedKey, TableSchema
 from ddblite.model.table_record import VectorIndex
 from ddblite.model.values import Item
 from ddblite.storage.base import StorageBackend
 
-
-@dataclass(slots=True)
-class IndexMatrices:
-    """One vector index: its partitions by encoded HASH value (b"" without a HASH)."""
-
-    index: VectorIndex
-    partitions: dict[bytes, Partition] = field(default_factory=dict)
-
-    def put(self, key: tuple[bytes, bytes], item: Item) -> None:
-        entry = entry_of(self.index, item)
-        if entry is None:
-            return
-        partition = self.partitions.get(entry.partition)
-        if partition is None:
-            partition = Partition(self.index.dimensions, self.index.distance)
-            self.partitions[entry.partition] = partition
-        partition.put(key, entry.vector, entry.filters)
-
-    def remove(self, key: tuple[bytes, bytes], item: Item) -> None:
-        entry = entry_of(self.index, item)
-        if entry is None:
-            return
-        partition = self.partitions.get(entry.partition)
-        if partition is not None:
-            partition.remove(key)
-            if partition.count == 0:
-                del self.partitions[entry.partition]
-
-    @property
-    def count(self) -> int:
-        return sum(p.count for p in self.partitions.values())
-
-    @property
-    def nbytes(self) -> int:
-        return sum(p.nbytes for p in self.partitions.values())
+if TYPE_CHECKING:
+    from ddblite.engine.vectors.index_matrices import IndexMatrices
 
 
 class VectorCache:
@@ -106,7 +73,20 @@ class VectorCache:
         if self._enabled:
             self._tables.setdefault(table.table_id, {})[matrices.index.name] = matrices
 
+    def stats(self, table: TableSchema, name: str) -> tuple[int, int]:
+        """ItemCount and IndexSizeBytes of a vector index: its entries and their vector bytes."""
+        index = table.record.vector_index(name)
+        assert index is not None
+        matrices = self.index(table, index)
+        return matrices.count, matrices.nbytes
+
     def _build(self, table: TableSchema, index: VectorIndex) -> IndexMatrices:
+        # Here and not at the top: numpy (the ``vectors`` extra) loads with the first vector
+        # index used, not with every server. Without it (a table created where it was
+        # installed) DescribeTable and SearchVectors say so instead of failing on the import.
+        require_numpy()
+        from ddblite.engine.vectors.index_matrices import IndexMatrices
+
         matrices = IndexMatrices(index)
         with self._backend.read() as r:
             for row in r.scan_items(table.table_id, *WHOLE_HASH_SPACE, None):

@@ -83,11 +83,3 @@ def _top(
         for i, score in zip(candidates.tolist(), exact.tolist(), strict=True)
     )
     return [(key, score) for _, key, score in ranked[:k]]
-
-
-def index_stats(db: Database, table: TableSchema, name: str) -> tuple[int, int]:
-    """ItemCount and IndexSizeBytes of a vector index: its entries and their vector bytes."""
-    index = table.record.vector_index(name)
-    assert index is not None
-    matrices = db.vectors.index(table, index)
-    return matrices.count, matrices.nbytes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ddblite.engine.vectors.availability import require_numpy
 from ddblite.limits import MAX_INLINE_FILTERS, MAX_VECTOR_DIMENSIONS, MAX_VECTOR_INDEXES
 from ddblite.operations._shared.table_rules import DUPLICATE_INDEX, check_projection, fail
 
@@ -66,6 +67,7 @@ def check_vector_indexes(request: dict[str, Any], billing: str) -> None:
     specs = request.get("VectorIndexes")
     if specs is None:
         return
+    require_numpy()
     if not specs:
         raise fail("List of VectorIndexes is empty")
     if billing != "PAY_PER_REQUEST":

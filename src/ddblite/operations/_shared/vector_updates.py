@@ -15,6 +15,7 @@ from ddblite.engine import catalog
 from ddblite.engine.catalog import attribute_definitions
 from ddblite.engine.database import Caller, Database
 from ddblite.engine.vectors import backfill
+from ddblite.engine.vectors.availability import require_numpy
 from ddblite.errors import (
     INVALID,
     LimitExceededException,
@@ -94,6 +95,7 @@ def _create(
     spec: dict[str, Any],
     given: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    require_numpy()
     record = table.record
     if record.billing.mode is not BillingMode.PAY_PER_REQUEST:
         raise fail(PROVISIONED)
