@@ -119,6 +119,13 @@ class Database:
         requests in a thread pool instead of on its event loop."""
         return self.backend.blocking
 
+    @property
+    def storage_kind(self) -> str:
+        return self.backend.kind
+
+    def storage_bytes(self) -> int:
+        return self.backend.size_bytes()
+
     def pending_commit(self) -> bool:
         """True when writes wait for a group commit (a SQLite file collects the writes of
         one event-loop turn and commits them together)."""

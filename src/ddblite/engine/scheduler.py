@@ -117,6 +117,18 @@ class Scheduler:
     def pending(self, key: Hashable) -> bool:
         return key in self._keys
 
+    def queued(self) -> int:
+        """Chunked jobs waiting or under way."""
+        return len(self._keys)
+
+    def lag_seconds(self) -> float:
+        """How long past its due time the most overdue periodic job is (0 when none is)."""
+        with self._queue:
+            due = min(
+                (t.next_due for t in self._periodic if t.next_due > -math.inf), default=math.inf
+            )
+        return max(0.0, self.clock() - due) if due < math.inf else 0.0
+
     # --- running ------------------------------------------------------------------------------
 
     def step(self) -> bool:

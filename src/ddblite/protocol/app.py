@@ -11,9 +11,13 @@ import contextlib
 import itertools
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
+from ddblite import __version__
 from ddblite.engine.database import Database
 from ddblite.errors import (
     DynamoDBError,
@@ -25,6 +29,8 @@ from ddblite.limits import MAX_REQUEST_BYTES
 from ddblite.protocol import dispatch, encoding
 from ddblite.protocol.auth import caller_of
 from ddblite.protocol.isolation import Header, Isolation, refused_host, refused_origin
+from ddblite.protocol.metrics import Gauge, RequestMetrics
+from ddblite.protocol.regions import CallerPolicy
 from ddblite.protocol.wire import CONTENT_TYPE, crc32, render_error
 
 if TYPE_CHECKING:
@@ -35,8 +41,13 @@ Scope = dict[str, Any]
 _ACCEPTED_TYPES = (b"application/x-amz-json-1.0", b"application/json", b"")
 _DRAIN_LIMIT = 4 * MAX_REQUEST_BYTES
 _HEALTH = b"healthy: dynamodb.us-east-1.amazonaws.com "
+HEALTH_PATH = "/_ddblite/health"
+METRICS_PATH = "/_ddblite/metrics"
+_JSON = b"application/json"
+_PROMETHEUS_TEXT = b"text/plain; version=0.0.4; charset=utf-8"
 
 log = logging.getLogger("ddblite")
+access_log = logging.getLogger("ddblite.access")
 
 
 class ClientGone(Exception):
@@ -73,18 +84,25 @@ class GroupCommitter:
 
 class DynamoDBApp:
     """``isolation`` says which Host headers and Origins are answered (default: loopback
-    only); ``verifier``, when given, checks every request's SigV4 signature."""
+    only); ``verifier``, when given, checks every request's SigV4 signature; ``callers``
+    which regions are accepted and whether every caller shares one namespace."""
 
     def __init__(
         self,
         db: Database,
         isolation: Isolation | None = None,
         verifier: SigV4Verifier | None = None,
+        callers: CallerPolicy | None = None,
     ) -> None:
         self.db = db
         self.isolation = isolation if isolation is not None else Isolation.build("127.0.0.1", 0)
         self.verifier = verifier
+        self.callers = callers if callers is not None else CallerPolicy(allow_any_region=True)
+        self._identify = self.callers.apply(caller_of)
         self.committer = GroupCommitter(db)
+        self.metrics = RequestMetrics(dispatch.operation_of)
+        self.started = time.monotonic()
+        self.ready = False  # between the lifespan's startup and shutdown
         self.closed = False  # the lifespan's shutdown closed the database
         self._executor = (
             ThreadPoolExecutor(max_workers=32, thread_name_prefix="ddblite")
@@ -119,8 +137,10 @@ class DynamoDBApp:
                 background = asyncio.create_task(
                     self.db.background.serve(self.db.commit, self._executor)
                 )
+                self.ready = True
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.ready = False
                 if background is not None:
                     background.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -152,7 +172,7 @@ class DynamoDBApp:
             cors = allowed
         method = scope["method"]
         if method == "GET":
-            await _respond(send, 200, _HEALTH, b"text/plain", cors)
+            await self._get(scope["path"], send, cors)
             return
         if method == "OPTIONS":
             await _preflight(send, isolation.preflight_headers(cors) if cors else ())
@@ -167,10 +187,26 @@ class DynamoDBApp:
             status, payload = render_error(UnknownOperationException())
             await _respond(send, 404, payload, CONTENT_TYPE, cors)
             return
+        await self._operation(scope, headers, body, send, cors)
+
+    async def _operation(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        body: bytes,
+        send: Any,
+        cors: tuple[Header, ...],
+    ) -> None:
+        """A DynamoDB request: run, made durable, answered, then counted (and logged)."""
+        started = time.perf_counter()
         target = headers.get(b"x-amz-target", b"").decode("latin-1")
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         # The signature covers the body as sent; the operation reads it decoded.
-        identify = caller_of if self.verifier is None else self.verifier.for_scope(scope, body)
+        identify = (
+            self._identify
+            if self.verifier is None
+            else self.callers.apply(self.verifier.for_scope(scope, body))
+        )
         try:
             body = encoding.decode_request(body, headers.get(b"content-encoding"))
         except encoding.TooLarge:
@@ -191,6 +227,84 @@ class DynamoDBApp:
             await self.committer.durable()
         accept = headers.get(b"accept-encoding")
         await _respond(send, status, payload, CONTENT_TYPE, cors, accept)
+        seconds = time.perf_counter() - started
+        self.metrics.observe(target, seconds)
+        if status != 200:
+            self.metrics.failed(_error_type(payload))
+        if access_log.isEnabledFor(logging.INFO):
+            _log_access(scope, target, status, seconds)
+
+    async def _get(self, path: str, send: Any, cors: tuple[Header, ...]) -> None:
+        if path == HEALTH_PATH:
+            await _respond(send, *self._health(), _JSON, cors)
+        elif path == METRICS_PATH:
+            await _respond(send, 200, await self._metrics(), _PROMETHEUS_TEXT, cors)
+        else:  # what DynamoDB answers a GET, on any path
+            await _respond(send, 200, _HEALTH, b"text/plain", cors)
+
+    def _health(self) -> tuple[int, bytes]:
+        """200 and ``"ready": true`` while serving; 503 before the lifespan started and once
+        shutdown began (a load balancer stops sending requests)."""
+        report = {
+            "status": "ready" if self.ready else ("stopping" if self.closed else "starting"),
+            "ready": self.ready,
+            "version": __version__,
+            "backend": self.db.storage_kind,
+            "uptime_seconds": round(time.monotonic() - self.started, 3),
+        }
+        return (200 if self.ready else 503), orjson.dumps(report)
+
+    async def _metrics(self) -> bytes:
+        if self._executor is None:
+            stored = self.db.storage_bytes()
+        else:  # a query to PostgreSQL: off the event loop
+            stored = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self.db.storage_bytes
+            )
+        background = self.db.background
+        return self.metrics.render(
+            (
+                Gauge("ddblite_storage_bytes", "Bytes the database takes on disk.", stored),
+                Gauge(
+                    "ddblite_background_lag_seconds",
+                    "How long the most overdue periodic job (TTL sweep, stream trim) has waited.",
+                    background.lag_seconds(),
+                ),
+                Gauge(
+                    "ddblite_background_queued_jobs",
+                    "Chunked background jobs (index backfills, ...) waiting or under way.",
+                    background.queued(),
+                ),
+                Gauge(
+                    "ddblite_uptime_seconds",
+                    "Seconds since the server started.",
+                    time.monotonic() - self.started,
+                ),
+            )
+        )
+
+
+def _log_access(scope: Scope, target: str, status: int, seconds: float) -> None:
+    operation = dispatch.operation_of(target) or target or "-"
+    client = scope.get("client") or ("-", 0)
+    milliseconds = round(seconds * 1000, 3)
+    access_log.info(
+        "%s %s %d %.3f ms",
+        client[0],
+        operation,
+        status,
+        milliseconds,
+        extra={"client": client[0], "operation": operation, "status": status, "ms": milliseconds},
+    )
+
+
+def _error_type(payload: bytes) -> str:
+    """The error's short name from its DynamoDB JSON body: ``...#ValidationException``."""
+    try:
+        kind = orjson.loads(payload).get("__type", "")
+    except (orjson.JSONDecodeError, AttributeError):
+        return "unknown"
+    return str(kind).rpartition("#")[2] or "unknown"
 
 
 async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes | None:

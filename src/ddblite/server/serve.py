@@ -36,6 +36,7 @@ def serve(settings: Settings) -> None:
     from ddblite.protocol.app import DynamoDBApp
     from ddblite.protocol.auth import verifier_for
     from ddblite.protocol.isolation import Isolation, exposure_warning
+    from ddblite.protocol.regions import CallerPolicy
     from ddblite.server.http_protocol import bounded_protocol
 
     configure_logging(settings)
@@ -52,7 +53,8 @@ def serve(settings: Settings) -> None:
     except BaseException:
         listener.close()
         raise
-    app = DynamoDBApp(db, isolation, verifier)
+    callers = CallerPolicy(settings.allow_any_region, settings.shared_db)
+    app = DynamoDBApp(db, isolation, verifier, callers)
 
     class Server(uvicorn.Server):
         """uvicorn's server, except that a stop signal ends ``run`` normally instead of being

@@ -299,6 +299,7 @@ class StorageBackend(Protocol):
     calls off the event loop; SQLite calls take microseconds and run inline."""
 
     blocking: bool
+    kind: str  # what /_ddblite/health reports: "sqlite", "memory" or "postgresql"
 
     def write(self) -> AbstractContextManager[Writer]: ...
 
@@ -311,6 +312,10 @@ class StorageBackend(Protocol):
     def commit(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def size_bytes(self) -> int:
+        """What the database takes in storage now (for the metrics endpoint)."""
+        ...
 
 
 class StaleCatalogError(Exception):

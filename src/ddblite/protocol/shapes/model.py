@@ -195,7 +195,7 @@ _models: dict[str, ServiceModel] = {}
 _load_lock = threading.Lock()
 
 
-def _botocore_data_dir() -> str:
+def botocore_data_dir() -> str:
     # find_spec locates the package without executing botocore/__init__.py.
     spec = importlib.util.find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
@@ -211,7 +211,7 @@ def load_service(service: str) -> ServiceModel:
     with _load_lock:
         model = _models.get(service)
         if model is None:
-            base = os.path.join(_botocore_data_dir(), _SERVICE_DIRS[service], "service-2.json")
+            base = os.path.join(botocore_data_dir(), _SERVICE_DIRS[service], "service-2.json")
             if os.path.exists(base + ".gz"):
                 with gzip.open(base + ".gz", "rb") as fh:
                     raw = orjson.loads(fh.read())

@@ -172,6 +172,7 @@ class _Retry(Exception):
 
 class PostgresBackend:
     blocking = True
+    kind = "postgresql"
     # Several servers share this catalog: the engine revalidates cached tables and fences
     # writes on the table version (``fence_table``).
     shared = True
@@ -348,6 +349,11 @@ class PostgresBackend:
 
     def commit(self) -> None:
         return None
+
+    def size_bytes(self) -> int:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self._pool.close()

@@ -43,6 +43,7 @@ class SqliteBackend:
         self._lock = threading.RLock()
         self._depth = 0
         self.group_commit = not in_memory
+        self.kind = "memory" if in_memory else "sqlite"
         self._in_batch = False
         try:
             self._conn = self._connect(synchronous, in_memory)
@@ -143,6 +144,13 @@ class SqliteBackend:
                     if self._conn.in_transaction:
                         self._conn.execute("ROLLBACK")
                     raise
+
+    def size_bytes(self) -> int:
+        with self._lock:
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]
+        wal = self.path + "-wal"
+        return int(pages * page_size) + (os.path.getsize(wal) if os.path.exists(wal) else 0)
 
     def close(self) -> None:
         with self._lock:
