@@ -15,7 +15,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 from collections.abc import Iterator
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +30,29 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def serve(settings: Settings) -> None:
+    configure_logging(settings)
+    # Until the server takes them over, a stop signal ends startup with one line too.
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _stop_starting)
+    try:
+        _serve(settings)
+    except StoppedStarting as stopped:
+        print(f"ddblite stopped ({stopped.signal.name}) before serving", file=sys.stderr)
+
+
+class StoppedStarting(BaseException):
+    """A stop signal arrived while the server was starting: nothing to drain."""
+
+    def __init__(self, sig: signal.Signals) -> None:
+        super().__init__(sig.name)
+        self.signal = sig
+
+
+def _stop_starting(sig: int, frame: FrameType | None) -> None:
+    raise StoppedStarting(signal.Signals(sig))
+
+
+def _serve(settings: Settings) -> None:
     import uvicorn
 
     from ddblite.protocol.app import DynamoDBApp
@@ -39,7 +61,6 @@ def serve(settings: Settings) -> None:
     from ddblite.protocol.regions import CallerPolicy
     from ddblite.server.http_protocol import bounded_protocol
 
-    configure_logging(settings)
     if settings.reuse_port and not settings.is_postgres:
         raise BadSetting("--reuse-port needs a shared database (--db postgresql://...)")
     verifier = verifier_for(settings.auth, settings.credentials)
@@ -64,15 +85,7 @@ def serve(settings: Settings) -> None:
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            if threading.current_thread() is not threading.main_thread():
-                yield
-                return
-            original = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
-            try:
-                yield
-            finally:
-                for sig, handler in original.items():
-                    signal.signal(sig, handler)
+            yield  # serve() installed handle_exit before the "listening" line
 
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             if self.stopped_by is None:
@@ -95,6 +108,8 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,  # no use for X-Forwarded-For: skip the middleware per request
     )
     server = Server(config)
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, server.handle_exit)
     print(
         f"ddblite listening on http://{_url_host(settings.host)}:{settings.port} "
         f"(data: {shown_data(settings)})",
