@@ -39,6 +39,7 @@ from ddblite.model.table_record import (
 from ddblite.operations._shared import vector_updates
 from ddblite.operations._shared.table_rules import (
     GSI_COUNT,
+    SETTING_CHANGES,
     THROUGHPUT_ON_DEMAND,
     check_gsi,
     check_projected_count,
@@ -51,17 +52,6 @@ from ddblite.operations._shared.vector_rules import INDEX_EXISTS, ONLINE_LIMIT, 
 _NOTHING = (
     "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
     "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"
-)
-_CHANGES = (
-    "ProvisionedThroughput",
-    "BillingMode",
-    "StreamSpecification",
-    "SSESpecification",
-    "ReplicaUpdates",
-    "DeletionProtectionEnabled",
-    "TableClass",
-    "OnDemandThroughput",
-    "WarmThroughput",
 )
 
 _MAX_UNITS = 1_000_000_000_000
@@ -77,7 +67,7 @@ def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, A
     if "VectorIndexUpdates" in request:
         return vector_updates.handle(db, caller, request)
     updates: list[dict[str, Any]] = request.get("GlobalSecondaryIndexUpdates") or []
-    if not updates and not any(member in request for member in _CHANGES):
+    if not updates and not any(member in request for member in SETTING_CHANGES):
         raise ValidationException(_NOTHING)
     _check_index_updates_shape(updates)
     table = catalog.require(db, caller, request["TableName"])

@@ -11,6 +11,20 @@ from typing import Any
 from ddblite.errors import INVALID, ValidationException
 from ddblite.limits import MAX_GSIS, MAX_LSIS, MAX_PROJECTED_ATTRIBUTES
 
+# The UpdateTable members that change a table's own settings (one of them, or a GSI update, is
+# required; a vector-index update must come alone, without any of them).
+SETTING_CHANGES = (
+    "ProvisionedThroughput",
+    "BillingMode",
+    "StreamSpecification",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "DeletionProtectionEnabled",
+    "TableClass",
+    "OnDemandThroughput",
+    "WarmThroughput",
+)
+
 NO_DEFINITION = "Invalid KeySchema: Some index key attribute have no definition"
 DUPLICATE_INDEX = "Duplicate index name: {}"
 GSI_COUNT = f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}"

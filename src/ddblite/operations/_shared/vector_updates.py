@@ -26,7 +26,7 @@ from ddblite.limits import MAX_VECTOR_INDEXES
 from ddblite.model.schema import TableSchema
 from ddblite.model.table_codec import parse_vector_index, vector_index_description
 from ddblite.model.table_record import BillingMode, IndexStatus
-from ddblite.operations._shared.table_rules import check_projected_count, fail
+from ddblite.operations._shared.table_rules import SETTING_CHANGES, check_projected_count, fail
 from ddblite.operations._shared.vector_rules import (
     INDEX_EXISTS,
     ONLINE_LIMIT,
@@ -40,18 +40,7 @@ from ddblite.operations._shared.vector_rules import (
 ALONE = "VectorIndexUpdates cannot be combined with other changes in one UpdateTable request"
 EMPTY = "VectorIndexUpdates must contain exactly one Create or Delete"
 ONE_ACTION = "Only one of VectorIndexUpdate.Create, VectorIndexUpdate.Delete is allowed"
-_OTHER_CHANGES = (
-    "ProvisionedThroughput",
-    "BillingMode",
-    "StreamSpecification",
-    "SSESpecification",
-    "ReplicaUpdates",
-    "DeletionProtectionEnabled",
-    "TableClass",
-    "OnDemandThroughput",
-    "WarmThroughput",
-    "GlobalSecondaryIndexUpdates",
-)
+_OTHER_CHANGES = (*SETTING_CHANGES, "GlobalSecondaryIndexUpdates")
 
 
 def handle(db: Database, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
